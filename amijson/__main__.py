@@ -1,0 +1,5 @@
+import sys
+
+from amijson.cli import main
+
+sys.exit(main())

@@ -1,0 +1,73 @@
+"""The AMI route: one action or CLI command over TCP or TLS, into a Document."""
+
+from amijson.clitext import cli_failure, output_lines
+from amijson.document import fallback_warnings, message_to_json
+from amijson.errors import AmijsonError
+from amijson.session import AmiSession
+from amijson.transport import connect
+from amijson.exchange import is_error
+
+
+def _command_lines(reply):
+    if reply.body is not None:  # Asterisk <= 13: Response: Follows and raw text
+        return output_lines(reply.body)
+    return reply.get_all("Output")
+
+
+def _record(document, message, where, encoding):
+    document.warnings.extend(fallback_warnings(message, where, encoding))
+    return message_to_json(message)
+
+
+def run(settings, request, document, deadline):
+    document.route = "ami+tls" if settings.tls else "ami"
+    document.server = {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None}
+    if not settings.user:
+        raise AmijsonError("config", "no AMI user: give --user, AMIJSON_USER or user= in a config file")
+    if settings.secret is None:
+        raise AmijsonError("config", "no secret for AMI user %r: set AMIJSON_SECRET, --secret-file, "
+                           "--secret-stdin or secret= in a config file" % settings.user)
+    connection = connect(settings.host, settings.port, deadline, settings.connect_timeout,
+                         tls=settings.tls, cafile=settings.cafile, insecure=settings.insecure)
+    session = AmiSession(connection, settings.fallback_encoding)
+    try:
+        banner = session.read_banner()
+        document.server["banner"] = banner.text
+        document.server["ami_version"] = banner.version
+        session.login(settings.user, settings.secret, settings.auth, settings.events)
+        exchange = session.call(request.action, request.headers)
+        _fill(document, request, exchange, settings.fallback_encoding)
+    finally:
+        session.logoff()
+        connection.close()
+
+
+def _fill(document, request, exchange, encoding):
+    reply = exchange.response
+    is_command = request.command is not None
+    document.warnings.extend(fallback_warnings(reply, "response", encoding))
+    document.response = message_to_json(reply, skip=("output",) if is_command else ())
+    document.records = [_record(document, m, "records[%d]" % i, encoding)
+                        for i, m in enumerate(exchange.records)]
+    if exchange.complete is not None:
+        document.complete = _record(document, exchange.complete, "complete", encoding)
+    message = reply.get("Message") or ""
+    if is_command:
+        lines = _command_lines(reply)
+        document.output = lines
+        if is_error(reply):
+            if message == "Permission denied":
+                raise AmijsonError("permission", "user may not run CLI commands (no 'command' write class): "
+                                   "Permission denied")
+            failure = next((line for line in lines if line.strip()), None) if lines else None
+            raise AmijsonError("command_failed", failure or message or "command failed")
+        # 14+ says Error itself; the 13 format only has the text to go by.
+        failure = cli_failure(lines, request.command) if reply.body is not None else None
+        if failure:
+            raise AmijsonError("command_failed", failure)
+        return
+    if is_error(reply):
+        code = "permission" if message == "Permission denied" else "action_failed"
+        raise AmijsonError(code, message or "%s failed" % request.action)
+    if exchange.list_error is not None:
+        raise AmijsonError("action_failed", exchange.list_error.get("Message") or "list failed")

@@ -1,0 +1,202 @@
+"""Command line: wires options to a route and prints exactly one JSON document.
+
+    amijson [options] action NAME [KEY=VALUE ...]
+    amijson [options] command "CLI COMMAND"
+
+The option table below is data; ``parse_args`` needs no ``argparse`` (whose
+import alone costs a third of a small run). Every failure, a usage error
+included, still prints the one JSON document and exits with the code of its
+``error.code`` (see ``amijson.errors``).
+"""
+
+import os
+import sys
+
+from amijson import __version__
+from amijson.document import Document
+from amijson.errors import AmijsonError
+
+USAGE = """\
+usage: amijson [options] action NAME [KEY=VALUE ...]
+       amijson [options] command "CLI COMMAND"
+
+Runs one AMI action or CLI command and prints one JSON document.
+
+connection:
+  --host HOST            Asterisk host (AMIJSON_HOST; default 127.0.0.1)
+  --port PORT            AMI port (AMIJSON_PORT; default 5038, 5039 with --tls)
+  --user USER            manager user (AMIJSON_USER)
+  --tls                  AMI over TLS, certificate and host name verified
+  --cafile PATH          CA certificates for --tls (AMIJSON_CAFILE)
+  --insecure             TLS without verification (said in warnings)
+  --auth md5|plain       login method (default md5: Challenge, then Login with the key)
+  --timeout SECONDS      one deadline for the whole run (default 10)
+  --connect-timeout S    deadline for connecting (default 3)
+  --events MASK          event mask sent at login (default off)
+secret (never on the command line):
+  AMIJSON_SECRET, --secret-file PATH, --secret-stdin, secret= in a config file,
+  or the user's secret in /etc/asterisk/manager.conf (--manager-conf PATH)
+config:
+  --config PATH          INI config file (AMIJSON_CONFIG; else ~/.config/amijson/config,
+                         /etc/amijson.conf)
+  --profile NAME         profile section of the config file (AMIJSON_PROFILE)
+output:
+  --pretty               indented JSON
+  --fallback-encoding E  decoding for bytes that are not UTF-8 (default latin-1)
+  --version, --help
+"""
+
+# option -> (setting name, takes a value)
+OPTIONS = {
+    "--host": ("host", True),
+    "--port": ("port", True),
+    "--user": ("user", True),
+    "--tls": ("tls", False),
+    "--cafile": ("cafile", True),
+    "--insecure": ("insecure", False),
+    "--auth": ("auth", True),
+    "--timeout": ("timeout", True),
+    "--connect-timeout": ("connect_timeout", True),
+    "--events": ("events", True),
+    "--pretty": ("pretty", False),
+    "--profile": ("profile", True),
+    "--config": ("config", True),
+    "--secret-file": ("secret_file", True),
+    "--secret-stdin": ("secret_stdin", False),
+    "--fallback-encoding": ("fallback_encoding", True),
+    "--manager-conf": ("manager_conf", True),
+    "--help": ("help", False),
+    "-h": ("help", False),
+    "--version": ("version", False),
+}
+
+
+class Request:
+    """What to run: an action with headers, or a CLI command (the Command action)."""
+
+    def __init__(self, action, headers, command=None):
+        self.action = action
+        self.headers = headers
+        self.command = command
+
+
+def parse_args(argv):
+    """(options dict, verb, verb arguments). Options may come before or after the verb."""
+    options = {}
+    words = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if arg == "--":
+            words.extend(argv[i:])
+            break
+        if not arg.startswith("-") or arg == "-":
+            words.append(arg)
+            continue
+        name, eq, inline = arg.partition("=")
+        if name in ("--secret", "--password"):
+            raise AmijsonError("usage", "the secret is never taken from the command line (any user can read "
+                               "it with ps): use AMIJSON_SECRET, --secret-file, --secret-stdin or a config file")
+        if name not in OPTIONS:
+            raise AmijsonError("usage", "unknown option %s (see amijson --help)" % name)
+        key, takes_value = OPTIONS[name]
+        if takes_value:
+            if eq:
+                value = inline
+            elif i < len(argv):
+                value = argv[i]
+                i += 1
+            else:
+                raise AmijsonError("usage", "%s needs a value" % name)
+            options[key] = value
+        else:
+            if eq:
+                raise AmijsonError("usage", "%s takes no value" % name)
+            options[key] = True
+    if not words:
+        return options, None, []
+    return options, words[0], words[1:]
+
+
+def build_request(verb, args):
+    if verb == "action":
+        if not args:
+            raise AmijsonError("usage", "action needs a NAME: amijson action NAME [KEY=VALUE ...]")
+        headers = []
+        for pair in args[1:]:
+            key, eq, value = pair.partition("=")
+            if not eq or not key or " " in key or ":" in key:
+                raise AmijsonError("usage", "action headers are KEY=VALUE, not %r" % pair)
+            headers.append((key, value))
+        if args[0].lower() in ("login", "logoff", "challenge"):
+            raise AmijsonError("usage", "amijson logs in and off itself; %s is not a request" % args[0])
+        return Request(args[0], headers)
+    if verb == "command":
+        command = " ".join(args).strip()
+        if not command:
+            raise AmijsonError("usage", 'command needs the CLI command: amijson command "core show channels"')
+        return Request("Command", [("Command", command)], command)
+    raise AmijsonError("usage", "unknown verb %r: expected action or command (see amijson --help)" % verb)
+
+
+def _write(text, stream):
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        # The reader went away (PHP closed the pipe): leave quietly.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):
+            pass
+
+
+def main(argv=None, environ=None, stdin=None, stdout=None):
+    argv = sys.argv[1:] if argv is None else argv
+    environ = os.environ if environ is None else environ
+    stdout = sys.stdout if stdout is None else stdout
+    document = Document()
+    pretty = False
+    try:
+        options, verb, args = parse_args(argv)
+        pretty = bool(options.get("pretty"))
+        if options.get("help"):
+            _write(USAGE, stdout)
+            return 0
+        if options.get("version"):
+            _write("amijson %s\n" % __version__, stdout)
+            return 0
+        if verb is None:
+            raise AmijsonError("usage", "nothing to do: amijson [options] action NAME | command \"CLI\" "
+                               "(see amijson --help)")
+        from amijson.transport import Deadline
+        request = build_request(verb, args)
+        document.set_request(request.action, request.headers, request.command)
+        from amijson.settings import resolve
+        settings = resolve(options, environ, stdin if stdin is not None else sys.stdin)
+        deadline = Deadline(settings.timeout)
+        document.warnings.extend(settings.warnings)
+        from amijson import ami
+        ami.run(settings, request, document, deadline)
+        exit_code = 0
+    except AmijsonError as exc:
+        document.fail(exc.code, exc.message)
+        exit_code = exc.exit_code
+    except KeyboardInterrupt:
+        document.fail("timeout", "interrupted")
+        exit_code = 130
+    except Exception as exc:  # a bug: still one document, the traceback to stderr only
+        import traceback
+        traceback.print_exc(file=sys.stderr)
+        document.fail("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
+        exit_code = 70
+    from amijson.jsonout import dumps
+    _write(dumps(document.to_dict(), pretty) + "\n", stdout)
+    return exit_code
+
+
+def entry():
+    """Console-script entry point."""
+    sys.exit(main())

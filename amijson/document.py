@@ -1,0 +1,98 @@
+"""The one JSON document amijson prints, for success and for every failure.
+
+Top-level keys (schema: ``amijson/document.schema.json``):
+
+``ok``        true when the action or command succeeded
+``route``     how Asterisk was reached: ``ami``, ``ami+tls`` (later ``http``, ``rx``)
+``server``    ``{host, port, banner, ami_version}``; null where not reached
+``request``   ``{action, headers, command}``, secrets and keys redacted
+``response``  the reply's headers, or null
+``records``   list items in order (``[]`` when none)
+``complete``  the list's closing event, or null
+``output``    a CLI command's output lines, or null
+``warnings``  strings: what the caller should know but did not fail the run
+``error``     null, or ``{code, message}``
+
+Values stay strings as Asterisk sent them. A key sent more than once becomes an
+array; keys known to repeat (``Output``, ``Variable``, ``ChanVariable`` and its
+prefixed forms) are arrays even with one value, so their type never flips.
+"""
+
+REDACTED = "********"
+SECRET_KEYS = frozenset(("secret", "key"))
+
+
+def always_list(lower_key):
+    return (lower_key in ("output", "variable")
+            or lower_key.endswith("chanvariable")
+            or lower_key.startswith("chanvariable("))
+
+
+def message_to_json(message, skip=()):
+    """A message's headers as a JSON object (see the module docstring)."""
+    out = {}
+    names = {}  # lowercase key -> the spelling first seen
+    for key, value in message.pairs:
+        lower = key.lower()
+        if lower in skip:
+            continue
+        name = names.get(lower)
+        if name is None:
+            names[lower] = key
+            out[key] = [value] if always_list(lower) else value
+        else:
+            current = out[name]
+            if isinstance(current, list):
+                current.append(value)
+            else:
+                out[name] = [current, value]
+    return out
+
+
+def fallback_warnings(message, where, encoding):
+    return ["%s.%s: bytes not valid UTF-8, decoded as %s" % (where, key, encoding)
+            for key in dict.fromkeys(message.fell_back)]
+
+
+class Document:
+    """Collects the document while a run goes on, so a failure still reports
+    what was known (server, request, the reply) when it happened."""
+
+    def __init__(self):
+        self.route = None
+        self.server = None
+        self.request = None
+        self.response = None
+        self.records = []
+        self.complete = None
+        self.output = None
+        self.warnings = []
+        self.error = None
+
+    def set_request(self, action, headers, command=None):
+        shown = {}
+        for key, value in headers:
+            value = REDACTED if key.lower() in SECRET_KEYS else value
+            if key in shown:
+                previous = shown[key]
+                shown[key] = (previous if isinstance(previous, list) else [previous]) + [value]
+            else:
+                shown[key] = value
+        self.request = {"action": action, "headers": shown, "command": command}
+
+    def fail(self, code, message):
+        self.error = {"code": code, "message": message}
+
+    def to_dict(self):
+        return {
+            "ok": self.error is None,
+            "route": self.route,
+            "server": self.server,
+            "request": self.request,
+            "response": self.response,
+            "records": self.records,
+            "complete": self.complete,
+            "output": self.output,
+            "warnings": self.warnings,
+            "error": self.error,
+        }

@@ -1,0 +1,44 @@
+"""The failures amijson tells apart, each with its ``error.code`` and exit code.
+
+The exit codes are part of the interface scripts rely on (README, "Exit codes"):
+
+====  =====================================================================
+ 0    ok
+ 1    Asterisk answered Error: ``action_failed``, ``command_failed``
+ 2    usage or configuration: ``usage``, ``config``
+ 3    cannot connect or TLS failure: ``connect``, ``tls``, ``rx_unavailable``
+ 4    ``auth`` (login refused) or ``permission`` (the user lacks the class)
+ 5    ``timeout``: the deadline passed
+ 6    ``protocol``: the peer does not speak AMI, or broke its framing
+====  =====================================================================
+"""
+
+EXIT_CODES = {
+    "action_failed": 1,
+    "command_failed": 1,
+    "usage": 2,
+    "config": 2,
+    "connect": 3,
+    "tls": 3,
+    "rx_unavailable": 3,
+    "auth": 4,
+    "permission": 4,
+    "timeout": 5,
+    "protocol": 6,
+    "internal": 70,
+}
+
+
+class AmijsonError(Exception):
+    """A failure that ends the run with an error document."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        if code not in EXIT_CODES:
+            raise ValueError("unknown error code %r" % code)
+        self.code = code
+        self.message = message
+
+    @property
+    def exit_code(self):
+        return EXIT_CODES[self.code]

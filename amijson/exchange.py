@@ -1,0 +1,92 @@
+"""One action's reply, picked out of the message stream (sans-IO).
+
+An ``ActionExchange`` is fed every message read after its action was sent and
+keeps only what carries its ``ActionId``:
+
+* the reply (first ``Response:`` message with our ActionID). ``Error`` ends the
+  action. A reply that opens an event list (``EventList: start`` in any case,
+  or, before Asterisk 13.2, an ack saying ``... will follow``) makes it wait
+  for the list;
+* the list items: events with our ActionID, in order, until the one with
+  ``EventList: Complete`` or, for lists older than 13.2 that lack that header,
+  the event whose name ends in ``Complete``. A ``Response: Error`` after the ack
+  (CoreShowChannelMap can send one) also ends it.
+
+Everything else (unsolicited events, FullyBooted, other clients' ActionIDs,
+an event that reuses our ActionID before our reply came) is counted in
+``unrelated`` and never mixed into the result.
+"""
+
+import os
+
+
+class ActionIdCounter:
+    """Short ActionIDs from a counter. The PID prefix keeps them distinct from
+    other clients' (``OriginateResponse`` carries the originator's ActionID to
+    every session), and they stay far below Asterisk's ~240-byte limit."""
+
+    def __init__(self, prefix=None):
+        self.prefix = prefix if prefix is not None else "aj%d." % os.getpid()
+        self.count = 0
+
+    def next(self):
+        self.count += 1
+        return "%s%d" % (self.prefix, self.count)
+
+
+def is_error(message):
+    return (message.get("Response") or "").lower() == "error"
+
+
+def opens_list(reply):
+    if (reply.get("EventList") or "").lower() == "start":
+        return True
+    # Before 13.2 list acks had no EventList header, only their wording.
+    return (reply.get("Message") or "").lower().endswith("will follow")
+
+
+def closes_list(event):
+    if (event.get("EventList") or "").lower() == "complete":
+        return True
+    return (event.get("Event") or "").lower().endswith("complete")
+
+
+class ActionExchange:
+    def __init__(self, action_id):
+        self.action_id = action_id
+        self.response = None
+        self.records = []
+        self.complete = None
+        self.list_error = None  # a Response: Error that arrived after the list ack
+        self.is_list = False
+        self.done = False
+        self.unrelated = 0
+
+    def handle(self, message):
+        """Take one message; return True once the action's reply is complete."""
+        if self.done or message.get("ActionID", "").strip() != self.action_id:
+            self.unrelated += 1
+            return self.done
+        kind = message.kind
+        if self.response is None:
+            if kind != "response":
+                self.unrelated += 1  # our ActionID on an event before our reply
+                return False
+            self.response = message
+            if is_error(message) or not opens_list(message):
+                self.done = True
+            else:
+                self.is_list = True
+            return self.done
+        if kind == "event":
+            if closes_list(message):
+                self.complete = message
+                self.done = True
+            else:
+                self.records.append(message)
+        elif kind == "response" and is_error(message):
+            self.list_error = message
+            self.done = True
+        else:
+            self.unrelated += 1
+        return self.done

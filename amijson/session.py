@@ -1,0 +1,126 @@
+"""One AMI session: banner, login, one action, logoff.
+
+The I/O driver around the sans-IO pieces: ``AmiParser`` turns received bytes
+into messages, ``ActionExchange`` picks one action's reply out of them. This
+module only moves bytes between them and a ``Connection``, and maps Asterisk's
+answers to amijson's error codes.
+"""
+
+from amijson.errors import AmijsonError
+from amijson.exchange import ActionExchange, ActionIdCounter, is_error
+from amijson.wire import AmiParser, Banner, ProtocolError, format_action
+
+# How long Logoff waits for Asterisk's Goodbye at most; the session ends on
+# Asterisk's side as soon as it reads the Logoff.
+LOGOFF_WAIT = 1.0
+
+
+def md5_key(challenge, secret):
+    """Login key for AuthType MD5: lowercase hex MD5 of challenge + secret."""
+    data = (challenge + secret).encode("utf-8")
+    try:
+        from _md5 import md5  # the builtin module: no OpenSSL load at start-up
+    except ImportError:
+        from hashlib import md5
+    return md5(data).hexdigest()
+
+
+class AmiSession:
+    def __init__(self, connection, fallback_encoding="latin-1", transcript=None):
+        self.connection = connection
+        self.parser = AmiParser(fallback_encoding=fallback_encoding)
+        self.ids = ActionIdCounter()
+        self.pending = []
+        self.banner = None
+        self.logged_in = False
+        self.unrelated = 0
+        self.transcript = transcript  # callable(direction, bytes) for --debug
+
+    def _read_more(self, what):
+        data = self.connection.recv(what)
+        if self.transcript:
+            self.transcript("<", data)
+        if not data:
+            raise AmijsonError("protocol", "Asterisk closed the connection %s" % what)
+        try:
+            self.pending.extend(self.parser.feed(data))
+        except ProtocolError as exc:
+            raise AmijsonError("protocol", str(exc))
+
+    def read_banner(self):
+        while not self.pending:
+            self._read_more("before sending the AMI banner")
+        item = self.pending.pop(0)
+        if not isinstance(item, Banner):  # pragma: no cover - the parser yields it first
+            raise AmijsonError("protocol", "no AMI banner")
+        self.banner = item
+        return item
+
+    def send(self, name, headers, redact=()):
+        action_id = self.ids.next()
+        try:
+            data = format_action(name, [("ActionID", action_id)] + list(headers))
+        except ValueError as exc:
+            raise AmijsonError("usage", str(exc))
+        if self.transcript:
+            self.transcript(">", data, redact)
+        self.connection.send(data)
+        return action_id
+
+    def call(self, name, headers=(), redact=()):
+        """Send one action and collect its reply (and list, if it opens one)."""
+        exchange = ActionExchange(self.send(name, headers, redact))
+        what = "waiting for the reply to %s" % name
+        while True:
+            while self.pending:
+                if exchange.handle(self.pending.pop(0)):
+                    self.unrelated += exchange.unrelated
+                    # Whatever came after the reply belongs to nobody: drop it.
+                    self.unrelated += len(self.pending)
+                    self.pending.clear()
+                    return exchange
+            if exchange.response is not None:
+                what = "before the %s list completed" % name
+            self._read_more(what)
+
+    def login(self, user, secret, auth="md5", events="off"):
+        headers = [("Username", user)]
+        if auth == "md5":
+            challenge = self.call("Challenge", [("AuthType", "MD5")])
+            reply = challenge.response
+            if is_error(reply) or not reply.get("Challenge"):
+                raise AmijsonError("auth", "MD5 challenge refused: %s" % (reply.get("Message") or "no challenge"))
+            headers += [("AuthType", "MD5"), ("Key", md5_key(reply.get("Challenge"), secret))]
+            redact = ("Key",)
+        else:
+            headers.append(("Secret", secret))
+            redact = ("Secret",)
+        headers.append(("Events", events))
+        try:
+            reply = self.call("Login", headers, redact).response
+        except AmijsonError as exc:
+            if exc.code == "protocol":  # closed without an answer: refused all the same
+                raise AmijsonError("auth", "login as %r refused: Asterisk closed the connection" % user)
+            raise
+        if is_error(reply):
+            raise AmijsonError("auth", "login as %r refused: %s" % (user, reply.get("Message") or "no reason given"))
+        self.logged_in = True
+
+    def logoff(self):
+        """Say goodbye so the session never lingers on Asterisk; never raises."""
+        if not self.logged_in:
+            return
+        self.logged_in = False
+        try:
+            action_id = self.send("Logoff", ())
+            while True:
+                for item in self.pending:
+                    if item.get("ActionID") == action_id:
+                        return
+                self.pending.clear()
+                data = self.connection.recv("waiting for Goodbye", limit=LOGOFF_WAIT)
+                if not data:
+                    return
+                self.pending.extend(self.parser.feed(data))
+        except Exception:  # the peer may be gone already; nothing left to do
+            return

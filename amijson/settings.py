@@ -1,0 +1,226 @@
+"""Where each connection setting comes from, and the secret above all.
+
+Precedence for every setting: command line, then environment
+(``AMIJSON_HOST``, ``AMIJSON_PORT``, ...), then the chosen profile of the config
+file, then its ``[default]`` section, then the built-in default.
+
+The secret never comes from argv (any user can read it with ``ps``). Sources,
+first found wins: ``--secret-stdin``, ``--secret-file PATH``
+(``AMIJSON_SECRET_FILE``), ``AMIJSON_SECRET``, the config file, and, on the
+Asterisk host, the user's ``secret`` in ``/etc/asterisk/manager.conf`` (and
+what it ``#include``s; ``--manager-conf`` or ``AMIJSON_MANAGER_CONF`` point
+elsewhere).
+
+Config files are INI: ``[default]`` and named profiles with ``host``, ``port``,
+``user``, ``secret``, ``tls``, ``cafile``, ``auth``, ``timeout``,
+``connect_timeout``. The first of ``--config``, ``$AMIJSON_CONFIG``,
+``~/.config/amijson/config``, ``/etc/amijson.conf`` is used; the first two must
+exist when named.
+"""
+
+import os
+
+from amijson.configfile import ConfigFileError, read_sections
+from amijson.errors import AmijsonError
+
+DEFAULT_PORT = 5038
+DEFAULT_TLS_PORT = 5039
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_CONNECT_TIMEOUT = 3.0
+DEFAULT_MANAGER_CONF = "/etc/asterisk/manager.conf"
+TRUE_WORDS = frozenset(("1", "yes", "true", "on"))
+FALSE_WORDS = frozenset(("0", "no", "false", "off", ""))
+
+# setting -> environment variable (the config key is the setting's name)
+ENVIRONMENT = {
+    "host": "AMIJSON_HOST",
+    "port": "AMIJSON_PORT",
+    "user": "AMIJSON_USER",
+    "tls": "AMIJSON_TLS",
+    "cafile": "AMIJSON_CAFILE",
+    "insecure": "AMIJSON_INSECURE",
+    "auth": "AMIJSON_AUTH",
+    "timeout": "AMIJSON_TIMEOUT",
+    "connect_timeout": "AMIJSON_CONNECT_TIMEOUT",
+    "profile": "AMIJSON_PROFILE",
+    "config": "AMIJSON_CONFIG",
+    "secret_file": "AMIJSON_SECRET_FILE",
+    "fallback_encoding": "AMIJSON_FALLBACK_ENCODING",
+    "manager_conf": "AMIJSON_MANAGER_CONF",
+}
+
+
+class Settings:
+    """Resolved settings for one run."""
+
+    def __init__(self):
+        self.host = "127.0.0.1"
+        self.port = None
+        self.user = None
+        self.secret = None
+        self.secret_source = None
+        self.tls = False
+        self.cafile = None
+        self.insecure = False
+        self.auth = "md5"
+        self.timeout = DEFAULT_TIMEOUT
+        self.connect_timeout = DEFAULT_CONNECT_TIMEOUT
+        self.fallback_encoding = "latin-1"
+        self.events = "off"
+        self.config_path = None
+        self.warnings = []
+
+
+def _flag(name, text):
+    lowered = str(text).strip().lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    raise AmijsonError("config", "%s: expected yes or no, got %r" % (name, text))
+
+
+def _number(name, text, kind=float, low=0.0):
+    try:
+        value = kind(text)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or value <= low or (kind is int and value > 65535):
+        raise AmijsonError("usage", "%s: not a valid value: %r" % (name, text))
+    return value
+
+
+def _loose_permissions(path):
+    try:
+        return os.stat(path).st_mode & 0o077
+    except OSError:
+        return 0
+
+
+def _find_config(explicit, environ):
+    for named in (explicit, environ.get("AMIJSON_CONFIG")):
+        if named:
+            if not os.path.isfile(named):
+                raise AmijsonError("config", "config file not found: %s" % named)
+            return named
+    home = environ.get("HOME") or os.path.expanduser("~")
+    for candidate in (os.path.join(home, ".config", "amijson", "config"), "/etc/amijson.conf"):
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def _read_secret_file(path):
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(65536)
+    except OSError as exc:
+        raise AmijsonError("config", "cannot read secret file %s: %s" % (path, exc.strerror or exc))
+    return data.decode("utf-8", "replace").strip("\r\n")
+
+
+def _manager_conf_secret(path, user):
+    """The user's secret from manager.conf, when this host has it and we may read it."""
+    if not user or not os.path.isfile(path):
+        return None
+    try:
+        sections = read_sections(path)
+    except ConfigFileError:
+        return None
+    for name, body in sections.items():
+        # Usernames are case-insensitive to Asterisk.
+        if name.lower() == user.lower() and name.lower() != "general" and body.get("secret"):
+            return body["secret"]
+    return None
+
+
+def resolve(options, environ, stdin=None):
+    """Settings from parsed ``options`` (a dict of what the command line gave)."""
+    settings = Settings()
+
+    def given(name):
+        if options.get(name) is not None:
+            return options[name]
+        env = ENVIRONMENT.get(name)
+        if env and environ.get(env, "") != "":
+            return environ[env]
+        return None
+
+    config_path = _find_config(options.get("config"), environ)
+    profile_name = given("profile")
+    profile = {}
+    if config_path:
+        try:
+            sections = read_sections(config_path)
+        except ConfigFileError as exc:
+            raise AmijsonError("config", str(exc))
+        profile = dict(sections.get("default", {}))
+        if profile_name:
+            if profile_name not in sections:
+                raise AmijsonError("config", "no profile [%s] in %s" % (profile_name, config_path))
+            profile.update(sections[profile_name])
+        settings.config_path = config_path
+        if "secret" in profile and _loose_permissions(config_path):
+            settings.warnings.append(
+                "config file %s holds a secret and is readable by group or others; chmod 600 it" % config_path)
+    elif profile_name:
+        raise AmijsonError("config", "profile %r asked for, but no config file was found" % profile_name)
+
+    def setting(name):
+        value = given(name)
+        if value is None:
+            value = profile.get(name)
+        return value
+
+    settings.host = setting("host") or settings.host
+    settings.user = setting("user")
+    for name in ("tls", "insecure"):
+        value = setting(name)
+        if value is not None:
+            setattr(settings, name, value if isinstance(value, bool) else _flag(name, value))
+    settings.cafile = setting("cafile")
+    auth = (setting("auth") or settings.auth).lower()
+    if auth not in ("md5", "plain"):
+        raise AmijsonError("usage", "--auth must be md5 or plain, not %r" % auth)
+    settings.auth = auth
+    port = setting("port")
+    settings.port = (_number("port", port, int) if port is not None
+                     else DEFAULT_TLS_PORT if settings.tls else DEFAULT_PORT)
+    timeout = setting("timeout")
+    if timeout is not None:
+        settings.timeout = _number("timeout", timeout)
+    connect_timeout = setting("connect_timeout")
+    if connect_timeout is not None:
+        settings.connect_timeout = _number("connect-timeout", connect_timeout)
+    encoding = setting("fallback_encoding")
+    if encoding:
+        try:
+            b"".decode(encoding)
+        except LookupError:
+            raise AmijsonError("usage", "unknown --fallback-encoding %r" % encoding)
+        settings.fallback_encoding = encoding
+    if options.get("events"):
+        settings.events = options["events"]
+    if settings.insecure:
+        settings.warnings.append("TLS certificate verification is off (--insecure)")
+
+    # The secret, first source found wins.
+    secret_file = given("secret_file")
+    if options.get("secret_stdin"):
+        data = (stdin.readline() if stdin is not None else "")
+        settings.secret, settings.secret_source = data.rstrip("\r\n"), "stdin"
+    elif secret_file:
+        settings.secret, settings.secret_source = _read_secret_file(secret_file), "secret-file"
+        if _loose_permissions(secret_file):
+            settings.warnings.append(
+                "secret file %s is readable by group or others; chmod 600 it" % secret_file)
+    elif environ.get("AMIJSON_SECRET"):
+        settings.secret, settings.secret_source = environ["AMIJSON_SECRET"], "environment"
+    elif profile.get("secret"):
+        settings.secret, settings.secret_source = profile["secret"], "config"
+    else:
+        path = given("manager_conf") or DEFAULT_MANAGER_CONF
+        secret = _manager_conf_secret(path, settings.user)
+        if secret is not None:
+            settings.secret, settings.secret_source = secret, "manager.conf"
+    return settings

@@ -1,0 +1,132 @@
+"""TCP and TLS connections to AMI, all bounded by one deadline.
+
+Plain TCP uses the C ``_socket`` module directly: the ``socket`` package (and
+``ssl``) cost more start-up time than a whole small run, so they are imported
+only when TLS is asked for.
+"""
+
+import time
+
+import _socket
+
+from amijson.errors import AmijsonError
+
+
+class Deadline:
+    """One deadline for the whole run: every wait asks what is left of it."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def remaining(self):
+        return self.end - time.monotonic()
+
+    def left_or_fail(self, what):
+        left = self.remaining()
+        if left <= 0:
+            raise AmijsonError("timeout", "deadline of %gs passed %s" % (self.seconds, what))
+        return left
+
+
+class Connection:
+    """A connected stream socket with deadline-aware ``send`` and ``recv``."""
+
+    def __init__(self, sock, deadline, peer):
+        self.sock = sock
+        self.deadline = deadline
+        self.peer = peer
+
+    def send(self, data):
+        self.sock.settimeout(self.deadline.left_or_fail("while sending to %s" % self.peer))
+        try:
+            self.sock.sendall(data)
+        except _socket.timeout:
+            raise AmijsonError("timeout", "deadline of %gs passed while sending to %s"
+                               % (self.deadline.seconds, self.peer))
+        except OSError as exc:
+            raise AmijsonError("connect", "connection to %s lost while sending: %s"
+                               % (self.peer, exc.strerror or exc))
+
+    def recv(self, what="waiting for Asterisk", limit=None):
+        """Up to 256 KiB of what arrived, b"" at end of stream. ``limit`` caps the
+        wait below the deadline (for the Logoff courtesy wait)."""
+        left = self.deadline.left_or_fail(what)
+        if limit is not None:
+            left = min(left, limit)
+        self.sock.settimeout(left)
+        try:
+            return self.sock.recv(262144)
+        except _socket.timeout:
+            if limit is not None and self.deadline.remaining() > 0:
+                raise
+            raise AmijsonError("timeout", "deadline of %gs passed %s" % (self.deadline.seconds, what))
+        except OSError as exc:
+            if type(exc).__name__.startswith("SSL"):
+                raise AmijsonError("tls", "TLS failure from %s: %s" % (self.peer, exc))
+            raise AmijsonError("connect", "connection to %s lost: %s" % (self.peer, exc.strerror or exc))
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def _connect_tcp(host, port, deadline, connect_timeout, socket_class):
+    peer = "%s:%s" % (host, port)
+    try:
+        infos = _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM)
+    except OSError as exc:
+        raise AmijsonError("connect", "cannot resolve %s: %s" % (host, exc.strerror or exc))
+    last = None
+    for family, kind, proto, _name, address in infos:
+        sock = socket_class(family, kind, proto)
+        left = deadline.left_or_fail("while connecting to %s" % peer)
+        sock.settimeout(min(left, connect_timeout))
+        try:
+            sock.connect(address)
+            return sock, peer
+        except _socket.timeout:
+            sock.close()
+            if deadline.remaining() <= 0:
+                raise AmijsonError("timeout", "deadline of %gs passed while connecting to %s"
+                                   % (deadline.seconds, peer))
+            last = "no answer within %gs" % connect_timeout
+        except OSError as exc:
+            sock.close()
+            last = exc.strerror or str(exc)
+    raise AmijsonError("connect", "cannot connect to %s: %s" % (peer, last))
+
+
+def connect(host, port, deadline, connect_timeout, tls=False, cafile=None, insecure=False):
+    if not tls:
+        sock, peer = _connect_tcp(host, port, deadline, connect_timeout, _socket.socket)
+        sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        return Connection(sock, deadline, peer)
+
+    import socket
+    import ssl
+
+    try:
+        context = ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise AmijsonError("config", "cannot load CA file %s: %s" % (cafile, exc))
+    if insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    sock, peer = _connect_tcp(host, port, deadline, connect_timeout, socket.socket)
+    sock.settimeout(deadline.left_or_fail("during the TLS handshake with %s" % peer))
+    try:
+        tls_sock = context.wrap_socket(sock, server_hostname=host)
+    except ssl.SSLCertVerificationError as exc:
+        sock.close()
+        raise AmijsonError("tls", "certificate of %s not trusted: %s" % (peer, exc.verify_message or exc))
+    except socket.timeout:
+        sock.close()
+        raise AmijsonError("timeout", "deadline of %gs passed during the TLS handshake with %s"
+                           % (deadline.seconds, peer))
+    except (ssl.SSLError, OSError) as exc:
+        sock.close()
+        raise AmijsonError("tls", "TLS handshake with %s failed: %s" % (peer, exc))
+    return Connection(tls_sock, deadline, peer)

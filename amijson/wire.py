@@ -1,0 +1,312 @@
+"""AMI framing, sans-IO: bytes in, banner and messages out; actions to bytes.
+
+Nothing here touches a socket. A transport feeds whatever it received to
+``AmiParser.feed`` and gets back the complete items found so far; the parser
+keeps the partial rest for the next call. ``format_action`` turns an action
+into the bytes to send.
+
+What the server sends (checked against Asterisk 22 and Asterisk's source):
+
+* one banner line, ``Asterisk Call Manager/<AMI version>\\r\\n``, with no blank
+  line after it, so it is read on its own;
+* messages of ``Key: Value`` lines ended by an empty line. ``\\r\\n`` and bare
+  ``\\n`` are both accepted as line ends, so ``\\r\\n\\n`` and stray ``\\n``
+  before the CRLF (``Message: No endpoints found\\n\\r\\n``) frame correctly.
+  Empty messages are skipped;
+* the Command reply of Asterisk 13 and older: ``Response: Follows``, its
+  headers, then raw CLI text with bare ``\\n`` (blank lines and
+  ``Key: value``-looking lines included) up to ``--END COMMAND--``, which may
+  be glued to the last line. The parser reads that body verbatim; the format is
+  picked from the reply itself, never from the banner.
+
+Values are decoded per message: UTF-8 when the bytes are UTF-8, else per value
+with ``fallback_encoding`` (Latin-1 by default, which maps every byte, so
+nothing is ever dropped). The keys whose value fell back are listed on the
+message so the document can say so.
+"""
+
+END_COMMAND = b"--END COMMAND--"
+BANNER_PREFIX = "Asterisk Call Manager/"
+# A banner is one short line; anything longer without a newline is not AMI.
+MAX_BANNER = 1024
+# One message (or Command body) larger than this is refused rather than buffered
+# without end: a hostile or broken peer must not exhaust memory.
+DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024
+
+
+class ProtocolError(Exception):
+    """The peer does not speak AMI, or broke its framing."""
+
+
+class Banner:
+    __slots__ = ("text", "version")
+
+    def __init__(self, text, version):
+        self.text = text
+        self.version = version
+
+    def __repr__(self):
+        return "Banner(%r)" % self.text
+
+
+class Message:
+    """One AMI message: its ``(key, value)`` pairs in the order sent.
+
+    Keys compare case-insensitively; a repeated key keeps every value.
+    ``kind`` comes from the first line only: ``response`` for ``Response:``,
+    ``event`` for ``Event:`` (so ``OriginateResponse``, an event carrying a
+    ``Response:`` header, is an event), ``other`` for anything else.
+    ``body`` holds the raw text of an Asterisk 13 ``Response: Follows`` reply.
+    """
+
+    __slots__ = ("pairs", "body", "fell_back", "_index")
+
+    def __init__(self, pairs, body=None, fell_back=()):
+        self.pairs = pairs
+        self.body = body
+        self.fell_back = fell_back
+        self._index = None
+
+    @property
+    def kind(self):
+        if not self.pairs:
+            return "other"
+        first = self.pairs[0][0].lower()
+        if first == "response":
+            return "response"
+        if first == "event":
+            return "event"
+        return "other"
+
+    def _lookup(self):
+        if self._index is None:
+            index = {}
+            for key, value in self.pairs:
+                index.setdefault(key.lower(), []).append(value)
+            self._index = index
+        return self._index
+
+    def get(self, key, default=None):
+        """The first value of ``key`` (any case), or ``default``."""
+        values = self._lookup().get(key.lower())
+        return values[0] if values else default
+
+    def get_all(self, key):
+        return list(self._lookup().get(key.lower(), ()))
+
+    def __contains__(self, key):
+        return key.lower() in self._lookup()
+
+    def __repr__(self):
+        return "Message(%r%s)" % (self.pairs, ", body=%r" % self.body if self.body is not None else "")
+
+    def __eq__(self, other):
+        return (isinstance(other, Message) and self.pairs == other.pairs
+                and self.body == other.body and list(self.fell_back) == list(other.fell_back))
+
+
+def _decode(raw, fallback):
+    """Decode one value: UTF-8, else the fallback. Returns (text, fell_back)."""
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return raw.decode(fallback, "replace"), True
+
+
+def _split_header(line):
+    """``Key: Value`` to (key, value). The server puts exactly one space after the
+    colon; a missing space is tolerated, further spaces belong to the value (CLI
+    output lines are indented). A line without a colon has key ``None``."""
+    colon = line.find(b":")
+    if colon <= 0:
+        return None, line
+    value = line[colon + 1:]
+    if value[:1] == b" ":
+        value = value[1:]
+    return line[:colon], value
+
+
+class AmiParser:
+    """Incremental AMI reader. ``feed(data)`` returns the new complete items:
+    one ``Banner`` first (unless ``expect_banner`` is false, as over HTTP), then
+    ``Message`` objects. ``ProtocolError`` is the only exception it raises."""
+
+    def __init__(self, expect_banner=True, fallback_encoding="latin-1",
+                 max_message=DEFAULT_MAX_MESSAGE):
+        b"".decode(fallback_encoding)  # fail early on an unknown encoding (LookupError)
+        self._buf = bytearray()
+        self._want_banner = expect_banner
+        self._fallback = fallback_encoding
+        self._max = max_message
+        # Search positions kept between feeds so that no byte is scanned twice
+        # for a message end (see _find_blank_line).
+        self._crlf_from = 0
+        self._lf_from = 0
+        self._lf_pos = -1
+        self.closed = False
+
+    def feed(self, data):
+        if data:
+            self._buf += data
+        items = []
+        if self._want_banner:
+            banner = self._read_banner()
+            if banner is None:
+                return items
+            items.append(banner)
+        buf = self._buf
+        start = 0
+        while True:
+            # Skip blank lines between messages (empty messages are ignored).
+            while buf[start:start + 2] == b"\r\n" or buf[start:start + 1] == b"\n":
+                start += 2 if buf[start:start + 1] == b"\r" else 1
+            if start >= len(buf):
+                break
+            if buf[start:start + 17].lower() == b"response: follows":
+                end = self._follows(buf, start, items)
+            else:
+                end = self._message(buf, start, items)
+            if end is None:
+                break
+            start = end
+        if start:
+            del buf[:start]
+            self._crlf_from = max(0, self._crlf_from - start)
+            self._lf_from = max(0, self._lf_from - start)
+            self._lf_pos = self._lf_pos - start if self._lf_pos >= start else -1
+        if len(buf) > self._max:
+            raise ProtocolError("a message exceeds %d bytes without ending" % self._max)
+        return items
+
+    def _read_banner(self):
+        nl = self._buf.find(b"\n")
+        if nl < 0:
+            if len(self._buf) > MAX_BANNER:
+                raise ProtocolError("no AMI banner: %r" % bytes(self._buf[:60]))
+            return None
+        line = bytes(self._buf[:nl]).rstrip(b"\r")
+        del self._buf[:nl + 1]
+        self._want_banner = False
+        text, _ = _decode(line, self._fallback)
+        marker = text.find("Call Manager/")
+        if marker < 0:
+            raise ProtocolError("not an AMI banner: %r" % text[:80])
+        return Banner(text, text[marker + len("Call Manager/"):].strip())
+
+    def _find_blank_line(self, buf, start):
+        """(end of the message's text, index just past its blank line) for the
+        message at ``start``, or None when its end has not arrived yet."""
+        crlf = buf.find(b"\n\r\n", max(start, self._crlf_from))
+        if crlf < 0:
+            self._crlf_from = max(start, len(buf) - 2)
+        if self._lf_pos < start:
+            # The cached bare "\n\n" lies behind us: search on from where the last
+            # search stopped, so a long CRLF-only stream is scanned once.
+            self._lf_pos = buf.find(b"\n\n", max(start, self._lf_from))
+            if self._lf_pos < 0:
+                self._lf_from = max(start, len(buf) - 1)
+        lf = self._lf_pos
+        if crlf >= 0 and (lf < 0 or crlf < lf):
+            return crlf, crlf + 3
+        if lf >= 0:
+            return lf, lf + 2
+        return None
+
+    def _message(self, buf, start, items):
+        found = self._find_blank_line(buf, start)
+        if found is None:
+            return None
+        text_end, end = found
+        raw = bytes(buf[start:text_end])
+        items.append(self._build(raw.split(b"\n"), None))
+        return end
+
+    def _follows(self, buf, start, items):
+        """Asterisk <= 13 Command reply: headers end in CRLF, then raw CLI text up
+        to --END COMMAND--, then a blank line."""
+        marker = buf.find(END_COMMAND, start)
+        if marker < 0:
+            return None
+        # The marker line ends (CRLF, or LF when glued oddly), then a blank line.
+        line_end = buf.find(b"\n", marker)
+        if line_end < 0:
+            return None
+        rest = bytes(buf[line_end + 1:line_end + 3])
+        if rest == b"\r\n":
+            end = line_end + 3
+        elif rest[:1] == b"\n":
+            end = line_end + 2
+        elif rest in (b"", b"\r"):
+            return None  # the blank line is still on its way
+        else:
+            end = line_end + 1  # no blank line after the marker: tolerate it
+        block = bytes(buf[start:marker])
+        lines = []
+        pos = 0
+        # Headers are the leading CRLF-terminated "Key: value" lines (Response,
+        # Privilege, ActionID); body lines end in a bare LF.
+        while True:
+            nl = block.find(b"\n", pos)
+            if nl < 0 or nl == pos or block[nl - 1:nl] != b"\r":
+                break
+            key, _ = _split_header(block[pos:nl - 1])
+            if key is None or b" " in key:
+                break
+            lines.append(block[pos:nl - 1])
+            pos = nl + 1
+        message = self._build(lines, block[pos:])
+        items.append(message)
+        return end
+
+    def _build(self, lines, body):
+        fallback = self._fallback
+        pairs = []
+        fell_back = []
+        for line in lines:
+            if line[-1:] == b"\r":
+                line = line[:-1]
+            key, value = _split_header(line)
+            if key is None:
+                if not line:
+                    continue
+                # A line without a colon continues the previous value (a bare
+                # "\n" inside a value); nothing is dropped.
+                if pairs:
+                    k, v = pairs[-1]
+                    text, bad = _decode(line, fallback)
+                    pairs[-1] = (k, v + "\n" + text)
+                    if bad:
+                        fell_back.append(k)
+                    continue
+                key, value = b"", line
+            k, bad_key = _decode(key, fallback)
+            v, bad = _decode(value, fallback)
+            pairs.append((k, v))
+            if bad or bad_key:
+                fell_back.append(k)
+        text_body = None
+        if body is not None:
+            text_body, bad = _decode(body, fallback)
+            if bad:
+                # Decode line by line so only the lines that need it fall back.
+                parts = []
+                for raw_line in body.split(b"\n"):
+                    part, line_bad = _decode(raw_line, fallback)
+                    parts.append(part)
+                text_body = "\n".join(parts)
+                fell_back.append("Output")
+        return Message(pairs, text_body, tuple(fell_back))
+
+
+def format_action(name, headers=()):
+    """Bytes of one action: ``Action: name`` then each ``(key, value)`` pair.
+
+    CR or LF inside a key or value would let a value smuggle extra headers into
+    the request, so they are refused (ValueError)."""
+    lines = ["Action: " + name]
+    for key, value in headers:
+        lines.append("%s: %s" % (key, value))
+    for line in lines:
+        if "\r" in line or "\n" in line:
+            raise ValueError("a header may not contain CR or LF: %r" % line.split(":", 1)[0])
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
