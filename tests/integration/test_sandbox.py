@@ -1,0 +1,84 @@
+"""The sandbox itself: a real Asterisk 22+, reachable the ways the tests need."""
+
+import os
+import re
+import socket
+import ssl
+import subprocess
+import time
+
+from conftest import parse_exports, sandbox_cmd
+
+
+def test_core_show_version_through_ami_is_asterisk_22_or_newer(amijson):
+    run = amijson("command", "core show version")
+    assert run.returncode == 0, run.stdout
+    match = re.match(r"Asterisk (\d+)\.", run.doc["output"][0])
+    assert match, run.doc["output"]
+    assert int(match.group(1)) >= 22
+
+
+def test_up_twice_is_idempotent_and_fast(sandbox):
+    started = time.monotonic()
+    again = sandbox_cmd("up")
+    assert time.monotonic() - started < 15
+    settings = parse_exports(again.stdout)
+    assert settings == {k: v for k, v in sandbox.items() if not k.startswith("_")}
+
+
+def test_calls_3_gives_6_channels(sandbox, live_calls):
+    live_calls(3)
+    out = sandbox_cmd("rx", "core show channels concise").stdout
+    rows = [line for line in out.splitlines() if line.strip()]
+    assert len(rows) == 6
+    assert all(row.startswith("Local/wait@%s-" % sandbox["AMIJSON_SANDBOX_CONTEXT"]) for row in rows)
+
+
+def test_tls_port_verifies_against_exported_ca(sandbox):
+    context = ssl.create_default_context(cafile=sandbox["AMIJSON_SANDBOX_CAFILE"])
+    for name in ("127.0.0.1", "localhost"):
+        with socket.create_connection(("127.0.0.1", int(sandbox["AMIJSON_SANDBOX_TLS_PORT"])), timeout=5) as raw:
+            with context.wrap_socket(raw, server_hostname=name) as tls:
+                assert tls.recv(100).startswith(b"Asterisk Call Manager/")
+
+
+def test_http_manager_answers(sandbox):
+    import urllib.request
+    url = "http://127.0.0.1:%s/rawman?action=ping" % sandbox["AMIJSON_SANDBOX_HTTP_PORT"]
+    body = urllib.request.urlopen(url, timeout=5).read().decode()
+    assert "Response:" in body
+
+
+def test_status_names_version_and_root(sandbox):
+    out = sandbox_cmd("status").stdout
+    assert "running: yes" in out and "Asterisk 2" in out
+    assert sandbox["AMIJSON_SANDBOX_ROOT"] in out
+
+
+def _our_asterisk_pids(root):
+    pids = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if os.readlink("/proc/%s/root" % pid) == root:
+                    pids.append(int(pid))
+            except OSError:
+                pass
+    return pids
+
+
+def test_down_leaves_no_process_and_no_mount_then_up_again(sandbox):
+    root = os.path.realpath(sandbox["AMIJSON_SANDBOX_ROOT"])
+    # An unrelated process that merely looks like asterisk must survive down.
+    decoy = subprocess.Popen(["sleep", "60"])
+    try:
+        assert _our_asterisk_pids(root)
+        sandbox_cmd("down")
+        assert _our_asterisk_pids(root) == []
+        with open("/proc/mounts") as mounts:
+            assert not [line for line in mounts if " %s/" % root in line or " %s " % root in line]
+        assert decoy.poll() is None
+    finally:
+        decoy.kill()
+        sandbox_cmd("up")
+    assert "running: yes" in sandbox_cmd("status").stdout
