@@ -1,0 +1,162 @@
+"""A scripted AMI server for what a real Asterisk 22 cannot show.
+
+Used only for other versions' wire formats (the Asterisk 13 Command reply, the
+Asterisk 11 lists without ``EventList``) and, later, hostile peers. Every
+transcript below names the Asterisk release whose source it follows
+(``main/manager.c`` and ``main/cli.c`` at that tag); the bytes are the ones
+``astman_append``/``astman_send_*`` write there.
+"""
+
+import socket
+import threading
+
+
+def _headers(block):
+    headers = {}
+    for line in block.replace(b"\r\n", b"\n").split(b"\n"):
+        key, _, value = line.decode("utf-8", "replace").partition(":")
+        headers.setdefault(key.strip().lower(), value.strip())
+    return headers
+
+
+def aid_line(headers):
+    action_id = headers.get("actionid")
+    return b"ActionID: %s\r\n" % action_id.encode() if action_id else b""
+
+
+# --- Asterisk 13.38.3 (AMI 2.10.6) ------------------------------------------------
+
+BANNER_13 = b"Asterisk Call Manager/2.10.6\r\n"
+BANNER_11 = b"Asterisk Call Manager/1.3\r\n"  # Asterisk 11.25.3
+
+
+def challenge_13(h):
+    # action_challenge: no Message header, a decimal from ast_random()
+    return b"Response: Success\r\n" + aid_line(h) + b"Challenge: 1804289383\r\n\r\n"
+
+
+def login_13(h):
+    # action_login success, then FullyBooted (no ActionID) when events are on;
+    # amijson asks Events: off but a broken server may send it anyway.
+    return (b"Response: Success\r\n" + aid_line(h) + b"Message: Authentication accepted\r\n\r\n"
+            b"Event: FullyBooted\r\nPrivilege: system,all\r\nStatus: Fully Booted\r\n\r\n")
+
+
+def logoff_13(h):
+    return b"Response: Goodbye\r\n" + aid_line(h) + b"Message: Thanks for all the fish.\r\n\r\n"
+
+
+def command_follows_13(cli_text):
+    """action_command in 11.x-13.x: Follows, Privilege, ActionID, raw text, marker glued on."""
+    def reply(h):
+        return (b"Response: Follows\r\nPrivilege: Command\r\n" + aid_line(h)
+                + cli_text + b"--END COMMAND--\r\n\r\n")
+    return reply
+
+
+def status_11(channels):
+    """action_status in 11.25.3: plain ack, Status events with ActionID last,
+    StatusComplete with Items and no EventList."""
+    def reply(h):
+        aid = aid_line(h)
+        out = [b"Response: Success\r\n" + aid + b"Message: Channel status will follow\r\n\r\n"]
+        for name, uniqueid in channels:
+            out.append(b"Event: Status\r\nPrivilege: Call\r\nChannel: " + name + b"\r\n"
+                       b"CallerIDNum: 100\r\nCallerIDName: <unknown>\r\n"
+                       b"ConnectedLineNum: <unknown>\r\nConnectedLineName: <unknown>\r\n"
+                       b"Accountcode: \r\nChannelState: 6\r\nChannelStateDesc: Up\r\n"
+                       b"Context: default\r\nExtension: 200\r\nPriority: 1\r\nSeconds: 42\r\n"
+                       b"Uniqueid: " + uniqueid + b"\r\n" + aid + b"\r\n")
+        out.append(b"Event: StatusComplete\r\n" + aid + b"Items: %d\r\n\r\n" % len(channels))
+        return b"".join(out)
+    return reply
+
+
+def queue_status_11(h):
+    """11.25.3 QueueStatus: plain ack, QueueStatusComplete with no EventList or count."""
+    aid = aid_line(h)
+    return (b"Response: Success\r\n" + aid + b"Message: Queue status will follow\r\n\r\n"
+            b"Event: QueueParams\r\nQueue: support\r\nMax: 0\r\nStrategy: ringall\r\nCalls: 0\r\n"
+            b"Holdtime: 0\r\nTalkTime: 0\r\nCompleted: 0\r\nAbandoned: 0\r\nServiceLevel: 0\r\n"
+            b"ServicelevelPerf: 0.0\r\nWeight: 0\r\n" + aid + b"\r\n"
+            # an unsolicited event between items must not be mixed in
+            b"Event: PeerStatus\r\nPrivilege: system,all\r\nChannelType: SIP\r\nPeer: SIP/100\r\n"
+            b"PeerStatus: Registered\r\n\r\n"
+            b"Event: QueueMember\r\nQueue: support\r\nName: Alice\r\nLocation: SIP/101\r\n"
+            b"Membership: static\r\nPenalty: 0\r\nCallsTaken: 0\r\nLastCall: 0\r\nStatus: 1\r\n"
+            b"Paused: 0\r\n" + aid + b"\r\n"
+            b"Event: QueueStatusComplete\r\n" + aid + b"\r\n")
+
+
+def core_show_channels_11(h):
+    """11.25.3: CoreShowChannelsComplete carries EventList and ListItems, ActionID last."""
+    aid = aid_line(h)
+    return (b"Response: Success\r\n" + aid + b"EventList: start\r\nMessage: Channels will follow\r\n\r\n"
+            b"Event: CoreShowChannel\r\n" + aid + b"Channel: SIP/100-00000001\r\nUniqueID: 1700000000.1\r\n"
+            b"Context: default\r\nExtension: 200\r\nPriority: 1\r\nChannelState: 6\r\n"
+            b"ChannelStateDesc: Up\r\nApplication: Dial\r\nApplicationData: SIP/200\r\n"
+            b"CallerIDnum: 100\r\nCallerIDname: \r\nConnectedLineNum: \r\nConnectedLineName: \r\n"
+            b"Duration: 00:00:42\r\nAccountCode: \r\nBridgedChannel: \r\nBridgedUniqueID: \r\n\r\n"
+            b"Event: CoreShowChannelsComplete\r\nEventList: Complete\r\nListItems: 1\r\n" + aid + b"\r\n")
+
+
+class FakeAmi:
+    """Serve one scripted AMI conversation per connection on 127.0.0.1.
+
+    ``replies`` maps a lowercase action name to ``f(headers) -> bytes``; an action
+    without a script gets Asterisk's unknown-action error. Logoff closes the
+    connection, as Asterisk does."""
+
+    def __init__(self, banner=BANNER_13, replies=None):
+        self.banner = banner
+        self.replies = {"challenge": challenge_13, "login": login_13, "logoff": logoff_13}
+        self.replies.update(replies or {})
+        self.received = []
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
+
+    def _talk(self, conn):
+        with conn:
+            conn.sendall(self.banner)
+            buf = b""
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                buf += data.replace(b"\r\n", b"\n")
+                while b"\n\n" in buf:
+                    block, buf = buf.split(b"\n\n", 1)
+                    headers = _headers(block)
+                    self.received.append(headers)
+                    action = headers.get("action", "").lower()
+                    reply = self.replies.get(action)
+                    if reply is None:
+                        conn.sendall(b"Response: Error\r\n" + aid_line(headers) + b"Message: Invalid/unknown "
+                                     b"command: %s. Use Action: ListCommands to show available commands.\r\n\r\n"
+                                     % headers.get("action", "").encode())
+                        continue
+                    conn.sendall(reply(headers))
+                    if action == "logoff":
+                        return
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,66 @@
+"""Picking one action's reply out of the message stream."""
+
+from amijson.exchange import ActionExchange, ActionIdCounter
+from amijson.wire import Message
+
+
+def msg(*pairs):
+    return Message(list(pairs))
+
+
+def test_list_collects_only_our_events_until_complete():
+    ex = ActionExchange("a1")
+    assert not ex.handle(msg(("Event", "FullyBooted"), ("Status", "Fully Booted")))
+    assert not ex.handle(msg(("Event", "CoreShowChannel"), ("ActionID", "a1")))  # before our reply: unrelated
+    assert not ex.handle(msg(("Response", "Success"), ("ActionID", "a1"), ("EventList", "start")))
+    assert not ex.handle(msg(("Event", "CoreShowChannel"), ("ActionID", "a1"), ("Channel", "x")))
+    assert not ex.handle(msg(("Event", "Newchannel"), ("Channel", "y")))
+    assert not ex.handle(msg(("Event", "CoreShowChannel"), ("ActionID", "other"), ("Channel", "z")))
+    assert ex.handle(msg(("Event", "CoreShowChannelsComplete"), ("ActionID", "a1"),
+                         ("EventList", "Complete"), ("ListItems", "1")))
+    assert [r.get("Channel") for r in ex.records] == ["x"]
+    assert ex.complete.get("ListItems") == "1" and ex.unrelated == 4
+
+
+def test_legacy_list_without_eventlist_ends_on_complete_name():
+    ex = ActionExchange("7")
+    ex.handle(msg(("Response", "Success"), ("ActionID", "7"), ("Message", "Channel status will follow")))
+    assert ex.is_list
+    ex.handle(msg(("Event", "Status"), ("Channel", "c"), ("ActionID", "7")))
+    assert ex.handle(msg(("Event", "StatusComplete"), ("ActionID", "7"), ("Items", "1")))
+    assert len(ex.records) == 1
+
+
+def test_eventlist_compared_case_insensitively():
+    ex = ActionExchange("f")
+    ex.handle(msg(("Response", "Success"), ("ActionID", "f"), ("EventList", "Start")))
+    assert ex.is_list
+    assert ex.handle(msg(("Event", "FAXSessionsComplete"), ("ActionID", "f"), ("EventList", "COMPLETE")))
+
+
+def test_error_ends_the_action_and_error_after_ack_ends_the_list():
+    ex = ActionExchange("1")
+    assert ex.handle(msg(("Response", "Error"), ("ActionID", "1"), ("Message", "No endpoints found")))
+    ex = ActionExchange("2")
+    ex.handle(msg(("Response", "Success"), ("ActionID", "2"), ("EventList", "start")))
+    assert ex.handle(msg(("Response", "Error"), ("ActionID", "2"), ("Message", "Could not complete channel map")))
+    assert ex.list_error.get("Message") == "Could not complete channel map"
+
+
+def test_originate_response_event_is_not_our_reply():
+    ex = ActionExchange("3")
+    assert not ex.handle(msg(("Event", "OriginateResponse"), ("ActionID", "3"), ("Response", "Success")))
+    assert ex.response is None
+    assert ex.handle(msg(("Response", "Success"), ("ActionID", "3"), ("Message", "Originate successfully queued")))
+
+
+def test_command_output_follows_is_not_a_list():
+    ex = ActionExchange("4")
+    assert ex.handle(msg(("Response", "Success"), ("ActionID", "4"), ("Message", "Command output follows"),
+                         ("Output", "x")))
+
+
+def test_action_ids_are_short_and_distinct():
+    counter = ActionIdCounter()
+    ids = [counter.next() for _ in range(3)]
+    assert len(set(ids)) == 3 and all(len(i) < 30 for i in ids)

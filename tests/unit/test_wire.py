@@ -1,0 +1,125 @@
+"""Sans-IO framing: bytes in, messages out."""
+
+import pytest
+
+from amijson.wire import AmiParser, Banner, Message, ProtocolError, format_action
+
+BANNER = b"Asterisk Call Manager/11.0.0\r\n"
+
+
+def parse(data, **kw):
+    return AmiParser(**kw).feed(data)
+
+
+def parse_split(data, size):
+    parser = AmiParser()
+    out = []
+    for i in range(0, len(data), size):
+        out.extend(parser.feed(data[i:i + size]))
+    return out
+
+
+def messages(data, **kw):
+    return [m for m in parse(BANNER + data, **kw) if isinstance(m, Message)]
+
+
+def test_banner_comes_first_and_alone():
+    items = parse(BANNER)
+    assert len(items) == 1 and isinstance(items[0], Banner)
+    assert items[0].version == "11.0.0"
+
+
+def test_banner_waits_for_its_newline_and_rejects_non_ami():
+    assert AmiParser().feed(b"Asterisk Call Man") == []
+    with pytest.raises(ProtocolError):
+        parse(b"SSH-2.0-OpenSSH_9.2\r\n")
+    with pytest.raises(ProtocolError):
+        parse(b"HTTP/1.1 400 Bad Request\r\n")
+    with pytest.raises(ProtocolError):
+        AmiParser().feed(b"x" * 5000)
+
+
+def test_crlf_bare_lf_and_mixed_framing():
+    data = (b"Response: Success\r\nActionID: 1\r\n\r\n"
+            b"Event: A\nKey: v\n\n"
+            b"Event: B\r\nKey: w\r\n\n"
+            b"\r\n\r\n"  # empty messages are ignored
+            b"Response: Error\r\nMessage: No endpoints found\n\r\n\r\n")
+    got = messages(data)
+    assert [m.pairs for m in got] == [
+        [("Response", "Success"), ("ActionID", "1")],
+        [("Event", "A"), ("Key", "v")],
+        [("Event", "B"), ("Key", "w")],
+        [("Response", "Error"), ("Message", "No endpoints found")],
+    ]
+
+
+def test_values_and_keys():
+    (m,) = messages(b"Event: X\r\nEmpty:\r\nNoSpace:x\r\nIndented:    a  \r\nOutput: a\r\noutput: b\r\n\r\n")
+    assert m.get("empty") == "" and m.get("nospace") == "x"
+    assert m.get("Indented") == "   a  "  # one space after the colon is the separator
+    assert m.get_all("OUTPUT") == ["a", "b"] and "output" in m
+
+
+def test_kind_comes_from_the_first_line():
+    got = messages(b"Event: OriginateResponse\r\nResponse: Success\r\n\r\nResponse: Success\r\n\r\n")
+    assert [m.kind for m in got] == ["event", "response"]
+
+
+def test_line_without_colon_continues_the_previous_value():
+    (m,) = messages(b"Event: X\r\nText: first\nsecond\r\n\r\n")
+    assert m.get("Text") == "first\nsecond"
+
+
+def test_follows_body_keeps_blank_and_header_like_lines():
+    data = (b"Response: Follows\r\nPrivilege: Command\r\nActionID: 5\r\n"
+            b"\n/amijson/test/greeting  : hello\n\nObjects found: 2\n--END COMMAND--\r\n\r\n"
+            b"Response: Success\r\n\r\n")
+    got = messages(data)
+    assert got[0].pairs == [("Response", "Follows"), ("Privilege", "Command"), ("ActionID", "5")]
+    assert got[0].body == "\n/amijson/test/greeting  : hello\n\nObjects found: 2\n"
+    assert got[1].pairs == [("Response", "Success")]
+
+
+def test_follows_marker_glued_and_empty():
+    (m,) = messages(b"Response: Follows\r\nPrivilege: Command\r\ntext--END COMMAND--\r\n\r\n")
+    assert m.body == "text"
+    (m,) = messages(b"Response: Follows\r\nPrivilege: Command\r\n--END COMMAND--\r\n\r\n")
+    assert m.body == ""
+
+
+def test_latin1_falls_back_per_value_and_says_which():
+    (m,) = messages(b"Event: X\r\nCallerIDName: Jos\xe9\r\nChannel: ok\r\n\r\n")
+    assert m.get("CallerIDName") == "Jos\u00e9" and m.get("Channel") == "ok"
+    assert m.fell_back == ("CallerIDName",)
+    (m,) = messages(b"Event: X\r\nName: \xe9\r\n\r\n", fallback_encoding="cp1252")
+    assert m.get("Name") == "\u00e9"
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 64])
+def test_split_anywhere_gives_the_same_messages(size):
+    data = (BANNER + b"Response: Success\r\nActionID: 1\r\n\r\nEvent: A\nB: c\n\n"
+            b"Response: Follows\r\nPrivilege: Command\r\n\nx\n\n--END COMMAND--\r\n\r\n"
+            b"Event: L\r\nN: Jos\xe9\r\n\r\n")
+    whole = parse(data)
+    assert [getattr(m, "pairs", None) for m in parse_split(data, size)] == [getattr(m, "pairs", None) for m in whole]
+    assert [getattr(m, "body", None) for m in parse_split(data, size)] == [getattr(m, "body", None) for m in whole]
+
+
+def test_message_size_is_bounded():
+    parser = AmiParser(max_message=1000)
+    parser.feed(BANNER)
+    with pytest.raises(ProtocolError):
+        parser.feed(b"Event: X\r\nBig: " + b"a" * 2000)
+
+
+def test_long_crlf_stream_in_one_chunk():
+    data = BANNER + b"".join(b"Event: E\r\nActionID: 1\r\nN: %d\r\n\r\n" % i for i in range(20000))
+    got = messages(data[len(BANNER):])
+    assert len(got) == 20000 and got[-1].get("N") == "19999"
+
+
+def test_format_action_and_header_injection():
+    assert format_action("Ping", [("ActionID", "1")]) == b"Action: Ping\r\nActionID: 1\r\n\r\n"
+    with pytest.raises(ValueError):
+        format_action("Originate", [("Channel", "x\r\nAction: Command")])
