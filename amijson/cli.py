@@ -42,6 +42,8 @@ config:
   --profile NAME         profile section of the config file (AMIJSON_PROFILE)
 output:
   --pretty               indented JSON
+  --records              print only the records array (a failure still prints the
+                         error document; the exit code tells which)
   --fallback-encoding E  decoding for bytes that are not UTF-8 (default latin-1)
   --version, --help
 """
@@ -59,6 +61,7 @@ OPTIONS = {
     "--connect-timeout": ("connect_timeout", True),
     "--events": ("events", True),
     "--pretty": ("pretty", False),
+    "--records": ("records_only", False),
     "--profile": ("profile", True),
     "--config": ("config", True),
     "--secret-file": ("secret_file", True),
@@ -159,9 +162,11 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
     stdout = sys.stdout if stdout is None else stdout
     document = Document()
     pretty = False
+    records_only = False
     try:
         options, verb, args = parse_args(argv)
         pretty = bool(options.get("pretty"))
+        records_only = bool(options.get("records_only"))
         if options.get("help"):
             _write(USAGE, stdout)
             return 0
@@ -193,7 +198,8 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         document.fail("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         exit_code = 70
     from amijson.jsonout import dumps
-    _write(dumps(document.to_dict(), pretty) + "\n", stdout)
+    shown = document.records if records_only and exit_code == 0 else document.to_dict()
+    _write(dumps(shown, pretty) + "\n", stdout)
     return exit_code
 
 
