@@ -1,0 +1,128 @@
+"""Shared helpers for the CLI parsers: ANSI stripping, header columns, durations.
+
+* ``strip_ansi(text)``: the text without ANSI colour codes (``ESC[...m``).
+* ``column_spans(header_line, names)``: where each header word starts, as a
+  list of ``(name, start, end_or_None)``; ``end`` is the next column's start, the
+  last column runs to the end of the line (``None``).
+* ``cut(line, spans)``: ``{name: stripped text}`` for a data line.
+* ``hms_to_seconds(text)``: ``"01:02:03"`` (or ``"MM:SS"``) to 3723; None when
+  it is not such a duration.
+* ``plural_duration_to_seconds(text)``: ``"1 year, 2 weeks, 3 days, 4 hours,
+  5 minutes, 6 seconds"`` (singulars too) to seconds; None when no unit found.
+"""
+
+_UNITS = {
+    "year": 365 * 86400,
+    "week": 7 * 86400,
+    "day": 86400,
+    "hour": 3600,
+    "minute": 60,
+    "second": 1,
+}
+
+
+def strip_ansi(text):
+    """Text without ANSI colour codes (``ESC[...m``)."""
+    if text is None:
+        return ""
+    if "\x1b" not in text:
+        return text
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def column_spans(header_line, names):
+    """``[(name, start, end_or_None)]``: where each of ``names`` starts in the
+    header line (searched left to right, each after the previous one), and
+    where the next one starts. A name that is not found is left out."""
+    found = []
+    position = 0
+    for name in names:
+        index = _find_word(header_line, name, position)
+        if index < 0:
+            continue
+        found.append((name, index))
+        position = index + len(name)
+    spans = []
+    for i, (name, start) in enumerate(found):
+        end = found[i + 1][1] if i + 1 < len(found) else None
+        spans.append((name, start, end))
+    return spans
+
+
+def _find_word(line, word, position):
+    """Index of ``word`` in ``line`` at or after ``position``, starting at a word
+    boundary (start of line or after a space) and ending at one; -1 if none."""
+    while True:
+        index = line.find(word, position)
+        if index < 0:
+            return -1
+        before_ok = index == 0 or line[index - 1] == " "
+        after = index + len(word)
+        after_ok = after >= len(line) or line[after] == " "
+        if before_ok and after_ok:
+            return index
+        position = index + 1
+
+
+def cut(line, spans):
+    """``{name: stripped text}`` of ``line`` between each span's bounds."""
+    record = {}
+    for name, start, end in spans:
+        piece = line[start:end] if end is not None else line[start:]
+        record[name] = piece.strip()
+    return record
+
+
+def hms_to_seconds(text):
+    """``HH:MM:SS`` (or ``MM:SS``, or ``D:HH:MM:SS``) to int seconds; None when
+    the text is not such a duration."""
+    if text is None:
+        return None
+    text = text.strip()
+    if not text:
+        return None
+    parts = text.split(":")
+    if len(parts) < 2 or len(parts) > 4:
+        return None
+    total = 0
+    factors = (1, 60, 3600, 86400)
+    for factor, part in zip(factors, reversed(parts)):
+        if not part.isdigit():
+            return None
+        total += int(part) * factor
+    return total
+
+
+def plural_duration_to_seconds(text):
+    """``"1 year, 2 weeks, 3 days, 4 hours, 5 minutes, 6 seconds"`` (singular
+    units too, commas optional) to int seconds; a bare number is seconds;
+    None when nothing is recognised."""
+    if text is None:
+        return None
+    text = text.strip().rstrip(".")
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    words = text.replace(",", " ").split()
+    total = 0
+    seen = False
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.isdigit() and i + 1 < len(words):
+            unit = words[i + 1].lower()
+            if unit.endswith("s"):
+                unit = unit[:-1]
+            if unit in _UNITS:
+                total += int(word) * _UNITS[unit]
+                seen = True
+                i += 2
+                continue
+        if word.lower() == "and":
+            i += 1
+            continue
+        i += 1
+    return total if seen else None

@@ -1,0 +1,114 @@
+"""Parser for ``module show`` and ``module show like <pattern>``.
+
+Usage::
+
+    from amijson.parsers import module_show
+    warnings = []
+    records = module_show.parse(text, warnings=warnings)
+
+The header is ``Module Description Use Count Status Support Level`` (Asterisk
+13+, rows ``%-30s %-40.40s %-10d %-11s %13s``); Asterisk 12 has no ``Support
+Level``; 11 and older only ``Module Description Use Count``. The trailer
+``N modules loaded`` is not a record. A module name longer than 30 characters
+pushes the rest of its row to the right, so the row is read from the module
+name on: the description is the 40 characters after it.
+
+=================  ===========  ==============================================
+field              type         meaning
+=================  ===========  ==============================================
+``module``         str          module file name (``app_dial.so``)
+``description``    str          description (cut at 40 characters by Asterisk:
+                                a warning is added when it fills the column)
+``use_count``      int or None  use count
+``status``         str or None  ``Running``, ``Not Running``, ...; None when
+                                the version has no Status column
+``support_level``  str or None  ``core``, ``extended``, ``deprecated``, ...;
+                                None when the version has no such column
+=================  ===========  ==============================================
+
+Example input::
+
+    Module                         Description                              Use Count  Status      Support Level
+    app_dial.so                    Dialing Application                      1          Running              core
+    1 modules loaded
+
+Example output::
+
+    [{"module": "app_dial.so", "description": "Dialing Application",
+      "use_count": 1, "status": "Running", "support_level": "core"}]
+"""
+
+from amijson.parsers._columns import column_spans, strip_ansi
+
+COMMANDS = {
+    "module show": "default",
+    "module show like": "like",
+}
+
+_NAMES = ["Module", "Description", "Use Count", "Status", "Support Level"]
+
+
+def _is_trailer(line):
+    words = line.split()
+    return (
+        len(words) == 3
+        and words[0].isdigit()
+        and words[1] in ("modules", "module")
+        and words[2] == "loaded"
+    )
+
+
+def parse(text, variant=None, warnings=None):
+    """One record per module row."""
+    lines = [l.rstrip() for l in strip_ansi(text or "").splitlines()]
+    header_index = -1
+    for index, line in enumerate(lines):
+        if line.split()[:2] == ["Module", "Description"]:
+            header_index = index
+            break
+    if header_index < 0:
+        text = " / ".join(l.strip() for l in lines if l.strip() and not _is_trailer(l))
+        if text and warnings is not None:
+            warnings.append("no module table found in the output: %r" % text[:200])
+        return []
+    header = lines[header_index]
+    spans = {name: (start, end) for name, start, end in column_spans(header, _NAMES)}
+    desc_start, desc_end = spans["Description"]
+    if desc_end is not None:
+        desc_width = desc_end - desc_start - 1
+    else:
+        desc_width = 40
+    has_status = "Status" in spans
+    has_support = "Support Level" in spans
+    records = []
+    for line in lines[header_index + 1:]:
+        if not line.strip() or _is_trailer(line.strip()):
+            continue
+        module = line.split()[0]
+        module_end = line.index(module) + len(module)
+        start = max(desc_start, module_end + 1)
+        description = line[start:start + desc_width].rstrip()
+        rest = line[start + desc_width:].split()
+        use_count = None
+        if rest and rest[0].lstrip("-").isdigit():
+            use_count = int(rest.pop(0))
+        status = support = None
+        if has_support and rest:
+            support = rest.pop()
+        if has_status and rest:
+            status = " ".join(rest)
+        if len(description) >= desc_width and warnings is not None:
+            warnings.append(
+                "records[%d].description may be truncated at %d characters "
+                "(fixed-width column)" % (len(records), desc_width)
+            )
+        records.append(
+            {
+                "module": module,
+                "description": description,
+                "use_count": use_count,
+                "status": status,
+                "support_level": support,
+            }
+        )
+    return records
