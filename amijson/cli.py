@@ -15,10 +15,15 @@ import sys
 from amijson import __version__
 from amijson.document import Document
 from amijson.errors import AmijsonError
+from amijson.request import Request
 
 USAGE = """\
 usage: amijson [options] action NAME [KEY=VALUE ...]
        amijson [options] command "CLI COMMAND"
+       amijson [options] -rx "CLI COMMAND"      (drop-in for asterisk -rx; also -x)
+       amijson [options] QUERY [FILTER]         channels, calls, uptime, version, endpoints,
+                                                contacts, queues [QUEUE], peers, db [FAMILY],
+                                                modules [KEYWORD], bridges
 
 Runs one AMI action or CLI command and prints one JSON document.
 
@@ -33,6 +38,9 @@ connection:
   --timeout SECONDS      one deadline for the whole run (default 10)
   --connect-timeout S    deadline for connecting (default 3)
   --events MASK          event mask sent at login (default off)
+  --via auto|ami|rx      route: AMI, or the local `asterisk -rx` (AMIJSON_VIA; default auto:
+                         AMI, and rx when AMI cannot be reached)
+  --asterisk PATH        asterisk executable for the rx route (AMIJSON_ASTERISK)
 secret (never on the command line):
   AMIJSON_SECRET, --secret-file PATH, --secret-stdin, secret= in a config file,
   or the user's secret in /etc/asterisk/manager.conf (--manager-conf PATH)
@@ -68,19 +76,15 @@ OPTIONS = {
     "--secret-stdin": ("secret_stdin", False),
     "--fallback-encoding": ("fallback_encoding", True),
     "--manager-conf": ("manager_conf", True),
+    "--via": ("via", True),
+    "--asterisk": ("asterisk", True),
+    # drop-in for `asterisk -rx CMD` in old scripts: the same words, a JSON document out
+    "-rx": ("rx_command", True),
+    "-x": ("rx_command", True),
     "--help": ("help", False),
     "-h": ("help", False),
     "--version": ("version", False),
 }
-
-
-class Request:
-    """What to run: an action with headers, or a CLI command (the Command action)."""
-
-    def __init__(self, action, headers, command=None):
-        self.action = action
-        self.headers = headers
-        self.command = command
 
 
 def parse_args(argv):
@@ -122,6 +126,16 @@ def parse_args(argv):
     return options, words[0], words[1:]
 
 
+def build_plan(verb, args):
+    """What to run, as a runner plan: an action, a command, or a named query."""
+    from amijson.runner import Plan, QueryPlan
+    if verb not in ("action", "command"):
+        from amijson.queries import QUERIES  # only loaded for queries: start-up time
+        if verb in QUERIES:
+            return QueryPlan(verb, args)
+    return Plan(build_request(verb, args))
+
+
 def build_request(verb, args):
     if verb == "action":
         if not args:
@@ -139,8 +153,9 @@ def build_request(verb, args):
         command = " ".join(args).strip()
         if not command:
             raise AmijsonError("usage", 'command needs the CLI command: amijson command "core show channels"')
-        return Request("Command", [("Command", command)], command)
-    raise AmijsonError("usage", "unknown verb %r: expected action or command (see amijson --help)" % verb)
+        return Request.cli(command)
+    raise AmijsonError("usage", "unknown verb %r: expected action, command or a query (see amijson --help)"
+                       % verb)
 
 
 def _write(text, stream):
@@ -173,18 +188,21 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         if options.get("version"):
             _write("amijson %s\n" % __version__, stdout)
             return 0
+        if options.get("rx_command") is not None:
+            if verb is not None:
+                raise AmijsonError("usage", "-rx takes the whole CLI command; nothing may follow it")
+            verb, args = "command", [options["rx_command"]]
         if verb is None:
             raise AmijsonError("usage", "nothing to do: amijson [options] action NAME | command \"CLI\" "
                                "(see amijson --help)")
         from amijson.transport import Deadline
-        request = build_request(verb, args)
-        document.set_request(request.action, request.headers, request.command)
+        plan = build_plan(verb, args)
         from amijson.settings import resolve
         settings = resolve(options, environ, stdin if stdin is not None else sys.stdin)
         deadline = Deadline(settings.timeout)
         document.warnings.extend(settings.warnings)
-        from amijson import ami
-        ami.run(settings, request, document, deadline)
+        from amijson.runner import execute
+        execute(settings, plan, document, deadline, environ)
         exit_code = 0
     except AmijsonError as exc:
         document.fail(exc.code, exc.message)

@@ -3,12 +3,13 @@
 Top-level keys (schema: ``amijson/document.schema.json``):
 
 ``ok``        true when the action or command succeeded
-``route``     how Asterisk was reached: ``ami``, ``ami+tls`` (later ``http``, ``rx``)
+``route``     how Asterisk was reached: ``ami``, ``ami+tls`` or ``rx``
 ``server``    ``{host, port, banner, ami_version}``; null where not reached
 ``request``   ``{action, headers, command}``, secrets and keys redacted
 ``response``  the reply's headers, or null
 ``records``   list items in order (``[]`` when none)
 ``complete``  the list's closing event, or null
+``parser``    the CLI parser that made ``records`` from a command's output, or null
 ``output``    a CLI command's output lines, or null
 ``warnings``  strings: what the caller should know but did not fail the run
 ``error``     null, or ``{code, message}``
@@ -66,6 +67,7 @@ class Document:
         self.records = []
         self.complete = None
         self.output = None
+        self.parser = None
         self.warnings = []
         self.error = None
 
@@ -93,6 +95,7 @@ class Document:
             "records": self.records,
             "complete": self.complete,
             "output": self.output,
+            "parser": self.parser,
             "warnings": self.warnings,
             "error": self.error,
         }

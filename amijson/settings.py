@@ -13,7 +13,7 @@ elsewhere).
 
 Config files are INI: ``[default]`` and named profiles with ``host``, ``port``,
 ``user``, ``secret``, ``tls``, ``cafile``, ``auth``, ``timeout``,
-``connect_timeout``. The first of ``--config``, ``$AMIJSON_CONFIG``,
+``connect_timeout``, ``via``, ``asterisk`` (the executable for the rx route). The first of ``--config``, ``$AMIJSON_CONFIG``,
 ``~/.config/amijson/config``, ``/etc/amijson.conf`` is used; the first two must
 exist when named.
 """
@@ -47,6 +47,8 @@ ENVIRONMENT = {
     "secret_file": "AMIJSON_SECRET_FILE",
     "fallback_encoding": "AMIJSON_FALLBACK_ENCODING",
     "manager_conf": "AMIJSON_MANAGER_CONF",
+    "asterisk": "AMIJSON_ASTERISK",
+    "via": "AMIJSON_VIA",
 }
 
 
@@ -68,6 +70,8 @@ class Settings:
         self.fallback_encoding = "latin-1"
         self.events = "off"
         self.config_path = None
+        self.asterisk = None  # the asterisk executable for the rx route
+        self.via = "auto"
         self.warnings = []
 
 
@@ -179,6 +183,11 @@ def resolve(options, environ, stdin=None):
         if value is not None:
             setattr(settings, name, value if isinstance(value, bool) else _flag(name, value))
     settings.cafile = setting("cafile")
+    settings.asterisk = setting("asterisk")
+    via = (setting("via") or settings.via).lower()
+    if via not in ("auto", "ami", "rx"):
+        raise AmijsonError("usage", "--via must be auto, ami or rx, not %r" % via)
+    settings.via = via
     auth = (setting("auth") or settings.auth).lower()
     if auth not in ("md5", "plain"):
         raise AmijsonError("usage", "--auth must be md5 or plain, not %r" % auth)

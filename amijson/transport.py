@@ -73,12 +73,27 @@ class Connection:
             pass
 
 
+def _literal_address(host, port):
+    """getaddrinfo's answer for an IP literal, without getaddrinfo: resolving
+    encodes the name with the idna codec, a start-up cost a literal does not need."""
+    for family in (_socket.AF_INET, _socket.AF_INET6):
+        try:
+            _socket.inet_pton(family, host)
+        except (OSError, ValueError):
+            continue
+        address = (host, port) if family == _socket.AF_INET else (host, port, 0, 0)
+        return [(family, _socket.SOCK_STREAM, 0, "", address)]
+    return None
+
+
 def _connect_tcp(host, port, deadline, connect_timeout, socket_class):
     peer = "%s:%s" % (host, port)
-    try:
-        infos = _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM)
-    except OSError as exc:
-        raise AmijsonError("connect", "cannot resolve %s: %s" % (host, exc.strerror or exc))
+    infos = _literal_address(host, port)
+    if infos is None:
+        try:
+            infos = _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM)
+        except OSError as exc:
+            raise AmijsonError("connect", "cannot resolve %s: %s" % (host, exc.strerror or exc))
     last = None
     for family, kind, proto, _name, address in infos:
         sock = socket_class(family, kind, proto)

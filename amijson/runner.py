@@ -1,0 +1,110 @@
+"""Choose the route (AMI, or ``asterisk -rx``), run the request, parse CLI text.
+
+``--via ami`` never falls back. ``--via rx`` runs CLI commands through the local
+``asterisk -rx``. ``--via auto`` (the default) tries AMI; when AMI cannot be
+reached or is not configured (refused, no answer to connect, no user or
+secret) and an ``asterisk`` executable is here, it answers through rx and says
+in ``warnings`` why AMI was passed over. An answer from Asterisk, an error
+included (a wrong secret, a refused command), is never retried elsewhere.
+"""
+
+from amijson.errors import AmijsonError
+
+# AMI failures that mean "AMI is not there", as opposed to an answer from it.
+UNREACHABLE = frozenset(("connect", "config"))
+
+
+def _run_ami(settings, request, document, deadline):
+    from amijson import ami
+    ami.run(settings, request, document, deadline)
+
+
+def _run_rx(settings, request, document, deadline, environ):
+    from amijson import rx
+    rx.run(settings, request, document, deadline, environ)
+
+
+def execute(settings, plan, document, deadline, environ):
+    """Run ``plan`` on the chosen route and fill ``document``.
+
+    ``plan.request(route)`` gives the Request for a route (``ami`` or ``rx``): a
+    named query asks AMI with an action and rx with a CLI command.
+    ``plan.finish(request, document)`` turns what came back into records."""
+    if settings.via == "rx":
+        request = _start(plan, "rx", document)
+        _run_rx(settings, request, document, deadline, environ)
+    else:
+        request = _start(plan, "ami", document)
+        try:
+            _run_ami(settings, request, document, deadline)
+        except AmijsonError as exc:
+            from amijson.rx import find_executable
+            if plan.empty_answer(request, exc):
+                document.records = []
+            elif (settings.via == "ami" or exc.code not in UNREACHABLE
+                  or plan.request("rx").command is None  # an AMI action has no CLI twin
+                  or find_executable(settings.asterisk, environ) is None):
+                raise
+            else:
+                document.warnings.append("AMI not used (%s: %s); answered through asterisk -rx"
+                                         % (exc.code, exc.message))
+                document.response = None
+                request = _start(plan, "rx", document)
+                _run_rx(settings, request, document, deadline, environ)
+    plan.finish(request, document)
+
+
+def _start(plan, route, document):
+    request = plan.request(route)
+    document.set_request(request.action, request.headers, request.command)
+    return request
+
+
+class Plan:
+    """A plain action or CLI command: the same request on every route; a
+    command's output becomes records through the CLI parser registry."""
+
+    def __init__(self, request):
+        self._request = request
+
+    def request(self, route):
+        return self._request
+
+    def empty_answer(self, request, error):
+        return False
+
+    def finish(self, request, document):
+        if request.command is not None and document.output is not None:
+            _parse_output(request.command, document)
+
+
+class QueryPlan:
+    """A named query (amijson.queries): action over AMI, CLI command over rx."""
+
+    def __init__(self, name, args):
+        self.name = name
+        self.args = args
+
+    def request(self, route):
+        from amijson.queries import request_for
+        return request_for(self.name, self.args, route)
+
+    def empty_answer(self, request, error):
+        # PJSIPShowEndpoints and friends answer an empty list with an error.
+        from amijson.queries import is_empty_answer
+        return error.code == "action_failed" and is_empty_answer(self.name, error.message)
+
+    def finish(self, request, document):
+        from amijson.queries import shape
+        shape(self.name, request, document)
+
+
+def _parse_output(command, document):
+    from amijson import parsers
+    text = "\n".join(document.output)
+    try:
+        document.parser, document.records = parsers.parse(command, text, document.warnings)
+    except Exception as exc:  # a parser bug must not cost the caller the output lines
+        document.warnings.append("parser failed on this output (%s: %s); records left empty"
+                                 % (type(exc).__name__, exc))
+        document.parser, document.records = None, []

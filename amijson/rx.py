@@ -1,0 +1,133 @@
+"""The ``asterisk -rx`` route: a CLI command through the local control socket.
+
+``asterisk -rx CMD`` runs as a subprocess (an argument list, never a shell).
+Its exit code is 0 whatever the command did once it reached the daemon, so
+success is read from the text: ``No such command``, usage text and
+``Command '...' failed.`` are failures (``amijson.clitext.cli_failure``), and
+``Unable to connect to remote asterisk`` (no daemon, no socket, no permission)
+is ``rx_unavailable`` with the socket path and who may use it. ANSI colour
+codes, which a daemon started with colour sends, are stripped. The whole
+subprocess runs under the run's deadline.
+
+The executable: ``--asterisk PATH``, ``AMIJSON_ASTERISK``, ``asterisk =`` in the
+config file, else ``asterisk`` on PATH (or in /usr/sbin, where Debian puts it).
+"""
+
+import os
+
+from amijson.clitext import cli_failure, output_lines
+from amijson.errors import AmijsonError
+
+SEARCH_EXTRA = ("/usr/sbin", "/usr/local/sbin", "/sbin")
+DEFAULT_CTL = "/var/run/asterisk/asterisk.ctl"
+
+
+def find_executable(configured, environ):
+    """The asterisk executable's path, or None when there is none here."""
+    name = configured or "asterisk"
+    if os.sep in name:
+        return name if os.access(name, os.X_OK) else None
+    dirs = environ.get("PATH", os.defpath).split(os.pathsep) + list(SEARCH_EXTRA)
+    for folder in dirs:
+        path = os.path.join(folder or ".", name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def strip_ansi(text):
+    """Remove ESC [ ... m colour sequences (what Asterisk's term_strip removes)."""
+    if "\x1b" not in text:
+        return text
+    out = []
+    i = 0
+    while True:
+        j = text.find("\x1b", i)
+        if j < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:j])
+        k = j + 1
+        if text[k:k + 1] == "[":
+            k += 1
+            while k < len(text) and (text[k].isdigit() or text[k] == ";"):
+                k += 1
+            if text[k:k + 1] == "m":
+                k += 1
+        i = k
+
+
+def decode_lines(raw, fallback, warnings):
+    """Decode per line: UTF-8 where valid, else the fallback (named in warnings)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lines = []
+    for number, line in enumerate(raw.split(b"\n")):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode(fallback, "replace"))
+            warnings.append("output[%d]: bytes not valid UTF-8, decoded as %s" % (number, fallback))
+    return "\n".join(lines)
+
+
+def _socket_reason(message):
+    """Why the control socket could not be used, naming it and who may use it."""
+    path = DEFAULT_CTL
+    marker = message.find("(does ")
+    if marker >= 0:
+        end = message.find(" exist?", marker)
+        if end > marker:
+            path = message[marker + len("(does "):end]
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "control socket %s does not exist: is Asterisk running on this host?" % path
+    except OSError as exc:
+        return "control socket %s cannot be reached: %s" % (path, exc.strerror)
+    if not os.access(path, os.R_OK | os.W_OK):
+        try:
+            import grp
+            import pwd
+            owner = pwd.getpwuid(info.st_uid).pw_name
+            group = grp.getgrgid(info.st_gid).gr_name
+        except (KeyError, ImportError):
+            owner, group = str(info.st_uid), str(info.st_gid)
+        return ("no permission to use control socket %s (owner %s, group %s, mode %o): run as %s or a "
+                "member of group %s" % (path, owner, group, info.st_mode & 0o777, owner, group))
+    return "control socket %s exists but Asterisk did not answer on it" % path
+
+
+def run(settings, request, document, deadline, environ):
+    document.route = "rx"
+    document.server = None
+    if request.command is None:
+        raise AmijsonError("usage", "the rx route runs CLI commands only; %s is an AMI action" % request.action)
+    executable = find_executable(settings.asterisk, environ)
+    if executable is None:
+        raise AmijsonError("rx_unavailable", "no asterisk executable found (%s); set --asterisk or "
+                           "AMIJSON_ASTERISK" % (settings.asterisk or "asterisk on PATH"))
+    import subprocess
+
+    timeout = deadline.left_or_fail("before running asterisk -rx")
+    try:
+        proc = subprocess.run([executable, "-rx", request.command], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise AmijsonError("timeout", "deadline of %gs passed while asterisk -rx ran" % deadline.seconds)
+    except OSError as exc:
+        raise AmijsonError("rx_unavailable", "cannot run %s: %s" % (executable, exc.strerror or exc))
+    stderr = proc.stderr.decode("utf-8", "replace").strip()
+    if "Unable to connect to remote asterisk" in stderr or "Unable to connect to remote asterisk" in \
+            proc.stdout[:200].decode("utf-8", "replace"):
+        raise AmijsonError("rx_unavailable", _socket_reason(stderr))
+    if proc.returncode != 0:
+        raise AmijsonError("rx_unavailable", "%s -rx exited %d: %s" % (executable, proc.returncode,
+                                                                       stderr or "no message"))
+    text = strip_ansi(decode_lines(proc.stdout, settings.fallback_encoding, document.warnings))
+    document.output = output_lines(text)
+    failure = cli_failure(document.output, request.command)
+    if failure:
+        raise AmijsonError("command_failed", failure)
