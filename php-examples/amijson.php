@@ -1,0 +1,322 @@
+<?php
+/**
+ * amijson.php: call the amijson command from PHP and get its one JSON document as an array.
+ *
+ * No Composer, PHP 7.4 or newer. Include it and call amijson():
+ *
+ *     require __DIR__ . '/amijson.php';
+ *     $channels = amijson(['--records', 'action', 'CoreShowChannels']);
+ *     $doc      = amijson(['command', 'core show version'], ['user' => 'monitor', 'secret' => $secret]);
+ *
+ * amijson() starts amijson with proc_open() and an argument ARRAY: no shell is involved, so no
+ * argument is ever parsed or expanded by /bin/sh. The secret travels in the child's environment
+ * (AMIJSON_SECRET), never in its argv, which every local user can read with ps or
+ * /proc/PID/cmdline.
+ *
+ * amijson_shell() is the fallback for hosts that disable proc_open(): see its comment for what it
+ * cannot do.
+ */
+
+/**
+ * A failed run: Asterisk said Error, the login was refused, the host was unreachable, or
+ * amijson did not print a JSON document at all.
+ *
+ * getErrorCode(): the document's error.code (auth, connect, action_failed, timeout, ...), or one of
+ *                 this library's own codes: not_found (no amijson executable), start_failed
+ *                 (proc_open failed), bad_output (stdout was not one JSON document), killed (the
+ *                 PHP-side watchdog stopped a run that outlived its timeout).
+ * getExitCode():  amijson's exit code (see README: 1 action failed, 2 usage/config, 3 connect,
+ *                 4 auth, 5 timeout, 6 protocol, 70 internal); null when it is not known, which is
+ *                 always the case with amijson_shell().
+ * getDocument():  the decoded error document, or null when there was none.
+ */
+class AmijsonException extends RuntimeException
+{
+    /** @var string */
+    private $errorCode;
+    /** @var int|null */
+    private $exitCode;
+    /** @var array|null */
+    private $document;
+    /** @var string */
+    private $stderr;
+
+    public function __construct(string $errorCode, string $message, ?int $exitCode = null,
+                                ?array $document = null, string $stderr = '', ?Throwable $previous = null)
+    {
+        parent::__construct($message, 0, $previous);
+        $this->errorCode = $errorCode;
+        $this->exitCode = $exitCode;
+        $this->document = $document;
+        $this->stderr = $stderr;
+    }
+
+    public function getErrorCode(): string
+    {
+        return $this->errorCode;
+    }
+
+    public function getExitCode(): ?int
+    {
+        return $this->exitCode;
+    }
+
+    public function getDocument(): ?array
+    {
+        return $this->document;
+    }
+
+    /** What amijson wrote on standard error (diagnostics only; never part of the document). */
+    public function getStderr(): string
+    {
+        return $this->stderr;
+    }
+}
+
+/** opts key => environment variable amijson reads. */
+const AMIJSON_OPT_ENV = [
+    'host' => 'AMIJSON_HOST',
+    'port' => 'AMIJSON_PORT',
+    'user' => 'AMIJSON_USER',
+    'secret' => 'AMIJSON_SECRET',
+    'secret_file' => 'AMIJSON_SECRET_FILE',
+    'timeout' => 'AMIJSON_TIMEOUT',
+    'connect_timeout' => 'AMIJSON_CONNECT_TIMEOUT',
+    'config' => 'AMIJSON_CONFIG',
+    'profile' => 'AMIJSON_PROFILE',
+    'tls' => 'AMIJSON_TLS',
+    'cafile' => 'AMIJSON_CAFILE',
+    'insecure' => 'AMIJSON_INSECURE',
+    'auth' => 'AMIJSON_AUTH',
+    'fallback_encoding' => 'AMIJSON_FALLBACK_ENCODING',
+    'via' => 'AMIJSON_VIA',
+    'asterisk' => 'AMIJSON_ASTERISK',
+];
+
+/**
+ * The amijson executable: $binary if given, else $AMIJSON_BIN, else `amijson` found on PATH.
+ * Throws AmijsonException('not_found') when there is none.
+ */
+function amijson_find_binary(?string $binary = null): string
+{
+    if ($binary === null || $binary === '') {
+        $binary = (string) getenv('AMIJSON_BIN');
+    }
+    if ($binary === '') {
+        $binary = 'amijson';
+    }
+    if (strpos($binary, '/') !== false) {
+        if (is_file($binary) && is_executable($binary)) {
+            return $binary;
+        }
+        throw new AmijsonException('not_found', "amijson executable not found or not executable: $binary");
+    }
+    // A bare name: look it up on PATH ourselves, for a clear error instead of a failed exec.
+    // Web servers often run PHP with a short PATH (no /usr/local/bin): set AMIJSON_BIN then.
+    $path = (string) getenv('PATH');
+    if ($path === '') {
+        $path = '/usr/local/bin:/usr/bin:/bin';
+    }
+    foreach (explode(PATH_SEPARATOR, $path) as $dir) {
+        $candidate = ($dir === '' ? '.' : rtrim($dir, '/')) . '/' . $binary;
+        if (is_file($candidate) && is_executable($candidate)) {
+            return $candidate;
+        }
+    }
+    throw new AmijsonException('not_found', "no '$binary' on PATH ($path); set AMIJSON_BIN or opts['binary']");
+}
+
+/**
+ * Run amijson once and return its document (or, with --records, its records array).
+ *
+ * $args: amijson's arguments, one array element each, e.g. ['action', 'QueueStatus', 'Queue=support']
+ *        or ['--records', 'command', 'core show channels concise']. Never put a secret here.
+ * $opts: 'host', 'port', 'user', 'secret', 'secret_file', 'timeout', 'connect_timeout', 'config',
+ *        'profile', 'tls', 'cafile', 'insecure', 'auth', 'fallback_encoding', 'via' (auto, ami, rx),
+ *        'asterisk' (the executable for amijson's rx route) become the matching
+ *        AMIJSON_* environment variables of the child (null or absent: inherited from PHP's own
+ *        environment); 'binary' is the executable (else $AMIJSON_BIN, else amijson on PATH);
+ *        'env' is an array of further environment variables.
+ *
+ * Throws AmijsonException when the document says ok=false, or the output is not JSON.
+ */
+function amijson(array $args, array $opts = []): array
+{
+    $binary = amijson_find_binary(isset($opts['binary']) ? (string) $opts['binary'] : null);
+
+    $env = getenv();   // PHP's environment, as an array; proc_open's $env replaces it entirely
+    foreach (AMIJSON_OPT_ENV as $name) {
+        // Under mod_php, Apache's SetEnv values answer getenv('NAME') but are not in getenv().
+        if (!isset($env[$name]) && ($value = getenv($name)) !== false) {
+            $env[$name] = $value;
+        }
+    }
+    foreach (AMIJSON_OPT_ENV as $key => $name) {
+        if (!array_key_exists($key, $opts) || $opts[$key] === null) {
+            continue;
+        }
+        $value = $opts[$key];
+        if (is_bool($value)) {
+            $value = $value ? '1' : '0';
+        }
+        $env[$name] = (string) $value;
+    }
+    foreach ($opts['env'] ?? [] as $name => $value) {
+        $env[$name] = (string) $value;
+    }
+
+    $command = array_merge([$binary], array_map('strval', array_values($args)));
+    $descriptors = [
+        0 => ['file', '/dev/null', 'r'],
+        1 => ['pipe', 'w'],
+        2 => ['pipe', 'w'],
+    ];
+    $proc = @proc_open($command, $descriptors, $pipes, null, $env);
+    if (!is_resource($proc)) {
+        $err = error_get_last();
+        throw new AmijsonException('start_failed', 'proc_open failed: ' . ($err['message'] ?? 'unknown error'));
+    }
+
+    // Read stdout and stderr together, so a chatty stderr can never block the child.
+    // amijson keeps its own deadline (--timeout, 10 s by default); the watchdog here only
+    // catches a child that outlives it by a wide margin.
+    $timeout = isset($env['AMIJSON_TIMEOUT']) && is_numeric($env['AMIJSON_TIMEOUT'])
+        ? (float) $env['AMIJSON_TIMEOUT'] : 10.0;
+    foreach ($args as $i => $arg) {
+        if ($arg === '--timeout' && isset($args[$i + 1]) && is_numeric($args[$i + 1])) {
+            $timeout = (float) $args[$i + 1];
+        }
+    }
+    $deadline = microtime(true) + $timeout + 15.0;
+    $stdout = '';
+    $stderr = '';
+    $open = [1 => $pipes[1], 2 => $pipes[2]];
+    foreach ($open as $pipe) {
+        stream_set_blocking($pipe, false);
+    }
+    $killed = false;
+    while ($open) {
+        $left = $deadline - microtime(true);
+        if ($left <= 0) {
+            proc_terminate($proc, 9);
+            $killed = true;
+            break;
+        }
+        $read = array_values($open);
+        $write = null;
+        $except = null;
+        $ready = @stream_select($read, $write, $except, (int) $left, (int) (($left - (int) $left) * 1e6));
+        if ($ready === false) {
+            break;
+        }
+        foreach ($read as $pipe) {
+            $chunk = fread($pipe, 65536);
+            $fd = array_search($pipe, $open, true);
+            if ($chunk === false || ($chunk === '' && feof($pipe))) {
+                fclose($pipe);
+                unset($open[$fd]);
+                continue;
+            }
+            if ($fd === 1) {
+                $stdout .= $chunk;
+            } else {
+                $stderr .= $chunk;
+            }
+        }
+    }
+    foreach ($open as $pipe) {
+        fclose($pipe);
+    }
+    $exitCode = proc_close($proc);
+    if ($killed) {
+        throw new AmijsonException('killed', sprintf('amijson still ran %.0f s after its timeout; killed', 15.0),
+                                   null, null, $stderr);
+    }
+    return amijson_decode($stdout, $exitCode, $stderr);
+}
+
+/**
+ * Decode what amijson printed. A list (from --records) is returned as is when the exit code
+ * allows it; a document with ok=false, or anything that is not JSON, becomes an AmijsonException.
+ */
+function amijson_decode(?string $stdout, ?int $exitCode, string $stderr = ''): array
+{
+    if ($stdout === null || trim($stdout) === '') {
+        $why = $exitCode === null ? 'no output' : "no output (exit code $exitCode)";
+        $tail = trim(substr($stderr, -500));
+        throw new AmijsonException('bad_output', "amijson printed nothing: $why" . ($tail !== '' ? ": $tail" : ''),
+                                   $exitCode, null, $stderr);
+    }
+    try {
+        $data = json_decode($stdout, true, 512, JSON_THROW_ON_ERROR);
+    } catch (JsonException $e) {
+        throw new AmijsonException('bad_output', 'amijson output is not JSON: ' . $e->getMessage(),
+                                   $exitCode, null, $stderr, $e);
+    }
+    if (!is_array($data)) {
+        throw new AmijsonException('bad_output', 'amijson output is not a JSON object or array', $exitCode,
+                                   null, $stderr);
+    }
+    $isDocument = array_key_exists('ok', $data) && array_key_exists('error', $data);
+    if ($isDocument && $data['ok'] !== true) {
+        $error = is_array($data['error']) ? $data['error'] : [];
+        throw new AmijsonException((string) ($error['code'] ?? 'unknown'),
+                                   (string) ($error['message'] ?? 'amijson reported a failure'),
+                                   $exitCode, $data, $stderr);
+    }
+    if ($exitCode !== null && $exitCode !== 0) {
+        // A non-zero exit with a document that claims success (or a bare list) should not happen.
+        throw new AmijsonException('bad_output', "amijson exited with $exitCode", $exitCode,
+                                   $isDocument ? $data : null, $stderr);
+    }
+    return $data;
+}
+
+/**
+ * The same call through shell_exec(), for hosts whose php.ini disables proc_open (disable_functions).
+ *
+ * Its limits:
+ *  - shell_exec() gives no exit code. Success or failure is read from the output alone: a document
+ *    with ok=false throws, with getExitCode() === null. No output at all (amijson missing, or
+ *    killed) also throws, as bad_output, without saying why.
+ *  - It runs /bin/sh -c "COMMAND LINE", so it builds that line with escapeshellarg() on every
+ *    argument. escapeshellarg() drops bytes that are not valid in the current locale (LC_CTYPE=C
+ *    strips non-ASCII), so keep arguments ASCII, or set a UTF-8 locale with setlocale().
+ *  - It cannot hand a secret to the child privately: the only channel would be the command line
+ *    (`AMIJSON_SECRET=... amijson` is in /bin/sh's argv, readable by every user). So it takes no
+ *    secret at all. The secret must already be where amijson looks: AMIJSON_SECRET or
+ *    AMIJSON_SECRET_FILE in the web server's environment (e.g. PHP-FPM's env[AMIJSON_SECRET] in
+ *    the pool config, with clear_env), or a 0600 config file of the web server's user
+ *    (~/.config/amijson/config, /etc/amijson.conf, or $opts['config']).
+ *  - amijson's standard error is not captured: it goes to PHP's standard error (the server log).
+ *
+ * $opts: 'binary', plus the non-secret settings 'host', 'port', 'user', 'timeout', 'config',
+ *        'profile', which become command-line options (--host ...). 'secret' is refused.
+ */
+function amijson_shell(array $args, array $opts = []): array
+{
+    if (isset($opts['secret'])) {
+        throw new InvalidArgumentException(
+            'amijson_shell() cannot pass a secret without putting it on a command line; '
+            . 'put it in the environment or a 0600 config file');
+    }
+    $binary = (string) ($opts['binary'] ?? '');
+    if ($binary === '') {
+        $binary = (string) getenv('AMIJSON_BIN');
+    }
+    if ($binary === '') {
+        $binary = 'amijson';
+    }
+    $line = [escapeshellarg($binary)];
+    foreach (['host', 'port', 'user', 'timeout', 'config', 'profile'] as $key) {
+        if (isset($opts[$key])) {
+            $line[] = '--' . $key;
+            $line[] = escapeshellarg((string) $opts[$key]);
+        }
+    }
+    foreach ($args as $arg) {
+        $line[] = escapeshellarg((string) $arg);
+    }
+    $out = shell_exec(implode(' ', $line) . ' </dev/null');
+    return amijson_decode(is_string($out) ? $out : null, null);
+}
