@@ -31,3 +31,25 @@ def cli_failure(lines, command):
     if first.startswith("Usage: ") and not asked_help:
         return "usage error: " + first[len("Usage: "):]
     return None
+
+
+def strip_ansi(text):
+    """Remove ESC [ ... m colour sequences (what Asterisk's term_strip removes)."""
+    if "\x1b" not in text:
+        return text
+    out = []
+    i = 0
+    while True:
+        j = text.find("\x1b", i)
+        if j < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:j])
+        k = j + 1
+        if text[k:k + 1] == "[":
+            k += 1
+            while k < len(text) and (text[k].isdigit() or text[k] == ";"):
+                k += 1
+            if text[k:k + 1] == "m":
+                k += 1
+        i = k

@@ -15,7 +15,7 @@ config file, else ``asterisk`` on PATH (or in /usr/sbin, where Debian puts it).
 
 import os
 
-from amijson.clitext import cli_failure, output_lines
+from amijson.clitext import cli_failure, output_lines, strip_ansi
 from amijson.errors import AmijsonError
 
 SEARCH_EXTRA = ("/usr/sbin", "/usr/local/sbin", "/sbin")
@@ -33,28 +33,6 @@ def find_executable(configured, environ):
         if os.path.isfile(path) and os.access(path, os.X_OK):
             return path
     return None
-
-
-def strip_ansi(text):
-    """Remove ESC [ ... m colour sequences (what Asterisk's term_strip removes)."""
-    if "\x1b" not in text:
-        return text
-    out = []
-    i = 0
-    while True:
-        j = text.find("\x1b", i)
-        if j < 0:
-            out.append(text[i:])
-            return "".join(out)
-        out.append(text[i:j])
-        k = j + 1
-        if text[k:k + 1] == "[":
-            k += 1
-            while k < len(text) and (text[k].isdigit() or text[k] == ";"):
-                k += 1
-            if text[k:k + 1] == "m":
-                k += 1
-        i = k
 
 
 def decode_lines(raw, fallback, warnings):

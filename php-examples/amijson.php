@@ -320,3 +320,16 @@ function amijson_shell(array $args, array $opts = []): array
     $out = shell_exec(implode(' ', $line) . ' </dev/null');
     return amijson_decode(is_string($out) ? $out : null, null);
 }
+
+
+/**
+ * For the command-line examples: report a failed run on stderr and as JSON on
+ * stdout (plus any $context keys), then exit with amijson's exit code.
+ */
+function amijson_example_fail(AmijsonException $e, string $what, array $context = []): void
+{
+    fwrite(STDERR, "$what failed: {$e->getErrorCode()}: {$e->getMessage()}\n");
+    echo json_encode($context + ['error' => ['code' => $e->getErrorCode(), 'message' => $e->getMessage(),
+                                             'exit_code' => $e->getExitCode()]], JSON_PRETTY_PRINT), "\n";
+    exit($e->getExitCode() ?: 1);
+}

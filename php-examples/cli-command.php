@@ -17,10 +17,7 @@ $command = count($argv) > 1 ? implode(' ', array_slice($argv, 1)) : 'pjsip show 
 try {
     $doc = amijson(['command', $command]);
 } catch (AmijsonException $e) {
-    fwrite(STDERR, "amijson command " . escapeshellarg($command) . " failed: {$e->getErrorCode()}: {$e->getMessage()}\n");
-    echo json_encode(['command' => $command, 'error' => ['code' => $e->getErrorCode(), 'message' => $e->getMessage(),
-                                  'exit_code' => $e->getExitCode()]], JSON_PRETTY_PRINT), "\n";
-    exit($e->getExitCode() ?: 1);
+    amijson_example_fail($e, 'amijson command ' . escapeshellarg($command), ['command' => $command]);
 }
 
 if (!empty($doc['records'])) {

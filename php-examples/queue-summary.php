@@ -24,10 +24,7 @@ if (isset($argv[1]) && $argv[1] !== '') {
 try {
     $records = amijson($args);
 } catch (AmijsonException $e) {
-    fwrite(STDERR, "amijson " . implode(' ', $args) . " failed: {$e->getErrorCode()}: {$e->getMessage()}\n");
-    echo json_encode(['error' => ['code' => $e->getErrorCode(), 'message' => $e->getMessage(),
-                                  'exit_code' => $e->getExitCode()]], JSON_PRETTY_PRINT), "\n";
-    exit($e->getExitCode() ?: 1);
+    amijson_example_fail($e, 'amijson ' . implode(' ', $args));
 }
 
 $queues = [];

@@ -11,6 +11,8 @@
   5 minutes, 6 seconds"`` (singulars too) to seconds; None when no unit found.
 """
 
+from amijson.clitext import strip_ansi as _strip_ansi
+
 _UNITS = {
     "year": 365 * 86400,
     "week": 7 * 86400,
@@ -22,14 +24,8 @@ _UNITS = {
 
 
 def strip_ansi(text):
-    """Text without ANSI colour codes (``ESC[...m``)."""
-    if text is None:
-        return ""
-    if "\x1b" not in text:
-        return text
-    import re
-
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+    """Text without ANSI colour codes (``ESC[...m``); None reads as ""."""
+    return _strip_ansi(text) if text else ""
 
 
 def column_spans(header_line, names):

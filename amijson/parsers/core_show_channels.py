@@ -165,6 +165,15 @@ def _warn(warnings, message):
         warnings.append(message)
 
 
+
+def _warn_truncated(warnings, index, cells, widths, columns):
+    """Name each ``(header, key)`` whose cell fills its fixed width: it may be cut."""
+    for name, key in columns:
+        width = widths.get(name)
+        if width and len(cells.get(name, "")) >= width:
+            _warn(warnings, "records[%d].%s may be truncated at %d characters "
+                            "(fixed-width column); %s" % (index, key, width, _HINT))
+
 def _lines(text):
     return [line.rstrip() for line in strip_ansi(text or "").splitlines()]
 
@@ -264,19 +273,8 @@ def _parse_default(lines, warnings):
             "application": app,
             "data": data,
         }
-        n = len(records)
-        for name, key in (
-            ("Channel", "channel"),
-            ("Location", "location"),
-            ("Application(Data)", "data"),
-        ):
-            width = widths.get(name)
-            if width and len(cells.get(name, "")) >= width:
-                _warn(
-                    warnings,
-                    "records[%d].%s may be truncated at %d characters "
-                    "(fixed-width column); %s" % (n, key, width, _HINT),
-                )
+        _warn_truncated(warnings, len(records), cells, widths,
+                        (("Channel", "channel"), ("Location", "location"), ("Application(Data)", "data")))
         records.append(record)
     return records
 
@@ -329,18 +327,9 @@ def _parse_verbose(lines, warnings):
             elif key == "bridged_channel":
                 value = None if value in ("", "(None)") else value
             record[key] = value
-        n = len(records)
-        for name in present:
-            key = _VERBOSE_KEYS[name]
-            if key in _NO_TRUNCATION_CHECK:
-                continue
-            width = widths.get(name)
-            if width and len(cells.get(name, "")) >= width:
-                _warn(
-                    warnings,
-                    "records[%d].%s may be truncated at %d characters "
-                    "(fixed-width column); %s" % (n, key, width, _HINT),
-                )
+        _warn_truncated(warnings, len(records), cells, widths,
+                        [(name, _VERBOSE_KEYS[name]) for name in present
+                         if _VERBOSE_KEYS[name] not in _NO_TRUNCATION_CHECK])
         records.append(record)
     return records
 
