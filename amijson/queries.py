@@ -27,10 +27,12 @@ contacts   aor, uri, status, rtt_ms
 db         key, family, name, value
 bridges    bridge_id, name, channels, type, technology, duration
 version    version, ami_version, built_by, build_host, machine, os, build_date
+contacts: the CLI command on every route (PJSIPShowContacts omits static contacts)
 calls, uptime, modules, peers: the CLI parser's record (same command on every route)
 """
 
 from amijson.errors import AmijsonError
+from amijson.parsers._columns import hms_to_seconds
 from amijson.request import Request
 
 PLACEHOLDERS = frozenset(("", "<unknown>", "(None)", "(none)", "<none>"))
@@ -56,18 +58,10 @@ def integer(value):
 
 
 def hms(value):
-    """HH:MM:SS (or a plain number of seconds) to seconds."""
+    """AMI's HH:MM:SS durations to seconds (ints pass through)."""
     if value is None or isinstance(value, int):
         return value
-    parts = str(value).strip().split(":")
-    try:
-        numbers = [int(p) for p in parts]
-    except ValueError:
-        return None
-    seconds = 0
-    for n in numbers:
-        seconds = seconds * 60 + n
-    return seconds
+    return hms_to_seconds(str(value))
 
 
 def listing(value, strip_prefix=False):
@@ -237,16 +231,6 @@ def endpoint_from_cli(r):
     }
 
 
-def contact_from_event(e):
-    rtt = e.get("RoundtripUsec")
-    return {
-        "aor": text(e.get("Aor")),
-        "uri": text(e.get("Uri")),
-        "status": text(e.get("Status")),
-        "rtt_ms": (integer(rtt) / 1000.0) if integer(rtt) else None,
-    }
-
-
 def contact_from_cli(r):
     return {"aor": text(r.get("aor")), "uri": text(r.get("uri")), "status": text(r.get("status")),
             "rtt_ms": r.get("rtt_ms")}
@@ -320,8 +304,9 @@ QUERIES = {
     "version": Query("core show version", version_from_cli, "CoreSettings", from_reply=version_from_reply),
     "endpoints": Query("pjsip show endpoints", endpoint_from_cli, "PJSIPShowEndpoints",
                        _per_record(endpoint_from_event), empty_errors=("No endpoints found",)),
-    "contacts": Query("pjsip show contacts", contact_from_cli, "PJSIPShowContacts",
-                      _per_record(contact_from_event), empty_errors=("No Contacts found",)),
+    # PJSIPShowContacts lists only registered (dynamic) contacts; the CLI lists static
+    # ones too, so the CLI command answers on every route.
+    "contacts": Query("pjsip show contacts", contact_from_cli),
     "queues": Query("queue show", queue_from_cli, "QueueStatus", queues_from_events, filter_header="Queue"),
     "peers": Query("sip show peers", same),
     "db": Query("database show", db_from_cli, "DBGetTree", _per_record(db_from_event), filter_header="Family",

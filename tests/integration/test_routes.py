@@ -123,7 +123,7 @@ def test_queues_show_members_and_a_waiting_caller_on_both_routes(amijson, live_c
     assert {m["interface"]: m["status"] for m in ami["members"]} == {m["interface"]: m["status"] for m in rx["members"]}
 
 
-@pytest.mark.parametrize("query,args", [("db", ["amijson"]), ("bridges", []), ("endpoints", []),
+@pytest.mark.parametrize("query,args", [("db", ["amijson"]), ("bridges", []), ("endpoints", []), ("contacts", []),
                                         ("version", []), ("calls", []), ("uptime", []), ("modules", ["pjsip"])])
 def test_named_queries_answer_on_both_routes_with_the_same_keys(amijson, sandbox, live_calls, query, args):
     live_calls(1, "bang")
@@ -137,6 +137,8 @@ def test_named_queries_answer_on_both_routes_with_the_same_keys(amijson, sandbox
         values = {r["key"]: r["value"] for r in ami["records"]}
         assert values["/amijson/test/extension"] == "0123"  # stays a string
         assert values == {r["key"]: r["value"] for r in rx["records"]}
+    if query == "contacts":  # the static contacts of endpoints 101 and 102
+        assert sorted(r["uri"] for r in ami["records"]) == ["sip:101@127.0.0.1:5070", "sip:102@127.0.0.1:5072"]
     if query == "endpoints":
         assert [r["endpoint"] for r in ami["records"]] == [r["endpoint"] for r in rx["records"]]
         assert [r["state"] for r in ami["records"]] == [r["state"] for r in rx["records"]]
