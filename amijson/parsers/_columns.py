@@ -7,6 +7,9 @@
 * ``cut(line, spans)``: ``{name: stripped text}`` for a data line.
 * ``hms_to_seconds(text)``: ``"01:02:03"`` (or ``"MM:SS"``) to 3723; None when
   it is not such a duration.
+* ``is_count_line(line, nouns, tail)``: a trailer like ``4 results found.``.
+* ``find_header(lines, first_words, what, warnings, skip)``: the index of the
+  table's header line, or -1 after a warning quoting the unexpected text.
 * ``plural_duration_to_seconds(text)``: ``"1 year, 2 weeks, 3 days, 4 hours,
   5 minutes, 6 seconds"`` (singulars too) to seconds; None when no unit found.
 """
@@ -122,3 +125,23 @@ def plural_duration_to_seconds(text):
             continue
         i += 1
     return total if seen else None
+
+
+def is_count_line(line, nouns, tail):
+    """True for a trailer ``<n> <noun> <tail>``, e.g. ``4 results found.``
+    (``nouns`` holds the plural and singular, ``tail`` the words after them)."""
+    words = line.split()
+    return (len(words) == 2 + len(tail.split()) and words[0].isdigit()
+            and words[1] in nouns and words[2:] == tail.split())
+
+
+def find_header(lines, first_words, what, warnings, skip=None):
+    """Index of the first line starting with ``first_words``; -1 when there is
+    none, after warning with the text found instead (minus ``skip`` lines)."""
+    for index, line in enumerate(lines):
+        if line.split()[:len(first_words)] == list(first_words):
+            return index
+    text = " / ".join(l.strip() for l in lines if l.strip() and not (skip and skip(l.strip())))
+    if text and warnings is not None:
+        warnings.append("no %s table found in the output: %r" % (what, text[:200]))
+    return -1

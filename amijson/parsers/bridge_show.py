@@ -39,7 +39,7 @@ Example output::
       "duration": 2}]
 """
 
-from amijson.parsers._columns import hms_to_seconds, strip_ansi
+from amijson.parsers._columns import find_header, hms_to_seconds, strip_ansi
 
 COMMANDS = {"bridge show all": "default"}
 
@@ -51,15 +51,8 @@ def _none(value):
 def parse(text, variant=None, warnings=None):
     """One record per bridge row."""
     lines = [l.rstrip() for l in strip_ansi(text or "").splitlines()]
-    header_index = -1
-    for index, line in enumerate(lines):
-        if line.split()[:1] == ["Bridge-ID"]:
-            header_index = index
-            break
+    header_index = find_header(lines, ("Bridge-ID",), "bridge", warnings)
     if header_index < 0:
-        text = " / ".join(l.strip() for l in lines if l.strip())
-        if text and warnings is not None:
-            warnings.append("no bridge table found in the output: %r" % text[:200])
         return []
     columns = lines[header_index].split()
     has_name = "Name" in columns

@@ -33,7 +33,7 @@ Example output::
       "name": "greeting", "value": "hello"}]
 """
 
-from amijson.parsers._columns import strip_ansi
+from amijson.parsers._columns import is_count_line, strip_ansi
 
 COMMANDS = {"database show": "default"}
 
@@ -41,13 +41,7 @@ _KEY_WIDTH = 50
 
 
 def _is_trailer(line):
-    words = line.split()
-    return (
-        len(words) == 3
-        and words[0].isdigit()
-        and words[1] in ("results", "result")
-        and words[2] == "found."
-    )
+    return is_count_line(line, ("results", "result"), "found.")
 
 
 def _split(line):

@@ -42,7 +42,7 @@ Example output::
       "read_perms": 2147483647, "write_perms": 2147483647}]
 """
 
-from amijson.parsers._columns import column_spans, strip_ansi
+from amijson.parsers._columns import column_spans, find_header, is_count_line, strip_ansi
 
 COMMANDS = {"manager show connected": "default"}
 
@@ -71,13 +71,7 @@ _KEYS = {
 
 
 def _is_trailer(line):
-    words = line.split()
-    return (
-        len(words) == 3
-        and words[0].isdigit()
-        and words[1] in ("users", "user")
-        and words[2] == "connected."
-    )
+    return is_count_line(line, ("users", "user"), "connected.")
 
 
 def _is_ipv4(text):
@@ -95,15 +89,8 @@ def _int(text):
 def parse(text, variant=None, warnings=None):
     """One record per connected manager session."""
     lines = [l.rstrip() for l in strip_ansi(text or "").splitlines()]
-    header_index = -1
-    for index, line in enumerate(lines):
-        if line.split()[:1] == ["Username"]:
-            header_index = index
-            break
+    header_index = find_header(lines, ("Username",), "session", warnings, _is_trailer)
     if header_index < 0:
-        text = " / ".join(l.strip() for l in lines if l.strip() and not _is_trailer(l))
-        if text and warnings is not None:
-            warnings.append("no session table found in the output: %r" % text[:200])
         return []
     spans = column_spans(lines[header_index], _NAMES)
     position = {name: (start, end) for name, start, end in spans}

@@ -38,7 +38,7 @@ Example output::
       "use_count": 1, "status": "Running", "support_level": "core"}]
 """
 
-from amijson.parsers._columns import column_spans, strip_ansi
+from amijson.parsers._columns import column_spans, find_header, is_count_line, strip_ansi
 
 COMMANDS = {
     "module show": "default",
@@ -49,27 +49,14 @@ _NAMES = ["Module", "Description", "Use Count", "Status", "Support Level"]
 
 
 def _is_trailer(line):
-    words = line.split()
-    return (
-        len(words) == 3
-        and words[0].isdigit()
-        and words[1] in ("modules", "module")
-        and words[2] == "loaded"
-    )
+    return is_count_line(line, ("modules", "module"), "loaded")
 
 
 def parse(text, variant=None, warnings=None):
     """One record per module row."""
     lines = [l.rstrip() for l in strip_ansi(text or "").splitlines()]
-    header_index = -1
-    for index, line in enumerate(lines):
-        if line.split()[:2] == ["Module", "Description"]:
-            header_index = index
-            break
+    header_index = find_header(lines, ("Module", "Description"), "module", warnings, _is_trailer)
     if header_index < 0:
-        text = " / ".join(l.strip() for l in lines if l.strip() and not _is_trailer(l))
-        if text and warnings is not None:
-            warnings.append("no module table found in the output: %r" % text[:200])
         return []
     header = lines[header_index]
     spans = {name: (start, end) for name, start, end in column_spans(header, _NAMES)}
