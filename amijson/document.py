@@ -31,6 +31,8 @@ def always_list(lower_key):
 
 def message_to_json(message, skip=()):
     """A message's headers as a JSON object (see the module docstring)."""
+    if not skip and not message.repeats and not _needs_lists(tuple(message.fields)):
+        return message.fields  # the common case: every key once, none that must be a list
     out = {}
     names = {}  # lowercase key -> the spelling first seen
     for key, value in message.pairs:
@@ -48,6 +50,16 @@ def message_to_json(message, skip=()):
             else:
                 out[name] = [current, value]
     return out
+
+
+_LIST_KEYS_SEEN = {}  # key sequence -> whether it holds a key that is always a list
+
+
+def _needs_lists(names):
+    found = _LIST_KEYS_SEEN.get(names)
+    if found is None:
+        found = _LIST_KEYS_SEEN[names] = any(always_list(name.lower()) for name in names)
+    return found
 
 
 def fallback_warnings(message, where, encoding):

@@ -10,8 +10,10 @@ one ``json.dumps`` uses) plus a short walk over containers gives the same bytes 
 
 try:
     from _json import encode_basestring_ascii as _string
+    from _json import make_encoder as _make_encoder
 except ImportError:  # pragma: no cover - CPython always has _json
     from json.encoder import py_encode_basestring_ascii as _string
+    _make_encoder = None
 
 
 def _compact(value, out):
@@ -76,6 +78,19 @@ def _pretty(value, out, indent):
 
 
 def dumps(value, pretty=False):
+    if pretty:
+        out = []
+        _pretty(value, out, 0)
+        return "".join(out)
+    if _make_encoder is not None:
+        # The C encoder json.dumps itself uses (compact separators, ASCII only):
+        # a 5,000-channel document in a fraction of the Python walk's time.
+        encoder = _make_encoder(None, _refuse, _string, None, ":", ",", False, False, True)
+        return "".join(encoder(value, 0))
     out = []
-    (_pretty(value, out, 0) if pretty else _compact(value, out))
+    _compact(value, out)
     return "".join(out)
+
+
+def _refuse(value):
+    raise TypeError("not JSON-serialisable: %r" % type(value).__name__)

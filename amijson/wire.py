@@ -59,43 +59,65 @@ class Message:
     ``body`` holds the raw text of an Asterisk 13 ``Response: Follows`` reply.
     """
 
-    __slots__ = ("pairs", "body", "fell_back", "_index")
+    __slots__ = ("_pairs", "body", "fell_back", "fields", "_keys")
 
-    def __init__(self, pairs, body=None, fell_back=()):
-        self.pairs = pairs
+    def __init__(self, pairs, body=None, fell_back=(), key_cache=None, fields=None):
+        # fields: key as sent -> value (the last, if a key repeats exactly);
+        # _keys: lowercase key -> the spelling sent first. Messages of one list
+        # share their key sequence, so _keys comes from a per-parser cache.
+        # When no key repeats, pairs are fields' items and are not stored twice.
+        self.fields = dict(pairs) if fields is None else fields
+        self._pairs = pairs
         self.body = body
         self.fell_back = fell_back
-        self._index = None
+        names = tuple(self.fields)
+        keys = key_cache.get(names) if key_cache is not None else None
+        if keys is None:
+            keys = {}
+            for name in names:
+                keys.setdefault(name.lower(), name)
+            if key_cache is not None:
+                key_cache[names] = keys
+        self._keys = keys
+
+    @property
+    def pairs(self):
+        """The ``(key, value)`` pairs in the order sent."""
+        if self._pairs is None:
+            return list(self.fields.items())
+        return self._pairs
 
     @property
     def kind(self):
-        if not self.pairs:
+        if not self.fields:
             return "other"
-        first = self.pairs[0][0].lower()
+        first = next(iter(self.fields)).lower()  # dicts keep the first key first
         if first == "response":
             return "response"
         if first == "event":
             return "event"
         return "other"
 
-    def _lookup(self):
-        if self._index is None:
-            index = {}
-            for key, value in self.pairs:
-                index.setdefault(key.lower(), []).append(value)
-            self._index = index
-        return self._index
+    @property
+    def repeats(self):
+        """True when some key occurs more than once (in any case)."""
+        return self._pairs is not None and len(self._keys) != len(self._pairs)
 
     def get(self, key, default=None):
         """The first value of ``key`` (any case), or ``default``."""
-        values = self._lookup().get(key.lower())
-        return values[0] if values else default
+        name = self._keys.get(key.lower())
+        if name is None:
+            return default
+        if self.repeats:
+            return self.get_all(key)[0]
+        return self.fields[name]
 
     def get_all(self, key):
-        return list(self._lookup().get(key.lower(), ()))
+        lower = key.lower()
+        return [v for k, v in self.pairs if k.lower() == lower]
 
     def __contains__(self, key):
-        return key.lower() in self._lookup()
+        return key.lower() in self._keys
 
     def __repr__(self):
         return "Message(%r%s)" % (self.pairs, ", body=%r" % self.body if self.body is not None else "")
@@ -114,16 +136,18 @@ def _decode(raw, fallback):
 
 
 def _split_header(line):
-    """``Key: Value`` to (key, value). The server puts exactly one space after the
-    colon; a missing space is tolerated, further spaces belong to the value (CLI
+    """``Key: Value`` to (key, value). The server separates them with ": ", so
+    the key ends at the first ": " (a key may itself hold a colon, as
+    ``ChanVariable(IAX2/10.0.0.1:4569-1)`` does); without one, at the first
+    colon (``Key:`` or ``Key:value``). Further spaces belong to the value (CLI
     output lines are indented). A line without a colon has key ``None``."""
+    colon = line.find(b": ")
+    if colon > 0:
+        return line[:colon], line[colon + 2:]
     colon = line.find(b":")
     if colon <= 0:
         return None, line
-    value = line[colon + 1:]
-    if value[:1] == b" ":
-        value = value[1:]
-    return line[:colon], value
+    return line[:colon], line[colon + 1:]
 
 
 class AmiParser:
@@ -143,7 +167,7 @@ class AmiParser:
         self._crlf_from = 0
         self._lf_from = 0
         self._lf_pos = -1
-        self.closed = False
+        self._key_cache = {}
 
     def feed(self, data):
         if data:
@@ -155,7 +179,7 @@ class AmiParser:
                 return items
             items.append(banner)
         buf = self._buf
-        start = 0
+        start = self._bulk(buf, items)
         while True:
             # Skip blank lines between messages (empty messages are ignored).
             while buf[start:start + 2] == b"\r\n" or buf[start:start + 1] == b"\n":
@@ -177,6 +201,40 @@ class AmiParser:
         if len(buf) > self._max:
             raise ProtocolError("a message exceeds %d bytes without ending" % self._max)
         return items
+
+    def _bulk(self, buf, items):
+        """Frame every complete message in ``buf`` at once when the stream is
+        plain (CRLF only, UTF-8, no Command body), as a long event list is:
+        split and decode in a few C calls instead of a search per message.
+        Returns how far it got (0: leave it all to the message-by-message path)."""
+        end = buf.rfind(b"\r\n\r\n")
+        if end < 0:
+            return 0
+        chunk = bytes(buf[:end])
+        crlf = chunk.count(b"\r\n")
+        if (chunk.count(b"\n") != crlf or chunk.count(b"\r") != crlf
+                or b"response: follows" in chunk.lower()):
+            return 0
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            return 0
+        cache = self._key_cache
+        for block in text.split("\r\n\r\n"):
+            block = block.lstrip("\r\n")  # blank lines between messages
+            if not block:
+                continue
+            pairs = [line.split(": ", 1) for line in block.split("\r\n")]
+            try:
+                fields = dict(pairs)
+            except ValueError:  # a line without ": ": the careful path decides
+                items.append(self._build(block.encode("utf-8").split(b"\n"), None))
+                continue
+            if len(fields) == len(pairs):
+                items.append(Message(None, key_cache=cache, fields=fields))
+            else:
+                items.append(Message(list(map(tuple, pairs)), key_cache=cache, fields=fields))
+        return end + 4
 
     def _read_banner(self):
         nl = self._buf.find(b"\n")
@@ -218,8 +276,31 @@ class AmiParser:
             return None
         text_end, end = found
         raw = bytes(buf[start:text_end])
-        items.append(self._build(raw.split(b"\n"), None))
+        items.append(self._build_fast(raw) or self._build(raw.split(b"\n"), None))
         return end
+
+    def _build_fast(self, raw):
+        """The common message, in C-speed steps: valid UTF-8, CRLF line ends,
+        every line ``Key: Value``. None when any of that does not hold."""
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if text[-1:] == "\r":
+            text = text[:-1]
+        if "\r" in text.replace("\r\n", ""):
+            return None  # a stray CR: the line-by-line path strips it exactly
+        lines = text.split("\r\n")
+        if text.count("\n") != len(lines) - 1:
+            return None  # bare LF line ends
+        pairs = [line.split(": ", 1) for line in lines]
+        try:
+            fields = dict(pairs)
+        except ValueError:
+            return None  # a line without ": "
+        if len(fields) == len(pairs):
+            return Message(None, key_cache=self._key_cache, fields=fields)
+        return Message(list(map(tuple, pairs)), key_cache=self._key_cache, fields=fields)
 
     def _follows(self, buf, start, items):
         """Asterisk <= 13 Command reply: headers end in CRLF, then raw CLI text up
@@ -295,7 +376,7 @@ class AmiParser:
                     parts.append(part)
                 text_body = "\n".join(parts)
                 fell_back.append("Output")
-        return Message(pairs, text_body, tuple(fell_back))
+        return Message(pairs, text_body, tuple(fell_back), self._key_cache)
 
 
 def format_action(name, headers=()):

@@ -123,3 +123,22 @@ def test_format_action_and_header_injection():
     assert format_action("Ping", [("ActionID", "1")]) == b"Action: Ping\r\nActionID: 1\r\n\r\n"
     with pytest.raises(ValueError):
         format_action("Originate", [("Channel", "x\r\nAction: Command")])
+
+
+def test_key_ends_at_the_first_colon_space():
+    (m,) = messages(b"Event: X\r\nChanVariable(IAX2/10.0.0.1:4569-1): a=b\r\nDuration: 00:00:03\r\n\r\n")
+    assert m.get("ChanVariable(IAX2/10.0.0.1:4569-1)") == "a=b" and m.get("Duration") == "00:00:03"
+
+
+def test_bulk_list_and_message_by_message_agree():
+    """A long list arrives in one piece (the bulk path) or byte by byte (one
+    message at a time): the same messages, repeated keys and case included."""
+    items = b"".join(b"Event: CoreShowChannel\r\nActionID: 7\r\nChannel: L/%d\r\nOutput: a\r\noutput: b\r\n"
+                     b"Duration: 00:00:0%d\r\n\r\n" % (i, i % 10) for i in range(50))
+    data = BANNER + b"Response: Success\r\nActionID: 7\r\nEventList: start\r\n\r\n" + items + \
+        b"\r\n\r\nEvent: CoreShowChannelsComplete\r\nActionID: 7\r\nEventList: Complete\r\nListItems: 50\r\n\r\n"
+    whole = [m for m in parse(data) if isinstance(m, Message)]
+    dribbled = [m for m in parse_split(data, 1) if isinstance(m, Message)]
+    assert [m.pairs for m in whole] == [m.pairs for m in dribbled]
+    assert len(whole) == 52 and whole[1].get_all("OUTPUT") == ["a", "b"] and whole[1].repeats
+    assert whole[-1].get("listitems") == "50" and not whole[-1].repeats
