@@ -101,7 +101,8 @@ class Message:
     @property
     def repeats(self):
         """True when some key occurs more than once (in any case)."""
-        return self._pairs is not None and len(self._keys) != len(self._pairs)
+        count = len(self.fields) if self._pairs is None else len(self._pairs)
+        return len(self._keys) != count
 
     def get(self, key, default=None):
         """The first value of ``key`` (any case), or ``default``."""
