@@ -219,8 +219,3 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
     shown = document.records if records_only and exit_code == 0 else document.to_dict()
     _write(dumps(shown, pretty) + "\n", stdout)
     return exit_code
-
-
-def entry():
-    """Console-script entry point."""
-    sys.exit(main())

@@ -6,8 +6,8 @@ success is read from the text: ``No such command``, usage text and
 ``Command '...' failed.`` are failures (``amijson.clitext.cli_failure``), and
 ``Unable to connect to remote asterisk`` (no daemon, no socket, no permission)
 is ``rx_unavailable`` with the socket path and who may use it. ANSI colour
-codes, which a daemon started with colour sends, are stripped. The whole
-subprocess runs under the run's deadline.
+codes, which a daemon started with colour sends, are stripped. The child runs
+under the run's deadline and is killed when it passes.
 
 The executable: ``--asterisk PATH``, ``AMIJSON_ASTERISK``, ``asterisk =`` in the
 config file, else ``asterisk`` on PATH (or in /usr/sbin, where Debian puts it).
@@ -78,6 +78,54 @@ def _socket_reason(message):
     return "control socket %s exists but Asterisk did not answer on it" % path
 
 
+SIGKILL = 9  # POSIX; the signal module (and the enum it loads) is not worth importing
+
+
+def run_process(argv, timeout):
+    """Run ``argv`` (no shell, stdin from /dev/null) and return
+    (exit code, stdout bytes, stderr bytes); TimeoutError after ``timeout``
+    seconds, the child killed. posix_spawn and poll instead of ``subprocess``,
+    whose imports cost more than asterisk -rx itself takes."""
+    import select
+    import time
+
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+               (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2),
+               (os.POSIX_SPAWN_CLOSE, out_r), (os.POSIX_SPAWN_CLOSE, err_r)]
+    try:
+        pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+    finally:
+        os.close(out_w)
+        os.close(err_w)
+    chunks = {out_r: [], err_r: []}
+    poller = select.poll()
+    for fd in chunks:
+        poller.register(fd, select.POLLIN)
+    open_fds = set(chunks)
+    end = time.monotonic() + timeout
+    try:
+        while open_fds:
+            left = end - time.monotonic()
+            if left <= 0:
+                os.kill(pid, SIGKILL)
+                os.waitpid(pid, 0)
+                raise TimeoutError
+            for fd, _event in poller.poll(left * 1000):
+                data = os.read(fd, 262144)
+                if data:
+                    chunks[fd].append(data)
+                else:
+                    poller.unregister(fd)
+                    open_fds.discard(fd)
+    finally:
+        os.close(out_r)
+        os.close(err_r)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks[out_r]), b"".join(chunks[err_r])
+
+
 def run(settings, request, document, deadline, environ):
     document.route = "rx"
     document.server = None
@@ -87,24 +135,21 @@ def run(settings, request, document, deadline, environ):
     if executable is None:
         raise AmijsonError("rx_unavailable", "no asterisk executable found (%s); set --asterisk or "
                            "AMIJSON_ASTERISK" % (settings.asterisk or "asterisk on PATH"))
-    import subprocess
-
     timeout = deadline.left_or_fail("before running asterisk -rx")
     try:
-        proc = subprocess.run([executable, "-rx", request.command], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    except subprocess.TimeoutExpired:
+        returncode, stdout, stderr = run_process([executable, "-rx", request.command], timeout)
+    except TimeoutError:
         raise AmijsonError("timeout", "deadline of %gs passed while asterisk -rx ran" % deadline.seconds)
     except OSError as exc:
         raise AmijsonError("rx_unavailable", "cannot run %s: %s" % (executable, exc.strerror or exc))
-    stderr = proc.stderr.decode("utf-8", "replace").strip()
-    if "Unable to connect to remote asterisk" in stderr or "Unable to connect to remote asterisk" in \
-            proc.stdout[:200].decode("utf-8", "replace"):
-        raise AmijsonError("rx_unavailable", _socket_reason(stderr))
-    if proc.returncode != 0:
-        raise AmijsonError("rx_unavailable", "%s -rx exited %d: %s" % (executable, proc.returncode,
-                                                                       stderr or "no message"))
-    text = strip_ansi(decode_lines(proc.stdout, settings.fallback_encoding, document.warnings))
+    message = stderr.decode("utf-8", "replace").strip()
+    if "Unable to connect to remote asterisk" in message or "Unable to connect to remote asterisk" in \
+            stdout[:200].decode("utf-8", "replace"):
+        raise AmijsonError("rx_unavailable", _socket_reason(message))
+    if returncode != 0:
+        raise AmijsonError("rx_unavailable", "%s -rx exited %d: %s" % (executable, returncode,
+                                                                       message or "no message"))
+    text = strip_ansi(decode_lines(stdout, settings.fallback_encoding, document.warnings))
     document.output = output_lines(text)
     failure = cli_failure(document.output, request.command)
     if failure:
