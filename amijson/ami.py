@@ -29,7 +29,12 @@ def run(settings, request, document, deadline):
                            "--secret-stdin or secret= in a config file" % settings.user)
     connection = connect(settings.host, settings.port, deadline, settings.connect_timeout,
                          tls=settings.tls, cafile=settings.cafile, insecure=settings.insecure)
-    session = AmiSession(connection, settings.fallback_encoding)
+    transcript = None
+    if settings.debug:
+        import sys
+        from amijson.debug import Transcript
+        transcript = Transcript(sys.stderr, [settings.secret])
+    session = AmiSession(connection, settings.fallback_encoding, transcript)
     try:
         banner = session.read_banner()
         document.server["banner"] = banner.text

@@ -53,6 +53,7 @@ output:
   --records              print only the records array (a failure still prints the
                          error document; the exit code tells which)
   --fallback-encoding E  decoding for bytes that are not UTF-8 (default latin-1)
+  --debug                the AMI exchange on stderr (secret and MD5 key redacted)
   --version, --help
 """
 
@@ -70,6 +71,7 @@ OPTIONS = {
     "--events": ("events", True),
     "--pretty": ("pretty", False),
     "--records": ("records_only", False),
+    "--debug": ("debug", False),
     "--profile": ("profile", True),
     "--config": ("config", True),
     "--secret-file": ("secret_file", True),

@@ -34,7 +34,7 @@ class AmiSession:
         self.banner = None
         self.logged_in = False
         self.unrelated = 0
-        self.transcript = transcript  # callable(direction, bytes) for --debug
+        self.transcript = transcript  # amijson.debug.Transcript for --debug, or None
 
     def _read_more(self, what):
         data = self.connection.recv(what)
@@ -119,6 +119,8 @@ class AmiSession:
                         return
                 self.pending.clear()
                 data = self.connection.recv("waiting for Goodbye", limit=LOGOFF_WAIT)
+                if self.transcript:
+                    self.transcript("<", data)
                 if not data:
                     return
                 self.pending.extend(self.parser.feed(data))

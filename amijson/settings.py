@@ -72,6 +72,7 @@ class Settings:
         self.config_path = None
         self.asterisk = None  # the asterisk executable for the rx route
         self.via = "auto"
+        self.debug = False  # the AMI exchange on stderr, secrets redacted
         self.warnings = []
 
 
@@ -208,6 +209,7 @@ def resolve(options, environ, stdin=None):
         except LookupError:
             raise AmijsonError("usage", "unknown --fallback-encoding %r" % encoding)
         settings.fallback_encoding = encoding
+    settings.debug = bool(options.get("debug"))
     if options.get("events"):
         settings.events = options["events"]
     if settings.insecure:

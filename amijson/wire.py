@@ -141,12 +141,13 @@ def _split_header(line):
     the key ends at the first ": " (a key may itself hold a colon, as
     ``ChanVariable(IAX2/10.0.0.1:4569-1)`` does); without one, at the first
     colon (``Key:`` or ``Key:value``). Further spaces belong to the value (CLI
-    output lines are indented). A line without a colon has key ``None``."""
+    output lines are indented). A line starting with a colon has the empty key;
+    a line without a colon has key ``None``."""
     colon = line.find(b": ")
-    if colon > 0:
+    if colon >= 0:
         return line[:colon], line[colon + 2:]
     colon = line.find(b":")
-    if colon <= 0:
+    if colon < 0:
         return None, line
     return line[:colon], line[colon + 1:]
 
