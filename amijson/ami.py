@@ -34,13 +34,20 @@ def run(settings, request, document, deadline):
         import sys
         from amijson.debug import Transcript
         transcript = Transcript(sys.stderr, [settings.secret])
-    session = AmiSession(connection, settings.fallback_encoding, transcript)
+    session = AmiSession(connection, settings.fallback_encoding, transcript, settings.max_size << 20)
     try:
         banner = session.read_banner()
         document.server["banner"] = banner.text
         document.server["ami_version"] = banner.version
         session.login(settings.user, settings.secret, settings.auth, settings.events)
-        exchange = session.call(request.action, request.headers)
+        try:
+            exchange = session.call(request.action, request.headers)
+        except AmijsonError:
+            # Cut off mid-list: the reply that opened the list is still worth showing.
+            started = session.exchange
+            if started is not None and started.response is not None:
+                document.response = message_to_json(started.response)
+            raise
         _fill(document, request, exchange, settings.fallback_encoding)
     finally:
         session.logoff()

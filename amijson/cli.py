@@ -54,6 +54,7 @@ output:
                          error document; the exit code tells which)
   --fallback-encoding E  decoding for bytes that are not UTF-8 (default latin-1)
   --debug                the AMI exchange on stderr (secret and MD5 key redacted)
+  --max-size MIB         most AMI text one run accepts (AMIJSON_MAX_SIZE; default 64)
   --version, --help
 """
 
@@ -72,6 +73,7 @@ OPTIONS = {
     "--pretty": ("pretty", False),
     "--records": ("records_only", False),
     "--debug": ("debug", False),
+    "--max-size": ("max_size", True),
     "--profile": ("profile", True),
     "--config": ("config", True),
     "--secret-file": ("secret_file", True),
@@ -180,6 +182,7 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
     document = Document()
     pretty = False
     records_only = False
+    secret = None
     try:
         options, verb, args = parse_args(argv)
         pretty = bool(options.get("pretty"))
@@ -201,6 +204,7 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         plan = build_plan(verb, args)
         from amijson.settings import resolve
         settings = resolve(options, environ, stdin if stdin is not None else sys.stdin)
+        secret = settings.secret
         deadline = Deadline(settings.timeout)
         document.warnings.extend(settings.warnings)
         from amijson.runner import execute
@@ -219,5 +223,25 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         exit_code = 70
     from amijson.jsonout import dumps
     shown = document.records if records_only and exit_code == 0 else document.to_dict()
-    _write(dumps(shown, pretty) + "\n", stdout)
+    text = dumps(shown, pretty)
+    if secret and len(secret) >= MIN_REDACTED_SECRET:
+        text = _redact_secret(text, secret, document, shown, pretty)
+    _write(text + "\n", stdout)
     return exit_code
+
+
+# A secret this short would match ordinary values; redacting it would corrupt data.
+MIN_REDACTED_SECRET = 4
+
+
+def _redact_secret(text, secret, document, shown, pretty):
+    """The secret never reaches the document, even if a peer echoes it back."""
+    from amijson.jsonout import dumps, _string
+    escaped = _string(secret)[1:-1]
+    if escaped not in text:
+        return text
+    note = "the secret appeared in Asterisk's answer and was redacted"
+    if shown is not document.records:
+        document.warnings.append(note)
+        text = dumps(document.to_dict(), pretty)
+    return text.replace(escaped, "********")

@@ -26,9 +26,14 @@ def md5_key(challenge, secret):
 
 
 class AmiSession:
-    def __init__(self, connection, fallback_encoding="latin-1", transcript=None):
+    def __init__(self, connection, fallback_encoding="latin-1", transcript=None, max_bytes=64 << 20):
         self.connection = connection
-        self.parser = AmiParser(fallback_encoding=fallback_encoding)
+        self.parser = AmiParser(fallback_encoding=fallback_encoding, max_message=max_bytes)
+        # All a run keeps is bounded: past max_bytes received, it stops with an error
+        # rather than holding an endless list in memory.
+        self.max_bytes = max_bytes
+        self.received = 0
+        self.exchange = None  # the action under way, so a failure can still show its reply
         self.ids = ActionIdCounter()
         self.pending = []
         self.banner = None
@@ -42,6 +47,10 @@ class AmiSession:
             self.transcript("<", data)
         if not data:
             raise AmijsonError("protocol", "Asterisk closed the connection %s" % what)
+        self.received += len(data)
+        if self.received > self.max_bytes:
+            raise AmijsonError("protocol", "Asterisk sent more than %d MiB %s; --max-size raises the limit"
+                               % (self.max_bytes >> 20, what))
         try:
             self.pending.extend(self.parser.feed(data))
         except ProtocolError as exc:
@@ -69,7 +78,7 @@ class AmiSession:
 
     def call(self, name, headers=(), redact=()):
         """Send one action and collect its reply (and list, if it opens one)."""
-        exchange = ActionExchange(self.send(name, headers, redact))
+        exchange = self.exchange = ActionExchange(self.send(name, headers, redact))
         what = "waiting for the reply to %s" % name
         while True:
             while self.pending:

@@ -28,6 +28,7 @@ DEFAULT_TLS_PORT = 5039
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_CONNECT_TIMEOUT = 3.0
 DEFAULT_MANAGER_CONF = "/etc/asterisk/manager.conf"
+DEFAULT_MAX_SIZE = 64  # MiB of AMI text one run accepts (a 5,000-channel list is about 2.2)
 TRUE_WORDS = frozenset(("1", "yes", "true", "on"))
 FALSE_WORDS = frozenset(("0", "no", "false", "off", ""))
 
@@ -49,6 +50,7 @@ ENVIRONMENT = {
     "manager_conf": "AMIJSON_MANAGER_CONF",
     "asterisk": "AMIJSON_ASTERISK",
     "via": "AMIJSON_VIA",
+    "max_size": "AMIJSON_MAX_SIZE",
 }
 
 
@@ -73,6 +75,7 @@ class Settings:
         self.asterisk = None  # the asterisk executable for the rx route
         self.via = "auto"
         self.debug = False  # the AMI exchange on stderr, secrets redacted
+        self.max_size = DEFAULT_MAX_SIZE
         self.warnings = []
 
 
@@ -210,6 +213,9 @@ def resolve(options, environ, stdin=None):
             raise AmijsonError("usage", "unknown --fallback-encoding %r" % encoding)
         settings.fallback_encoding = encoding
     settings.debug = bool(options.get("debug"))
+    max_size = setting("max_size")
+    if max_size is not None:
+        settings.max_size = _number("max-size", max_size, int)
     if options.get("events"):
         settings.events = options["events"]
     if settings.insecure:

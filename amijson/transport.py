@@ -5,6 +5,7 @@ Plain TCP uses the C ``_socket`` module directly: the ``socket`` package (and
 only when TLS is asked for.
 """
 
+import errno
 import time
 
 import _socket
@@ -29,6 +30,15 @@ class Deadline:
         return left
 
 
+def _lost(exc, peer, what):
+    """A peer that hung up (reset, broken pipe) is the same event as one that
+    closed cleanly: whether a send or a read notices first is a race. Other
+    socket errors mean the network failed."""
+    if exc.errno in (errno.EPIPE, errno.ECONNRESET):
+        return AmijsonError("protocol", "Asterisk closed the connection %s" % what)
+    return AmijsonError("connect", "connection to %s lost %s: %s" % (peer, what, exc.strerror or exc))
+
+
 class Connection:
     """A connected stream socket with deadline-aware ``send`` and ``recv``."""
 
@@ -45,8 +55,7 @@ class Connection:
             raise AmijsonError("timeout", "deadline of %gs passed while sending to %s"
                                % (self.deadline.seconds, self.peer))
         except OSError as exc:
-            raise AmijsonError("connect", "connection to %s lost while sending: %s"
-                               % (self.peer, exc.strerror or exc))
+            raise _lost(exc, self.peer, "while sending")
 
     def recv(self, what="waiting for Asterisk", limit=None):
         """Up to 256 KiB of what arrived, b"" at end of stream. ``limit`` caps the
@@ -64,7 +73,7 @@ class Connection:
         except OSError as exc:
             if type(exc).__name__.startswith("SSL"):
                 raise AmijsonError("tls", "TLS failure from %s: %s" % (self.peer, exc))
-            raise AmijsonError("connect", "connection to %s lost: %s" % (self.peer, exc.strerror or exc))
+            raise _lost(exc, self.peer, what)
 
     def close(self):
         try:

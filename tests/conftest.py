@@ -117,24 +117,11 @@ def secrets_of(settings):
     return [v for k, v in settings.items() if k.endswith("SECRET") and v]
 
 
-@pytest.fixture
-def amijson(sandbox, tmp_path):
-    """Run the installed amijson against the sandbox: ``amijson(*args, env={...})``.
+def make_runner(base, secrets):
+    """``run(*args, env={...})``: the installed amijson as PHP and shells run it.
 
     Every run's output is checked: one schema-valid document, no traceback, and
-    none of the sandbox's secrets anywhere in stdout or stderr."""
-    home = tmp_path / "home"
-    home.mkdir()
-    base = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(home),
-        "AMIJSON_HOST": sandbox["AMIJSON_HOST"],
-        "AMIJSON_PORT": sandbox["AMIJSON_PORT"],
-        "AMIJSON_USER": sandbox["AMIJSON_USER"],
-        "AMIJSON_SECRET": sandbox["AMIJSON_SECRET"],
-        "AMIJSON_MANAGER_CONF": "/nonexistent",
-    }
-    secrets = secrets_of(sandbox)
+    none of ``secrets`` anywhere in stdout or stderr."""
 
     def run(*args, env=None, drop=(), input=None, timeout=60, expect_json=True):
         full = dict(base)
@@ -153,6 +140,32 @@ def amijson(sandbox, tmp_path):
         return result
 
     return run
+
+
+def _clean_home(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    return {"PATH": os.environ["PATH"], "HOME": str(home), "AMIJSON_MANAGER_CONF": "/nonexistent"}
+
+
+@pytest.fixture
+def amijson(sandbox, tmp_path):
+    """The installed amijson against the sandbox (see make_runner)."""
+    base = _clean_home(tmp_path)
+    base.update({key: sandbox[key] for key in ("AMIJSON_HOST", "AMIJSON_PORT", "AMIJSON_USER", "AMIJSON_SECRET")})
+    return make_runner(base, secrets_of(sandbox))
+
+
+FAULT_SECRET = "fault-secret-7f3a9"
+
+
+@pytest.fixture
+def amijson_offline(tmp_path):
+    """The installed amijson with no sandbox: for scripted peers on loopback."""
+    base = _clean_home(tmp_path)
+    base.update({"AMIJSON_HOST": "127.0.0.1", "AMIJSON_USER": "fault", "AMIJSON_SECRET": FAULT_SECRET,
+                 "AMIJSON_ASTERISK": "/nonexistent"})
+    return make_runner(base, [FAULT_SECRET])
 
 
 @pytest.fixture(scope="session")

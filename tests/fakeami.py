@@ -9,6 +9,7 @@ transcript below names the Asterisk release whose source it follows
 
 import socket
 import threading
+import time
 
 
 def _headers(block):
@@ -100,22 +101,56 @@ def core_show_channels_11(h):
             b"Event: CoreShowChannelsComplete\r\nEventList: Complete\r\nListItems: 1\r\n" + aid + b"\r\n")
 
 
-class FakeAmi:
-    """Serve one scripted AMI conversation per connection on 127.0.0.1.
+class Peer:
+    """One accepted connection, as a scenario sees it."""
 
-    ``replies`` maps a lowercase action name to ``f(headers) -> bytes``; an action
-    without a script gets Asterisk's unknown-action error. Logoff closes the
-    connection, as Asterisk does."""
+    def __init__(self, conn, server):
+        self.conn = conn
+        self.server = server
+        self.buf = b""
 
-    def __init__(self, banner=BANNER_13, replies=None):
-        self.banner = banner
-        self.replies = {"challenge": challenge_13, "login": login_13, "logoff": logoff_13}
-        self.replies.update(replies or {})
+    def send(self, data):
+        self.conn.sendall(data)
+
+    def dribble(self, data, interval):
+        for i in range(len(data)):
+            self.conn.sendall(data[i:i + 1])
+            time.sleep(interval)
+
+    def expect(self):
+        """The next action the client sends (its headers, keys lowercased); None at EOF."""
+        while b"\n\n" not in self.buf:
+            data = self.conn.recv(65536)
+            if not data:
+                return None
+            self.buf += data.replace(b"\r\n", b"\n")
+        block, self.buf = self.buf.split(b"\n\n", 1)
+        headers = _headers(block)
+        self.server.received.append(headers)
+        return headers
+
+    def wait_closed(self, limit=30):
+        """Stay silent until the client goes away (or ``limit`` seconds pass)."""
+        self.conn.settimeout(limit)
+        try:
+            while self.conn.recv(65536):
+                pass
+        except OSError:
+            pass
+
+
+class ScriptedAmi:
+    """Serve ``scenario(peer)`` to each connection on 127.0.0.1, in its own thread.
+    ``received`` collects every action any client sent."""
+
+    def __init__(self, scenario):
+        self.scenario = scenario
         self.received = []
+        self.errors = []
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
+        self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -130,27 +165,13 @@ class FakeAmi:
 
     def _talk(self, conn):
         with conn:
-            conn.sendall(self.banner)
-            buf = b""
-            while True:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buf += data.replace(b"\r\n", b"\n")
-                while b"\n\n" in buf:
-                    block, buf = buf.split(b"\n\n", 1)
-                    headers = _headers(block)
-                    self.received.append(headers)
-                    action = headers.get("action", "").lower()
-                    reply = self.replies.get(action)
-                    if reply is None:
-                        conn.sendall(b"Response: Error\r\n" + aid_line(headers) + b"Message: Invalid/unknown "
-                                     b"command: %s. Use Action: ListCommands to show available commands.\r\n\r\n"
-                                     % headers.get("action", "").encode())
-                        continue
-                    conn.sendall(reply(headers))
-                    if action == "logoff":
-                        return
+            try:
+                self.scenario(Peer(conn, self))
+            except OSError as exc:  # the client went away mid-script: that is often the point
+                self.errors.append(exc)
+
+    def actions(self):
+        return [h.get("action", "").lower() for h in self.received]
 
     def close(self):
         self.sock.close()
@@ -160,3 +181,32 @@ class FakeAmi:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class FakeAmi(ScriptedAmi):
+    """A well-behaved AMI of another version: ``replies`` maps a lowercase action
+    name to ``f(headers) -> bytes``; an action without a script gets Asterisk's
+    unknown-action error. Logoff closes the connection, as Asterisk does."""
+
+    def __init__(self, banner=BANNER_13, replies=None):
+        self.banner = banner
+        self.replies = {"challenge": challenge_13, "login": login_13, "logoff": logoff_13}
+        self.replies.update(replies or {})
+        super().__init__(self._converse)
+
+    def _converse(self, peer):
+        peer.send(self.banner)
+        while True:
+            headers = peer.expect()
+            if headers is None:
+                return
+            action = headers.get("action", "").lower()
+            reply = self.replies.get(action)
+            if reply is None:
+                peer.send(b"Response: Error\r\n" + aid_line(headers) + b"Message: Invalid/unknown "
+                          b"command: %s. Use Action: ListCommands to show available commands.\r\n\r\n"
+                          % headers.get("action", "").encode())
+                continue
+            peer.send(reply(headers))
+            if action == "logoff":
+                return

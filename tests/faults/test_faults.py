@@ -1,0 +1,356 @@
+"""Hostile and broken peers: every case ends in a correct document or a clear
+error document with the right exit code, within the deadline plus 1 s, with no
+traceback and no secret in any output.
+
+The peers are scripted byte by byte (tests/fakeami.py, ScriptedAmi); where a
+script plays a well-behaved server it follows Asterisk 13.38.3's framing. The
+installed amijson runs as a subprocess, as PHP and shells run it.
+"""
+
+import os
+import ssl
+import subprocess
+import time
+
+import pytest
+
+from conftest import FAULT_SECRET, amijson_path, validate_document
+from fakeami import BANNER_13, ScriptedAmi, aid_line, challenge_13, login_13, logoff_13
+
+DEADLINE = 2.0
+
+
+def aid(h):
+    return aid_line(h)
+
+
+def logged_in(peer):
+    """Banner, [Challenge,] Login as Asterisk 13 answers them; the next action's headers."""
+    peer.send(BANNER_13)
+    h = peer.expect()
+    if h.get("action", "").lower() == "challenge":
+        peer.send(challenge_13(h))
+        h = peer.expect()
+    peer.send(login_13(h))
+    return peer.expect()
+
+
+def finish(peer):
+    """Answer Logoff if it comes."""
+    headers = peer.expect()
+    if headers and headers.get("action", "").lower() == "logoff":
+        peer.send(logoff_13(headers))
+
+
+def list_of(h, items, name="CoreShowChannel", complete="CoreShowChannelsComplete"):
+    out = [b"Response: Success\r\n" + aid(h) + b"EventList: start\r\nMessage: Channels will follow\r\n\r\n"]
+    out += [b"Event: " + name.encode() + b"\r\n" + aid(h) + item + b"\r\n" for item in items]
+    out.append(b"Event: " + complete.encode() + b"\r\n" + aid(h) + b"EventList: Complete\r\nListItems: %d\r\n\r\n"
+               % len(items))
+    return b"".join(out)
+
+
+def run_against(amijson_offline, scenario, *args, code, error=None, timeout=DEADLINE):
+    with ScriptedAmi(scenario) as server:
+        run = amijson_offline("--port", str(server.port), "--timeout", str(timeout), *args,
+                              timeout=timeout + 30)
+    assert run.elapsed < timeout + 1.0, "took %.1fs past a %ss deadline" % (run.elapsed, timeout)
+    assert run.returncode == code, run.doc
+    if error:
+        assert run.doc["error"]["code"] == error, run.doc["error"]
+    else:
+        assert run.doc["error"] is None
+    return run, server
+
+
+# --- silence and slowness ---------------------------------------------------------
+
+def test_accepts_and_never_sends_the_banner(amijson_offline):
+    run, _ = run_against(amijson_offline, lambda peer: peer.wait_closed(), "action", "Ping", code=5, error="timeout")
+    assert "banner" in run.doc["error"]["message"]
+
+
+def test_banner_then_silence(amijson_offline):
+    def scenario(peer):
+        peer.send(BANNER_13)
+        peer.wait_closed()
+    run_against(amijson_offline, scenario, "action", "Ping", code=5, error="timeout")
+
+
+def test_dribbles_one_byte_every_100ms(amijson_offline):
+    def scenario(peer):
+        peer.dribble(BANNER_13 + b"Response: Success\r\nActionID: x\r\nChallenge: 1\r\n\r\n", 0.1)
+    run_against(amijson_offline, scenario, "action", "Ping", code=5, error="timeout")
+
+
+def test_closes_in_the_middle_of_an_event_list(amijson_offline):
+    def scenario(peer):
+        h = logged_in(peer)
+        full = list_of(h, [b"Channel: PJSIP/%d\r\n" % i for i in range(20)])
+        peer.send(full[:len(full) // 2])
+    run, _ = run_against(amijson_offline, scenario, "action", "CoreShowChannels", code=6, error="protocol")
+    assert "before the CoreShowChannels list completed" in run.doc["error"]["message"]
+    assert run.doc["response"]["EventList"] == "start"
+
+
+def test_closes_right_after_the_response(amijson_offline):
+    def scenario(peer):
+        h = logged_in(peer)
+        peer.send(b"Response: Success\r\n" + aid(h) + b"EventList: start\r\nMessage: Channels will follow\r\n\r\n")
+    run_against(amijson_offline, scenario, "action", "CoreShowChannels", code=6, error="protocol")
+
+
+def test_closes_right_after_login(amijson_offline):
+    def scenario(peer):
+        peer.send(BANNER_13)
+        peer.send(challenge_13(peer.expect()))
+        peer.send(login_13(peer.expect()))
+    run_against(amijson_offline, scenario, "action", "Ping", code=6, error="protocol")
+
+
+def test_login_refused_then_closed_is_auth(amijson_offline):
+    def scenario(peer):
+        peer.send(BANNER_13)
+        peer.send(challenge_13(peer.expect()))
+        h = peer.expect()
+        time.sleep(0.3)  # Asterisk waits a second before saying no
+        peer.send(b"Response: Error\r\n" + aid(h) + b"Message: Authentication failed\r\n\r\n")
+    run, server = run_against(amijson_offline, scenario, "action", "Ping", code=4, error="auth")
+    assert server.actions() == ["challenge", "login"]
+
+
+# --- something else entirely --------------------------------------------------------
+
+@pytest.mark.parametrize("greeting", [
+    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n",
+    bytes(range(256)) * 8,  # random-looking bytes, no line in sight
+    b"\x00\x01\x02garbage\n",
+], ids=["http", "ssh", "binary", "garbage-line"])
+def test_speaks_something_else(amijson_offline, greeting):
+    def scenario(peer):
+        peer.send(greeting)
+        peer.wait_closed(5)
+    run, _ = run_against(amijson_offline, scenario, "action", "Ping", code=6, error="protocol")
+    assert "banner" in run.doc["error"]["message"]
+
+
+def test_tls_server_on_the_plain_port(amijson_offline, tmp_path):
+    key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", str(key),
+                    "-out", str(cert), "-subj", "/CN=localhost"], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+
+    def scenario(peer):  # a TLS server waits for the ClientHello that never comes
+        try:
+            context.wrap_socket(peer.conn, server_side=True)
+        except (ssl.SSLError, OSError):
+            pass
+    run_against(amijson_offline, scenario, "action", "Ping", code=5, error="timeout")
+
+
+def test_plain_server_on_the_tls_port(amijson_offline):
+    def scenario(peer):
+        peer.send(BANNER_13)
+        peer.wait_closed(5)
+    run_against(amijson_offline, scenario, "--tls", "--insecure", "action", "Ping", code=3, error="tls")
+
+
+# --- framing -----------------------------------------------------------------------------
+
+def test_odd_framing_still_parses(amijson_offline):
+    """\\r\\n\\n endings, bare \\n inside a value, extra blank lines, Key: without
+    value, Key:without space, a line with no colon."""
+    def scenario(peer):
+        h = logged_in(peer)
+        a = aid(h)
+        peer.send(b"\r\n\r\nResponse: Success\r\n" + a + b"EventList: start\r\n\n"
+                  b"Event: CoreShowChannel\r\n" + a + b"Channel: A\r\nNote: first\nsecond\r\nEmpty:\r\n"
+                  b"Tight:value\r\n\r\n\r\n\r\n"
+                  b"Event: CoreShowChannel\n" + a.replace(b"\r\n", b"\n") + b"Channel: B\n\n"
+                  b"Event: CoreShowChannelsComplete\r\n" + a + b"EventList: Complete\r\nListItems: 2\r\n\r\n")
+        finish(peer)
+    run, _ = run_against(amijson_offline, scenario, "action", "CoreShowChannels", code=0)
+    first, second = run.doc["records"]
+    assert first["Channel"] == "A" and first["Note"] == "first\nsecond"
+    assert first["Empty"] == "" and first["Tight"] == "value"
+    assert second["Channel"] == "B"
+
+
+def test_ten_megabyte_header_line(amijson_offline):
+    big = b"x" * (10 << 20)
+
+    def scenario(peer):
+        h = logged_in(peer)
+        peer.send(b"Response: Success\r\n" + aid(h) + b"Ping: Pong\r\nHuge: " + big + b"\r\n\r\n")
+        finish(peer)
+    run, _ = run_against(amijson_offline, scenario, "action", "Ping", code=0, timeout=10)
+    assert len(run.doc["response"]["Huge"]) == len(big)
+
+
+def _big_list_scenario(count):
+    item = b"Channel: PJSIP/%07d-00000001\r\nState: Up\r\nUniqueid: 1700000000.%d\r\n"
+
+    def scenario(peer):
+        h = logged_in(peer)
+        a = aid(h)
+        peer.send(b"Response: Success\r\n" + a + b"EventList: start\r\n\r\n")
+        batch = []
+        for i in range(count):
+            batch.append(b"Event: CoreShowChannel\r\n" + a + item % (i, i) + b"\r\n")
+            if len(batch) == 5000:
+                peer.send(b"".join(batch))
+                batch = []
+        peer.send(b"".join(batch) + b"Event: CoreShowChannelsComplete\r\n" + a +
+                  b"EventList: Complete\r\nListItems: %d\r\n\r\n" % count)
+        finish(peer)
+    return scenario
+
+
+def test_list_of_200000_items_within_the_default_limit(tmp_path):
+    """200,000 items (about 20 MB of AMI text) fit the default --max-size of 64 MiB:
+    all arrive, and the process's peak memory stays within a stated bound."""
+    with ScriptedAmi(_big_list_scenario(200000)) as server:
+        proc = subprocess.Popen([amijson_path(), "--port", str(server.port), "--timeout", "120", "--records",
+                                 "action", "CoreShowChannels"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AMIJSON_USER": "fault",
+                                     "AMIJSON_SECRET": FAULT_SECRET, "AMIJSON_MANAGER_CONF": "/nonexistent"})
+        out = proc.stdout.read()
+        proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert out.count(b'"Event":"CoreShowChannel"') == 200000
+    peak_mb = usage.ru_maxrss / 1024
+    assert peak_mb < 600, "peak memory %.0f MB for 20 MB of AMI text" % peak_mb
+
+
+def test_max_size_stops_an_endless_list_with_bounded_memory(tmp_path):
+    with ScriptedAmi(_big_list_scenario(200000)) as server:
+        proc = subprocess.Popen([amijson_path(), "--port", str(server.port), "--timeout", "60", "--max-size", "4",
+                                 "action", "CoreShowChannels"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AMIJSON_USER": "fault",
+                                     "AMIJSON_SECRET": FAULT_SECRET, "AMIJSON_MANAGER_CONF": "/nonexistent"})
+        out = proc.stdout.read().decode()
+        proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 6
+    doc = validate_document(out)
+    assert doc["error"]["code"] == "protocol" and "4 MiB" in doc["error"]["message"]
+    assert usage.ru_maxrss / 1024 < 120  # stopped near 4 MiB of text, not after 20
+
+
+def test_follows_without_end_command(amijson_offline):
+    def scenario(peer):
+        h = logged_in(peer)
+        peer.send(b"Response: Follows\r\nPrivilege: Command\r\n" + aid(h) + b"some output\nand more\n")
+        peer.wait_closed()
+    run_against(amijson_offline, scenario, "command", "core show uptime", code=5, error="timeout")
+
+    def closing(peer):
+        h = logged_in(peer)
+        peer.send(b"Response: Follows\r\nPrivilege: Command\r\n" + aid(h) + b"some output\n")
+    run_against(amijson_offline, closing, "command", "core show uptime", code=6, error="protocol")
+
+
+# --- other people's messages ---------------------------------------------------------------
+
+def test_unsolicited_and_foreign_events_are_never_mixed_in(amijson_offline):
+    def scenario(peer):
+        h = logged_in(peer)
+        a = aid(h)
+        noise = b"Event: Newchannel\r\nPrivilege: call,all\r\nChannel: SIP/noise-1\r\n\r\n"
+        other = b"Event: CoreShowChannel\r\nActionID: someone-else\r\nChannel: SIP/other\r\n\r\n"
+        ours_early = b"Event: OriginateResponse\r\n" + a + b"Response: Success\r\nChannel: SIP/dup\r\n\r\n"
+        peer.send(noise + ours_early + other +
+                  b"Response: Success\r\n" + a + b"EventList: start\r\n\r\n" + noise +
+                  b"Event: CoreShowChannel\r\n" + a + b"Channel: SIP/mine-1\r\n\r\n" + noise + other +
+                  b"Event: CoreShowChannel\r\n" + a + b"Channel: SIP/mine-2\r\n\r\n" +
+                  b"Event: CoreShowChannelsComplete\r\n" + a + b"EventList: Complete\r\nListItems: 2\r\n\r\n"
+                  + noise)
+        finish(peer)
+    run, _ = run_against(amijson_offline, scenario, "action", "CoreShowChannels", code=0)
+    assert [r["Channel"] for r in run.doc["records"]] == ["SIP/mine-1", "SIP/mine-2"]
+
+
+# --- bytes ---------------------------------------------------------------------------------
+
+def test_invalid_utf8_nul_and_a_4000_character_name(amijson_offline):
+    long_name = ("Ü" * 4000).encode("utf-8")
+
+    def scenario(peer):
+        h = logged_in(peer)
+        items = [b"Channel: A\r\nCallerIDName: Jos\xe9 \xff\xfe\r\n",
+                 b"Channel: B\r\nCallerIDName: nul\x00byte\r\n",
+                 b"Channel: C\r\nCallerIDName: " + long_name + b"\r\n"]
+        peer.send(list_of(h, items))
+        finish(peer)
+    run, _ = run_against(amijson_offline, scenario, "action", "CoreShowChannels", code=0)
+    a, b, c = run.doc["records"]
+    assert a["CallerIDName"] == "Jos\u00e9 \u00ff\u00fe"
+    assert b["CallerIDName"] == "nul\x00byte"
+    assert c["CallerIDName"] == "Ü" * 4000
+    assert run.doc["warnings"] == ["records[0].CallerIDName: bytes not valid UTF-8, decoded as latin-1"]
+    run.stdout.encode("ascii")  # the document itself is plain ASCII JSON
+
+
+# --- the reader goes away --------------------------------------------------------------------
+
+def test_reader_closes_the_pipe_early(tmp_path):
+    """PHP closes the pipe before reading: amijson exits quietly and has logged off."""
+    def scenario(peer):
+        h = logged_in(peer)
+        peer.send(list_of(h, [b"Channel: PJSIP/%d\r\n" % i for i in range(3000)]))
+        finish(peer)
+
+    with ScriptedAmi(scenario) as server:
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # nobody will ever read
+        proc = subprocess.Popen([amijson_path(), "--port", str(server.port), "action", "CoreShowChannels"],
+                                stdout=write_end, stderr=subprocess.PIPE,
+                                env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AMIJSON_USER": "fault",
+                                     "AMIJSON_SECRET": FAULT_SECRET, "AMIJSON_MANAGER_CONF": "/nonexistent"})
+        os.close(write_end)
+        err = proc.stderr.read().decode()
+        proc.wait(30)
+        deadline = time.monotonic() + 5
+        while "logoff" not in server.actions() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert err == ""
+    assert proc.returncode in (0, 141)  # quiet either way; never a traceback
+    assert "logoff" in server.actions()
+
+
+# --- secrets ---------------------------------------------------------------------------------
+
+def test_debug_transcript_redacts_secret_and_key(amijson_offline):
+    def scenario(peer):
+        h = logged_in(peer)
+        # a hostile peer echoing the secret must not get it printed either
+        peer.send(b"Response: Success\r\n" + aid(h) + b"Echo: " + FAULT_SECRET.encode() + b"\r\n\r\n")
+        finish(peer)
+    for auth in ("md5", "plain"):
+        with ScriptedAmi(scenario) as server:
+            run = amijson_offline("--port", str(server.port), "--auth", auth, "--debug", "action", "Ping")
+        assert "> Action: Login" in run.stderr and "< Response: Success" in run.stderr
+        assert ("Key: ********" if auth == "md5" else "Secret: ********") in run.stderr
+        assert run.doc["response"]["Echo"] == "********"
+        assert "the secret appeared in Asterisk's answer and was redacted" in run.doc["warnings"]
+        # amijson_offline already asserts the secret is in neither stdout nor stderr
+
+
+def test_secret_is_not_in_argv_or_document(amijson_offline, tmp_path):
+    def scenario(peer):
+        peer.send(BANNER_13)
+        peer.wait_closed()
+
+    with ScriptedAmi(scenario) as server:
+        proc = subprocess.Popen([amijson_path(), "--port", str(server.port), "--timeout", "3", "action", "Ping"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AMIJSON_USER": "fault",
+                                     "AMIJSON_SECRET": FAULT_SECRET, "AMIJSON_MANAGER_CONF": "/nonexistent"})
+        time.sleep(0.5)
+        with open("/proc/%d/cmdline" % proc.pid, "rb") as handle:
+            assert FAULT_SECRET.encode() not in handle.read()
+        out, err = proc.communicate(30)
+    assert FAULT_SECRET not in out.decode() and FAULT_SECRET not in err.decode()
