@@ -59,7 +59,7 @@ class Message:
     ``body`` holds the raw text of an Asterisk 13 ``Response: Follows`` reply.
     """
 
-    __slots__ = ("_pairs", "body", "fell_back", "fields", "_keys")
+    __slots__ = ("_pairs", "body", "fell_back", "fields", "_keys", "repeats")
 
     def __init__(self, pairs, body=None, fell_back=(), key_cache=None, fields=None):
         # fields: key as sent -> value (the last, if a key repeats exactly);
@@ -79,6 +79,8 @@ class Message:
             if key_cache is not None:
                 key_cache[names] = keys
         self._keys = keys
+        # True when some key occurs more than once (in any case).
+        self.repeats = len(keys) != (len(self.fields) if pairs is None else len(pairs))
 
     @property
     def pairs(self):
@@ -98,14 +100,12 @@ class Message:
             return "event"
         return "other"
 
-    @property
-    def repeats(self):
-        """True when some key occurs more than once (in any case)."""
-        count = len(self.fields) if self._pairs is None else len(self._pairs)
-        return len(self._keys) != count
-
     def get(self, key, default=None):
         """The first value of ``key`` (any case), or ``default``."""
+        if not self.repeats:
+            value = self.fields.get(key)  # the spelling asked for is nearly always the one sent
+            if value is not None:
+                return value
         name = self._keys.get(key.lower())
         if name is None:
             return default
