@@ -15,7 +15,8 @@ def _command_lines(reply):
 
 
 def _record(document, message, where, encoding):
-    document.warnings.extend(fallback_warnings(message, where, encoding))
+    if message.fell_back:
+        document.warnings.extend(fallback_warnings(message, where, encoding))
     return message_to_json(message)
 
 
@@ -59,8 +60,9 @@ def _fill(document, request, exchange, encoding):
     is_command = request.command is not None
     document.warnings.extend(fallback_warnings(reply, "response", encoding))
     document.response = message_to_json(reply, skip=("output",) if is_command else ())
-    document.records = [_record(document, m, "records[%d]" % i, encoding)
-                        for i, m in enumerate(exchange.records)]
+    # Only the rare record with non-UTF-8 bytes pays for its warning's text.
+    document.records = [_record(document, m, "records[%d]" % i, encoding) if m.fell_back
+                        else message_to_json(m) for i, m in enumerate(exchange.records)]
     if exchange.complete is not None:
         document.complete = _record(document, exchange.complete, "complete", encoding)
     message = reply.get("Message") or ""
