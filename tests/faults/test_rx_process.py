@@ -1,0 +1,55 @@
+"""The rx route's child process: deadline and kill, colour codes, and what a
+failing `asterisk -rx` prints. The stand-in executables here print what
+asterisk -rx prints in those cases (main/asterisk.c); the real one is tested
+against the sandbox in tests/integration/test_routes.py."""
+
+import os
+import time
+
+
+def fake_asterisk(tmp_path, body):
+    path = tmp_path / "asterisk"
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_deadline_kills_a_hanging_asterisk_rx(amijson_offline, tmp_path):
+    marker = tmp_path / "still-running"
+    exe = fake_asterisk(tmp_path, "sleep 30; touch '%s'\n" % marker)
+    run = amijson_offline("--via", "rx", "--timeout", "2", "command", "core show uptime",
+                          env={"AMIJSON_ASTERISK": exe})
+    assert run.returncode == 5 and run.doc["error"]["code"] == "timeout"
+    assert run.elapsed < 3.0
+    time.sleep(0.2)
+    assert not marker.exists()
+
+
+def test_colour_codes_are_stripped(amijson_offline, tmp_path):
+    exe = fake_asterisk(tmp_path, r"printf 'System uptime: \033[1;32;40m42\033[0m\nLast reload: 7\n'" + "\n")
+    run = amijson_offline("--via", "rx", "command", "core show uptime seconds", env={"AMIJSON_ASTERISK": exe})
+    assert run.returncode == 0
+    assert run.doc["output"] == ["System uptime: 42", "Last reload: 7"]
+    assert run.doc["records"] == [{"system_uptime": 42, "last_reload": 7}]
+
+
+def test_unable_to_connect_names_the_socket(amijson_offline, tmp_path):
+    exe = fake_asterisk(tmp_path, "echo 'Unable to connect to remote asterisk (does "
+                                  "/run/nowhere/asterisk.ctl exist?)' >&2; exit 1\n")
+    run = amijson_offline("--via", "rx", "command", "core show uptime", env={"AMIJSON_ASTERISK": exe})
+    assert run.returncode == 3 and run.doc["error"]["code"] == "rx_unavailable"
+    assert "/run/nowhere/asterisk.ctl does not exist" in run.doc["error"]["message"]
+
+
+def test_usage_text_is_a_failure_though_exit_is_0(amijson_offline, tmp_path):
+    exe = fake_asterisk(tmp_path, "printf 'Usage: core show uptime [seconds]\\n       Shows Asterisk uptime.\\n'\n")
+    run = amijson_offline("--via", "rx", "command", "core show uptime bogus", env={"AMIJSON_ASTERISK": exe})
+    assert run.returncode == 1 and run.doc["error"]["code"] == "command_failed"
+    assert run.doc["error"]["message"].startswith("usage error: core show uptime")
+
+
+def test_large_output_arrives_whole(amijson_offline, tmp_path):
+    exe = fake_asterisk(tmp_path, "i=0; while [ $i -lt 20000 ]; do echo \"line $i\"; i=$((i+1)); done\n")
+    run = amijson_offline("--via", "rx", "command", "some long listing", env={"AMIJSON_ASTERISK": exe})
+    assert run.doc["output"][0] == "line 0" and run.doc["output"][-1] == "line 19999"
+    assert len(run.doc["output"]) == 20000
