@@ -142,6 +142,30 @@ def _manager_conf_secret(path, user):
     return None
 
 
+def _read_line(stream, seconds):
+    """The first line of ``stream``, waiting at most ``seconds``: a caller that
+    leaves standard input open without writing must not hang the run."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return stream.readline()  # not a real file (tests pass a StringIO)
+    import select
+    import time
+
+    end = time.monotonic() + seconds
+    data = b""
+    while b"\n" not in data:
+        left = end - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise AmijsonError("timeout", "no secret arrived on standard input within %gs (--secret-stdin)"
+                               % seconds)
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.split(b"\n", 1)[0].decode("utf-8", "replace")
+
+
 def resolve(options, environ, stdin=None):
     """Settings from parsed ``options`` (a dict of what the command line gave)."""
     settings = Settings()
@@ -224,7 +248,7 @@ def resolve(options, environ, stdin=None):
     # The secret, first source found wins.
     secret_file = given("secret_file")
     if options.get("secret_stdin"):
-        data = (stdin.readline() if stdin is not None else "")
+        data = _read_line(stdin, settings.timeout) if stdin is not None else ""
         settings.secret, settings.secret_source = data.rstrip("\r\n"), "stdin"
     elif secret_file:
         settings.secret, settings.secret_source = _read_secret_file(secret_file), "secret-file"

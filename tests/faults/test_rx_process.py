@@ -53,3 +53,19 @@ def test_large_output_arrives_whole(amijson_offline, tmp_path):
     run = amijson_offline("--via", "rx", "command", "some long listing", env={"AMIJSON_ASTERISK": exe})
     assert run.doc["output"][0] == "line 0" and run.doc["output"][-1] == "line 19999"
     assert len(run.doc["output"]) == 20000
+
+
+def test_secret_stdin_left_open_does_not_hang(tmp_path):
+    """A caller (PHP's proc_open) that opens stdin and never writes: timeout, not a hang."""
+    import subprocess
+    from conftest import amijson_path, validate_document
+    proc = subprocess.Popen([amijson_path(), "--secret-stdin", "--user", "u", "--timeout", "1", "action", "Ping"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    started = time.monotonic()
+    out, err = proc.stdout.read(), proc.stderr.read()  # stdin stays open, unwritten
+    proc.wait(10)
+    proc.stdin.close()
+    assert time.monotonic() - started < 2.0
+    doc = validate_document(out.decode())
+    assert proc.returncode == 5 and doc["error"]["code"] == "timeout" and b"Traceback" not in err
