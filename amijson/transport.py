@@ -95,14 +95,36 @@ def _literal_address(host, port):
     return None
 
 
+def _resolve(host, port, deadline):
+    """getaddrinfo under the deadline: it has no timeout of its own, and a
+    broken resolver can block far longer than the run may take. It runs in a
+    daemon thread that is simply abandoned if the deadline passes."""
+    import threading
+
+    result = {}
+
+    def lookup():
+        try:
+            result["infos"] = _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM)
+        except OSError as exc:
+            result["error"] = exc
+
+    worker = threading.Thread(target=lookup, daemon=True)
+    worker.start()
+    worker.join(deadline.left_or_fail("before resolving %s" % host))
+    if worker.is_alive():
+        raise AmijsonError("timeout", "deadline of %gs passed while resolving %s" % (deadline.seconds, host))
+    if "error" in result:
+        exc = result["error"]
+        raise AmijsonError("connect", "cannot resolve %s: %s" % (host, exc.strerror or exc))
+    return result["infos"]
+
+
 def _connect_tcp(host, port, deadline, connect_timeout, socket_class):
     peer = "%s:%s" % (host, port)
     infos = _literal_address(host, port)
     if infos is None:
-        try:
-            infos = _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM)
-        except OSError as exc:
-            raise AmijsonError("connect", "cannot resolve %s: %s" % (host, exc.strerror or exc))
+        infos = _resolve(host, port, deadline)
     last = None
     for family, kind, proto, _name, address in infos:
         sock = socket_class(family, kind, proto)

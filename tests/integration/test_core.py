@@ -271,3 +271,11 @@ def test_two_hundred_runs_leave_no_session_behind(amijson, sandbox):
         assert run.returncode == 0
     time.sleep(0.2)
     assert _sessions_of(user) == []
+
+
+def test_host_name_resolves_and_tls_checks_it(amijson, sandbox):
+    run = amijson("--host", "localhost", "--tls", "--port", sandbox["AMIJSON_SANDBOX_TLS_PORT"],
+                  "--cafile", sandbox["AMIJSON_SANDBOX_CAFILE"], "action", "Ping")
+    assert run.returncode == 0 and run.doc["server"]["host"] == "localhost"
+    bad = amijson("--host", "no-such-host.invalid", "action", "Ping")
+    assert bad.returncode == 3 and bad.doc["error"]["code"] == "connect"
