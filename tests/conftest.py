@@ -144,7 +144,7 @@ def make_runner(base, secrets):
 
 def _clean_home(tmp_path):
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)
     return {"PATH": os.environ["PATH"], "HOME": str(home), "AMIJSON_MANAGER_CONF": "/nonexistent"}
 
 
@@ -159,13 +159,18 @@ def amijson(sandbox, tmp_path):
 FAULT_SECRET = "fault-secret-7f3a9"
 
 
+def offline_env(tmp_path):
+    """Environment for amijson against scripted peers: a clean HOME, the fault user."""
+    env = _clean_home(tmp_path)
+    env.update({"AMIJSON_HOST": "127.0.0.1", "AMIJSON_USER": "fault", "AMIJSON_SECRET": FAULT_SECRET,
+                "AMIJSON_ASTERISK": "/nonexistent"})
+    return env
+
+
 @pytest.fixture
 def amijson_offline(tmp_path):
     """The installed amijson with no sandbox: for scripted peers on loopback."""
-    base = _clean_home(tmp_path)
-    base.update({"AMIJSON_HOST": "127.0.0.1", "AMIJSON_USER": "fault", "AMIJSON_SECRET": FAULT_SECRET,
-                 "AMIJSON_ASTERISK": "/nonexistent"})
-    return make_runner(base, [FAULT_SECRET])
+    return make_runner(offline_env(tmp_path), [FAULT_SECRET])
 
 
 @pytest.fixture(scope="session")

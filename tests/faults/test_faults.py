@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import FAULT_SECRET, amijson_path, validate_document
+from conftest import FAULT_SECRET, amijson_path, offline_env, validate_document
 from fakeami import BANNER_13, ScriptedAmi, aid_line, challenge_13, login_13, logoff_13
 
 DEADLINE = 2.0
@@ -208,36 +208,35 @@ def _big_list_scenario(count):
     return scenario
 
 
+def _spawn_measured(tmp_path, port, *args):
+    """Run amijson in its own process: (exit code, stdout, peak memory in MB from wait4)."""
+    with open(os.devnull, "wb") as devnull:
+        proc = subprocess.Popen([amijson_path(), "--port", str(port), *args], stdout=subprocess.PIPE,
+                                stderr=devnull, env=offline_env(tmp_path))
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(), usage.ru_maxrss / 1024
+
+
 def test_list_of_200000_items_within_the_default_limit(tmp_path):
     """200,000 items (about 20 MB of AMI text) fit the default --max-size of 64 MiB:
     all arrive, and the process's peak memory stays within a stated bound."""
     with ScriptedAmi(_big_list_scenario(200000)) as server:
-        proc = subprocess.Popen([amijson_path(), "--port", str(server.port), "--timeout", "120", "--records",
-                                 "action", "CoreShowChannels"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AMIJSON_USER": "fault",
-                                     "AMIJSON_SECRET": FAULT_SECRET, "AMIJSON_MANAGER_CONF": "/nonexistent"})
-        out = proc.stdout.read()
-        proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert out.count(b'"Event":"CoreShowChannel"') == 200000
-    peak_mb = usage.ru_maxrss / 1024
+        code, out, peak_mb = _spawn_measured(tmp_path, server.port, "--timeout", "120", "--records",
+                                             "action", "CoreShowChannels")
+    assert code == 0
+    assert out.count('"Event":"CoreShowChannel"') == 200000
     assert peak_mb < 600, "peak memory %.0f MB for 20 MB of AMI text" % peak_mb
 
 
 def test_max_size_stops_an_endless_list_with_bounded_memory(tmp_path):
     with ScriptedAmi(_big_list_scenario(200000)) as server:
-        proc = subprocess.Popen([amijson_path(), "--port", str(server.port), "--timeout", "60", "--max-size", "4",
-                                 "action", "CoreShowChannels"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AMIJSON_USER": "fault",
-                                     "AMIJSON_SECRET": FAULT_SECRET, "AMIJSON_MANAGER_CONF": "/nonexistent"})
-        out = proc.stdout.read().decode()
-        proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 6
+        code, out, peak_mb = _spawn_measured(tmp_path, server.port, "--timeout", "60", "--max-size", "4",
+                                             "action", "CoreShowChannels")
+    assert code == 6
     doc = validate_document(out)
     assert doc["error"]["code"] == "protocol" and "4 MiB" in doc["error"]["message"]
-    assert usage.ru_maxrss / 1024 < 120  # stopped near 4 MiB of text, not after 20
+    assert peak_mb < 120  # stopped near 4 MiB of text, not after 20
 
 
 def test_follows_without_end_command(amijson_offline):
@@ -308,8 +307,7 @@ def test_reader_closes_the_pipe_early(tmp_path):
         os.close(read_end)  # nobody will ever read
         proc = subprocess.Popen([amijson_path(), "--port", str(server.port), "action", "CoreShowChannels"],
                                 stdout=write_end, stderr=subprocess.PIPE,
-                                env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AMIJSON_USER": "fault",
-                                     "AMIJSON_SECRET": FAULT_SECRET, "AMIJSON_MANAGER_CONF": "/nonexistent"})
+                                env=offline_env(tmp_path))
         os.close(write_end)
         err = proc.stderr.read().decode()
         proc.wait(30)
@@ -347,8 +345,7 @@ def test_secret_is_not_in_argv_or_document(amijson_offline, tmp_path):
     with ScriptedAmi(scenario) as server:
         proc = subprocess.Popen([amijson_path(), "--port", str(server.port), "--timeout", "3", "action", "Ping"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AMIJSON_USER": "fault",
-                                     "AMIJSON_SECRET": FAULT_SECRET, "AMIJSON_MANAGER_CONF": "/nonexistent"})
+                                env=offline_env(tmp_path))
         time.sleep(0.5)
         with open("/proc/%d/cmdline" % proc.pid, "rb") as handle:
             assert FAULT_SECRET.encode() not in handle.read()
