@@ -163,6 +163,8 @@ def build_request(verb, args):
 
 
 def _write(text, stream):
+    if stream is None:  # started with standard output closed: nobody to tell
+        return
     try:
         stream.write(text)
         stream.flush()
@@ -217,8 +219,9 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         document.fail("timeout", "interrupted")
         exit_code = 130
     except Exception as exc:  # a bug: still one document, the traceback to stderr only
-        import traceback
-        traceback.print_exc(file=sys.stderr)
+        if sys.stderr is not None:
+            import traceback
+            traceback.print_exc(file=sys.stderr)
         document.fail("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         exit_code = 70
     from amijson.jsonout import dumps

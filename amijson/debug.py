@@ -15,6 +15,8 @@ class Transcript:
         self.secrets = [s for s in secrets if s]
 
     def __call__(self, direction, data, redact=()):
+        if self.stream is None:
+            return
         hidden = {key.lower() for key in redact} | {"secret", "key"} if direction == ">" else set()
         text = data.decode("utf-8", "replace")
         if text.endswith("\n"):
