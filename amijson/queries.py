@@ -42,10 +42,11 @@ DEVICE_STATES = ("Unknown", "Not in use", "In use", "Busy", "Invalid", "Unavaila
 
 
 def text(value):
-    if value is None:
+    """A string value, or None for Asterisk's placeholders and empty strings."""
+    if value is None or value in PLACEHOLDERS:
         return None
-    value = str(value).strip()
-    return None if value in PLACEHOLDERS else value
+    stripped = value.strip()
+    return None if stripped in PLACEHOLDERS else stripped
 
 
 def integer(value):
