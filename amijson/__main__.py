@@ -1,5 +1,5 @@
-import sys
+"""python -m amijson: the same as the amijson command."""
 
-from amijson.cli import main
+from amijson.cli import run
 
-sys.exit(main())
+run()

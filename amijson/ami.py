@@ -40,9 +40,9 @@ def run(settings, request, document, deadline):
         banner = session.read_banner()
         document.server["banner"] = banner.text
         document.server["ami_version"] = banner.version
-        session.login(settings.user, settings.secret, settings.auth, settings.events)
         try:
-            exchange = session.call(request.action, request.headers)
+            exchange = session.login_and_call(settings.user, settings.secret, request.action, request.headers,
+                                              settings.auth, settings.events)
         except AmijsonError:
             # Cut off mid-list: the reply that opened the list is still worth showing.
             started = session.exchange

@@ -10,11 +10,6 @@ from amijson.errors import AmijsonError
 from amijson.exchange import ActionExchange, ActionIdCounter, is_error
 from amijson.wire import AmiParser, Banner, ProtocolError, format_action
 
-# How long Logoff waits for Asterisk's Goodbye at most; the session ends on
-# Asterisk's side as soon as it reads the Logoff.
-LOGOFF_WAIT = 1.0
-
-
 def md5_key(challenge, secret):
     """Login key for AuthType MD5: lowercase hex MD5 of challenge + secret."""
     data = (challenge + secret).encode("utf-8")
@@ -65,7 +60,8 @@ class AmiSession:
         self.banner = item
         return item
 
-    def send(self, name, headers, redact=()):
+    def _format(self, name, headers, redact=()):
+        """(ActionID, bytes) of one action, shown in the transcript."""
         action_id = self.ids.next()
         try:
             data = format_action(name, [("ActionID", action_id)] + list(headers))
@@ -73,40 +69,56 @@ class AmiSession:
             raise AmijsonError("usage", str(exc))
         if self.transcript:
             self.transcript(">", data, redact)
-        self.connection.send(data)
-        return action_id
+        return action_id, data
 
-    def call(self, name, headers=(), redact=()):
-        """Send one action and collect its reply (and list, if it opens one)."""
-        exchange = self.exchange = ActionExchange(self.send(name, headers, redact))
+    def _collect(self, exchange, name, keep_rest=False):
+        """Read until ``exchange`` has its reply (and list). What came after it
+        is dropped, unless ``keep_rest``: then it is a later action's."""
         what = "waiting for the reply to %s" % name
         while True:
             while self.pending:
                 if exchange.handle(self.pending.pop(0)):
                     self.unrelated += exchange.unrelated
-                    # Whatever came after the reply belongs to nobody: drop it.
-                    self.unrelated += len(self.pending)
-                    self.pending.clear()
+                    if not keep_rest:
+                        self.unrelated += len(self.pending)
+                        self.pending.clear()
                     return exchange
             if exchange.response is not None:
                 what = "before the %s list completed" % name
             self._read_more(what)
 
-    def login(self, user, secret, auth="md5", events="off"):
-        headers = [("Username", user)]
+    def call(self, name, headers=(), redact=()):
+        """Send one action and collect its reply (and list, if it opens one)."""
+        action_id, data = self._format(name, headers, redact)
+        self.connection.send(data)
+        exchange = self.exchange = ActionExchange(action_id)
+        return self._collect(exchange, name)
+
+    def login_and_call(self, user, secret, name, headers=(), auth="md5", events="off"):
+        """Log in and run one action, both sent in one write.
+
+        Asterisk runs a session's actions in the order sent, and after a failed
+        login it answers that failure and closes the session, so the action
+        never runs unauthenticated; sending them together saves a round trip.
+        The MD5 challenge (when asked for) still comes first: the key needs it."""
+        login_headers = [("Username", user)]
         if auth == "md5":
             challenge = self.call("Challenge", [("AuthType", "MD5")])
             reply = challenge.response
             if is_error(reply) or not reply.get("Challenge"):
                 raise AmijsonError("auth", "MD5 challenge refused: %s" % (reply.get("Message") or "no challenge"))
-            headers += [("AuthType", "MD5"), ("Key", md5_key(reply.get("Challenge"), secret))]
+            login_headers += [("AuthType", "MD5"), ("Key", md5_key(reply.get("Challenge"), secret))]
             redact = ("Key",)
+            self.exchange = None  # a failure from here on is not the challenge's
         else:
-            headers.append(("Secret", secret))
+            login_headers.append(("Secret", secret))
             redact = ("Secret",)
-        headers.append(("Events", events))
+        login_headers.append(("Events", events))
+        login_id, login_data = self._format("Login", login_headers, redact)
+        action_id, action_data = self._format(name, headers)
+        self.connection.send(login_data + action_data)
         try:
-            reply = self.call("Login", headers, redact).response
+            reply = self._collect(ActionExchange(login_id), "Login", keep_rest=True).response
         except AmijsonError as exc:
             if exc.code == "protocol":  # closed without an answer: refused all the same
                 raise AmijsonError("auth", "login as %r refused: Asterisk closed the connection" % user)
@@ -114,24 +126,18 @@ class AmiSession:
         if is_error(reply):
             raise AmijsonError("auth", "login as %r refused: %s" % (user, reply.get("Message") or "no reason given"))
         self.logged_in = True
+        exchange = self.exchange = ActionExchange(action_id)
+        return self._collect(exchange, name)
 
     def logoff(self):
-        """Say goodbye so the session never lingers on Asterisk; never raises."""
+        """Say goodbye so the session ends on Asterisk's side at once; never raises.
+
+        The Goodbye is not waited for: Asterisk ends the session when it reads
+        the Logoff, or when the connection closes, whichever it sees first."""
         if not self.logged_in:
             return
         self.logged_in = False
         try:
-            action_id = self.send("Logoff", ())
-            while True:
-                for item in self.pending:
-                    if item.get("ActionID") == action_id:
-                        return
-                self.pending.clear()
-                data = self.connection.recv("waiting for Goodbye", limit=LOGOFF_WAIT)
-                if self.transcript:
-                    self.transcript("<", data)
-                if not data:
-                    return
-                self.pending.extend(self.parser.feed(data))
+            self.connection.send(self._format("Logoff", ())[1])
         except Exception:  # the peer may be gone already; nothing left to do
             return

@@ -57,18 +57,12 @@ class Connection:
         except OSError as exc:
             raise _lost(exc, self.peer, "while sending")
 
-    def recv(self, what="waiting for Asterisk", limit=None):
-        """Up to 256 KiB of what arrived, b"" at end of stream. ``limit`` caps the
-        wait below the deadline (for the Logoff courtesy wait)."""
-        left = self.deadline.left_or_fail(what)
-        if limit is not None:
-            left = min(left, limit)
-        self.sock.settimeout(left)
+    def recv(self, what="waiting for Asterisk"):
+        """Up to 256 KiB of what arrived, b"" at end of stream."""
+        self.sock.settimeout(self.deadline.left_or_fail(what))
         try:
             return self.sock.recv(262144)
         except _socket.timeout:
-            if limit is not None and self.deadline.remaining() > 0:
-                raise
             raise AmijsonError("timeout", "deadline of %gs passed %s" % (self.deadline.seconds, what))
         except OSError as exc:
             if type(exc).__name__.startswith("SSL"):
