@@ -34,7 +34,8 @@ connection:
   --tls                  AMI over TLS, certificate and host name verified
   --cafile PATH          CA certificates for --tls (AMIJSON_CAFILE)
   --insecure             TLS without verification (said in warnings)
-  --auth md5|plain       login method (default md5: Challenge, then Login with the key)
+  --auth auto|md5|plain  login method: plain (Secret), md5 (Challenge, then Login with the
+                         key); auto (default): plain over TLS and loopback, md5 otherwise
   --timeout SECONDS      one deadline for the whole run (default 10)
   --connect-timeout S    deadline for connecting (default 3)
   --events MASK          event mask sent at login (default off)
@@ -202,7 +203,7 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         if verb is None:
             raise AmijsonError("usage", "nothing to do: amijson [options] action NAME | command \"CLI\" "
                                "(see amijson --help)")
-        from amijson.transport import Deadline
+        from amijson.deadline import Deadline
         plan = build_plan(verb, args)
         from amijson.settings import resolve
         settings = resolve(options, environ, stdin if stdin is not None else sys.stdin)

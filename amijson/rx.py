@@ -116,6 +116,9 @@ def run_process(argv, timeout):
     for fd in pipes:
         poller.register(fd, select.POLLIN)
     open_fds = set(pipes)
+    # A pidfd turns readable when the child exits: no polling with sleeps for
+    # the gap between its pipes closing and its exit status being there.
+    pidfd = _pidfd(pid)
     end = time.monotonic() + timeout
 
     def expired():
@@ -135,22 +138,37 @@ def run_process(argv, timeout):
                 else:
                     poller.unregister(fd)
                     open_fds.discard(fd)
-        while True:  # its pipes are closed; the child is exiting, or has
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            if time.monotonic() >= end:
+        if pidfd is not None:
+            poller.register(pidfd, select.POLLIN)
+            left = end - time.monotonic()
+            if left <= 0 or not poller.poll(left * 1000):
                 raise expired()
-            time.sleep(0.001)
+            status = os.waitpid(pid, 0)[1]
+        else:
+            while True:  # its pipes are closed; the child is exiting, or has
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                if time.monotonic() >= end:
+                    raise expired()
+                time.sleep(0.001)
         if out_file is not None:
             size = os.lseek(out_file, 0, os.SEEK_END)
             stdout = os.pread(out_file, size, 0)
         else:
             stdout = b"".join(chunks[out_r])
     finally:
-        for fd in pipes + ([out_file] if out_file is not None else []):
+        for fd in pipes + [fd for fd in (out_file, pidfd) if fd is not None]:
             os.close(fd)
     return os.waitstatus_to_exitcode(status), stdout, b"".join(chunks[err_r])
+
+
+def _pidfd(pid):
+    """A descriptor that polls readable once ``pid`` exits (Linux 5.3+), or None."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 def run(settings, request, document, deadline, environ):

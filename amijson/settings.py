@@ -66,7 +66,7 @@ class Settings:
         self.tls = False
         self.cafile = None
         self.insecure = False
-        self.auth = "md5"
+        self.auth = "auto"
         self.timeout = DEFAULT_TIMEOUT
         self.connect_timeout = DEFAULT_CONNECT_TIMEOUT
         self.fallback_encoding = "latin-1"
@@ -217,8 +217,8 @@ def resolve(options, environ, stdin=None):
         raise AmijsonError("usage", "--via must be auto, ami or rx, not %r" % via)
     settings.via = via
     auth = (setting("auth") or settings.auth).lower()
-    if auth not in ("md5", "plain"):
-        raise AmijsonError("usage", "--auth must be md5 or plain, not %r" % auth)
+    if auth not in ("auto", "md5", "plain"):
+        raise AmijsonError("usage", "--auth must be auto, md5 or plain, not %r" % auth)
     settings.auth = auth
     port = setting("port")
     settings.port = (_number("port", port, int) if port is not None

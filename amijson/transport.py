@@ -6,28 +6,10 @@ only when TLS is asked for.
 """
 
 import errno
-import time
 
 import _socket
 
 from amijson.errors import AmijsonError
-
-
-class Deadline:
-    """One deadline for the whole run: every wait asks what is left of it."""
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-
-    def remaining(self):
-        return self.end - time.monotonic()
-
-    def left_or_fail(self, what):
-        left = self.remaining()
-        if left <= 0:
-            raise AmijsonError("timeout", "deadline of %gs passed %s" % (self.seconds, what))
-        return left
 
 
 def _lost(exc, peer, what):
@@ -42,10 +24,11 @@ def _lost(exc, peer, what):
 class Connection:
     """A connected stream socket with deadline-aware ``send`` and ``recv``."""
 
-    def __init__(self, sock, deadline, peer):
+    def __init__(self, sock, deadline, peer, tls=False):
         self.sock = sock
         self.deadline = deadline
         self.peer = peer
+        self.tls = tls
 
     def send(self, data):
         self.sock.settimeout(self.deadline.left_or_fail("while sending to %s" % self.peer))
@@ -68,6 +51,17 @@ class Connection:
             if type(exc).__name__.startswith("SSL"):
                 raise AmijsonError("tls", "TLS failure from %s: %s" % (self.peer, exc))
             raise _lost(exc, self.peer, what)
+
+    def is_private(self):
+        """True when the secret cannot be read off the wire: TLS, or a loopback
+        peer (only root can watch loopback, and root can read manager.conf)."""
+        if self.tls:
+            return True
+        try:
+            address = self.sock.getpeername()[0]
+        except OSError:
+            return False
+        return address.startswith(("127.", "::ffff:127.")) or address == "::1"
 
     def close(self):
         try:
@@ -169,4 +163,4 @@ def connect(host, port, deadline, connect_timeout, tls=False, cafile=None, insec
     except (ssl.SSLError, OSError) as exc:
         sock.close()
         raise AmijsonError("tls", "TLS handshake with %s failed: %s" % (peer, exc))
-    return Connection(tls_sock, deadline, peer)
+    return Connection(tls_sock, deadline, peer, tls=True)

@@ -143,13 +143,13 @@ class ScriptedAmi:
     """Serve ``scenario(peer)`` to each connection on 127.0.0.1, in its own thread.
     ``received`` collects every action any client sent."""
 
-    def __init__(self, scenario):
+    def __init__(self, scenario, host="127.0.0.1"):
         self.scenario = scenario
         self.received = []
         self.errors = []
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((host, 0))
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
         self.thread = threading.Thread(target=self._serve, daemon=True)

@@ -14,9 +14,14 @@ Each parser module (in the style of ``jc``) has:
 most words that the command's words match, each typed word being an
 abbreviation (a prefix) of the declared one, as Asterisk's CLI accepts them.
 Words after the match (``like 10``, a database family) are arguments.
+
+Modules are named after the command they parse (``core show channels`` in
+``core_show_channels``), so ``find`` first loads only the module that name
+points to; it reads every module's ``COMMANDS`` only when that does not settle
+the match (an abbreviated command, say).
 """
 
-import importlib
+import sys
 
 # Modules are imported only when a command needs one: start-up stays small.
 MODULES = (
@@ -49,21 +54,39 @@ class Match:
 
 
 def _load(name):
-    return importlib.import_module("amijson.parsers." + name)
+    full = "amijson.parsers." + name
+    __import__(full)  # importlib would load warnings and more: start-up time
+    return sys.modules[full]
 
 
-def _table():
+def _table(names=MODULES):
     table = []
-    for name in MODULES:
+    for name in names:
         module = _load(name)
         for command, variant in module.COMMANDS.items():
             table.append((command.split(), variant, name))
     return table
 
 
+def _named_after(words):
+    """The module named after the command's leading words, if there is one."""
+    for count in range(len(words), 0, -1):
+        name = "_".join(words[:count])
+        if name in MODULES:
+            return name
+    return None
+
+
 def find(command):
     """The ``Match`` for a CLI command, or the generic parser's."""
     words = command.lower().split()
+    guess = _named_after(words)
+    if guess is not None:
+        # A declared command as long as the whole command is the best match any
+        # module could declare (longer ones cannot match), so one module decides.
+        for declared, variant, name in _table((guess,)):
+            if declared == words:
+                return _match(declared, variant, name, words)
     best = None
     for declared, variant, name in _table():
         if len(declared) > len(words):
@@ -73,7 +96,10 @@ def find(command):
                 best = (declared, variant, name)
     if best is None:
         return Match(_load(GENERIC), None, GENERIC, words)
-    declared, variant, name = best
+    return _match(*best, words)
+
+
+def _match(declared, variant, name, words):
     shown = name if variant in (None, "default") else "%s.%s" % (name, variant)
     return Match(_load(name), variant, shown, words[len(declared):])
 

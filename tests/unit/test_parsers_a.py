@@ -718,6 +718,30 @@ def test_registry_find():
     assert parsers.find("some unknown thing").name == "generic"
 
 
+def test_registry_shortcut_agrees_with_the_full_scan():
+    # find() asks the module named after a command first; every declared command,
+    # abbreviated or with an argument, must get what scanning every module gives.
+    parsers = _registry()
+    table = parsers._table()
+    declared = [" ".join(words) for words, _variant, _name in table]
+    assert len(declared) == len(set(declared)), "a command declared by two modules"
+
+    def scanned(command):
+        words = command.split()
+        best = None
+        for words_declared, variant, name in table:
+            if len(words_declared) <= len(words) and all(
+                    w.startswith(t) for w, t in zip(words_declared, words)):
+                if best is None or len(words_declared) > len(best[0]):
+                    best = (words_declared, variant, name)
+        return best[2] if best else "generic", best[1] if best else None
+
+    for command in declared:
+        for typed in (command, command + " extra", " ".join(w[:3] for w in command.split())):
+            match = parsers.find(typed)
+            assert (match.module.__name__.rsplit(".", 1)[1], match.variant) == scanned(typed), typed
+
+
 def test_registry_parse():
     parsers = _registry()
     warnings = []

@@ -1,0 +1,24 @@
+"""One deadline for the whole run, shared by every route (AMI, rx, reading
+the secret from standard input). Its own module so that the rx route does not
+load the socket module just to keep time."""
+
+import time
+
+from amijson.errors import AmijsonError
+
+
+class Deadline:
+    """One deadline for the whole run: every wait asks what is left of it."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def remaining(self):
+        return self.end - time.monotonic()
+
+    def left_or_fail(self, what):
+        left = self.remaining()
+        if left <= 0:
+            raise AmijsonError("timeout", "deadline of %gs passed %s" % (self.seconds, what))
+        return left
