@@ -1,11 +1,12 @@
 """The AMI route: one action or CLI command over TCP or TLS, into a Document."""
 
 from amijson.clitext import cli_failure, output_lines
-from amijson.document import fallback_warnings, message_to_json
+from amijson.document import fallback_warnings, message_to_json, run_records
 from amijson.errors import AmijsonError
 from amijson.session import AmiSession
 from amijson.transport import connect
 from amijson.exchange import is_error
+from amijson.wire import MessageRun
 
 
 def _command_lines(reply):
@@ -59,14 +60,27 @@ def run(settings, request, document, deadline):
         connection.close()
 
 
+def _count(records):
+    return sum(getattr(r, "count", 1) for r in records)
+
+
 def _fill(document, request, exchange, encoding):
     reply = exchange.response
     is_command = request.command is not None
     document.warnings.extend(fallback_warnings(reply, "response", encoding))
     document.response = message_to_json(reply, skip=("output",) if is_command else ())
-    # Only the rare record with non-UTF-8 bytes pays for its warning's text.
-    document.records = [_record(document, m, "records[%d]" % i, encoding) if m.fell_back
-                        else message_to_json(m) for i, m in enumerate(exchange.records)]
+    records = document.records = []
+    for item in exchange.records:
+        if type(item) is MessageRun:  # runs are ASCII: nothing falls back in them
+            found = run_records(item)
+            if isinstance(found, list):
+                records.extend(found)
+            else:
+                records.append(found)
+        elif item.fell_back:  # only the rare record with non-UTF-8 bytes pays for its warning's text
+            records.append(_record(document, item, "records[%d]" % _count(records), encoding))
+        else:
+            records.append(message_to_json(item))
     if exchange.complete is not None:
         document.complete = _record(document, exchange.complete, "complete", encoding)
     message = reply.get("Message") or ""

@@ -19,6 +19,8 @@ array; keys known to repeat (``Output``, ``Variable``, ``ChanVariable`` and its
 prefixed forms) are arrays even with one value, so their type never flips.
 """
 
+from amijson.jsonout import JsonItems, expand_items
+
 REDACTED = "********"
 SECRET_KEYS = frozenset(("secret", "key"))
 
@@ -60,6 +62,22 @@ def _needs_lists(names):
     if found is None:
         found = _LIST_KEYS_SEEN[names] = any(always_list(name.lower()) for name in names)
     return found
+
+
+def run_records(run):
+    """A MessageRun's records. A long list's items arrive as runs whose JSON the
+    parser wrote while the list was still arriving; when each of its messages is
+    a plain object here (no key that must be a list), that text stands for them
+    (``JsonItems``), else one dict per message."""
+    if not _needs_lists(tuple(run.template.fields)):
+        return JsonItems(run.json, run.count, lambda: [message_to_json(m) for m in run.messages()])
+    return [message_to_json(m) for m in run.messages()]
+
+
+def record_dicts(records):
+    """``records`` with every JsonItems opened into its dicts (for whatever
+    reshapes records, as the named queries do)."""
+    return expand_items(records)
 
 
 def fallback_warnings(message, where, encoding):

@@ -15,9 +15,16 @@ keeps only what carries its ``ActionId``:
 Everything else (unsolicited events, FullyBooted, other clients' ActionIDs,
 an event that reuses our ActionID before our reply came) is counted in
 ``unrelated`` and never mixed into the result.
+
+A ``MessageRun`` (many messages of one shape, see ``amijson.wire``) is decided
+by its template: its messages all have the template's routing headers. A run of
+list items is kept whole in ``records``; any other run is taken message by
+message.
 """
 
 import os
+
+from amijson.wire import MessageRun
 
 
 class ActionIdCounter:
@@ -63,7 +70,9 @@ class ActionExchange:
         self.unrelated = 0
 
     def handle(self, message):
-        """Take one message; return True once the action's reply is complete."""
+        """Take one message (or run); return True once the action's reply is complete."""
+        if type(message) is MessageRun:
+            return self._handle_run(message)
         if self.done or message.get("ActionID", "").strip() != self.action_id:
             self.unrelated += 1
             return self.done
@@ -90,3 +99,14 @@ class ActionExchange:
         else:
             self.unrelated += 1
         return self.done
+
+    def _handle_run(self, run):
+        template = run.template
+        if (not self.done and self.response is not None and template.kind == "event"
+                and template.get("ActionID", "").strip() == self.action_id and not closes_list(template)):
+            self.records.append(run)  # every message of it is a list item
+            return False
+        done = False
+        for message in run.messages():
+            done = self.handle(message)
+        return done

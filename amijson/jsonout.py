@@ -16,6 +16,63 @@ except ImportError:  # pragma: no cover - CPython always has _json
     _make_encoder = None
 
 
+class JsonItems:
+    """Values already written as JSON: ``text`` holds ``count`` of them,
+    comma-separated. In a list given to ``dumps`` it stands for those values,
+    copied into the output as it is; ``expand()`` gives them as Python values."""
+
+    __slots__ = ("text", "count", "expand")
+
+    def __init__(self, text, count, expand):
+        self.text = text
+        self.count = count
+        self.expand = expand
+
+    def __repr__(self):
+        return "JsonItems(%d)" % self.count
+
+
+def _holds_items(value):
+    return type(value) is list and any(type(item) is JsonItems for item in value)
+
+
+def expand_items(values):
+    """A list with every JsonItems replaced by the values it stands for."""
+    if not _holds_items(values):
+        return values
+    out = []
+    for item in values:
+        if type(item) is JsonItems:
+            out.extend(item.expand())
+        else:
+            out.append(item)
+    return out
+
+
+def _encode_with_items(value, encode):
+    """``encode(value)``, where lists (the top level, or a top-level dict's
+    values) may hold JsonItems."""
+    if _holds_items(value):
+        parts = []
+        plain = []
+        for item in value:
+            if type(item) is JsonItems:
+                if plain:
+                    parts.append(encode(plain)[1:-1])
+                    plain = []
+                if item.count:
+                    parts.append(item.text)
+            else:
+                plain.append(item)
+        if plain:
+            parts.append(encode(plain)[1:-1])
+        return "[" + ",".join(parts) + "]"
+    if type(value) is dict and any(_holds_items(v) for v in value.values()):
+        return "{" + ",".join(_string(key) + ":" + _encode_with_items(item, encode)
+                              for key, item in value.items()) + "}"
+    return encode(value)
+
+
 def _compact(value, out):
     if isinstance(value, str):
         out.append(_string(value))
@@ -79,14 +136,20 @@ def _pretty(value, out, indent):
 
 def dumps(value, pretty=False):
     if pretty:
+        if type(value) is dict:
+            value = {key: expand_items(item) for key, item in value.items()}
         out = []
-        _pretty(value, out, 0)
+        _pretty(expand_items(value), out, 0)
         return "".join(out)
     if _make_encoder is not None:
         # The C encoder json.dumps itself uses (compact separators, ASCII only):
         # a 5,000-channel document in a fraction of the Python walk's time.
         encoder = _make_encoder(None, _refuse, _string, None, ":", ",", False, False, True)
-        return "".join(encoder(value, 0))
+        return _encode_with_items(value, lambda v: "".join(encoder(v, 0)))
+    return _encode_with_items(value, _walk)
+
+
+def _walk(value):
     out = []
     _compact(value, out)
     return "".join(out)

@@ -31,6 +31,7 @@ contacts: the CLI command on every route (PJSIPShowContacts omits static contact
 calls, uptime, modules, peers: the CLI parser's record (same command on every route)
 """
 
+from amijson.document import record_dicts
 from amijson.errors import AmijsonError
 from amijson.parsers._columns import hms_to_seconds
 from amijson.request import Request
@@ -345,7 +346,7 @@ def shape(name, request, document):
         if query.from_reply is not None:
             document.records = query.from_reply(document.response or {})
         else:
-            document.records = query.from_events(document.records)
+            document.records = query.from_events(record_dicts(document.records))
         return
     from amijson import parsers
     parser_name, records = parsers.parse(request.command, "\n".join(document.output or []), document.warnings)

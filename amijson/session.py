@@ -76,13 +76,15 @@ class AmiSession:
         is dropped, unless ``keep_rest``: then it is a later action's."""
         what = "waiting for the reply to %s" % name
         while True:
-            while self.pending:
-                if exchange.handle(self.pending.pop(0)):
+            pending = self.pending
+            for index, item in enumerate(pending):
+                if exchange.handle(item):
                     self.unrelated += exchange.unrelated
+                    self.pending = pending[index + 1:] if keep_rest else []
                     if not keep_rest:
-                        self.unrelated += len(self.pending)
-                        self.pending.clear()
+                        self.unrelated += len(pending) - index - 1
                     return exchange
+            pending.clear()
             if exchange.response is not None:
                 what = "before the %s list completed" % name
             self._read_more(what)

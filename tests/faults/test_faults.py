@@ -11,6 +11,7 @@ import os
 import socket
 import ssl
 import subprocess
+import sys
 import time
 
 import pytest
@@ -210,14 +211,25 @@ def _big_list_scenario(count):
     return scenario
 
 
+# Spawns argv from a small process and prints its exit code and peak memory (kB)
+# on stderr. A child spawned straight from the test process would not do: Linux
+# counts the parent's resident memory at the moment of spawning in the child's
+# peak, and pytest's is larger than what is measured here.
+_MEASURE = """
+import os, sys
+pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+sys.stderr.write("%d %d" % (os.waitstatus_to_exitcode(status), usage.ru_maxrss))
+"""
+
+
 def _spawn_measured(tmp_path, port, *args):
     """Run amijson in its own process: (exit code, stdout, peak memory in MB from wait4)."""
-    with open(os.devnull, "wb") as devnull:
-        proc = subprocess.Popen([amijson_path(), "--port", str(port), *args], stdout=subprocess.PIPE,
-                                stderr=devnull, env=offline_env(tmp_path))
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), out.decode(), usage.ru_maxrss / 1024
+    proc = subprocess.Popen([sys.executable, "-c", _MEASURE, amijson_path(), "--port", str(port), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=offline_env(tmp_path))
+    out, err = proc.communicate()
+    code, peak_kb = err.decode().split()[-2:]
+    return int(code), out.decode(), int(peak_kb) / 1024
 
 
 def test_list_of_200000_items_and_the_max_size_bound(tmp_path):

@@ -1,7 +1,7 @@
 """Picking one action's reply out of the message stream."""
 
 from amijson.exchange import ActionExchange, ActionIdCounter
-from amijson.wire import Message
+from amijson.wire import AmiParser, Message, MessageRun
 
 
 def msg(*pairs):
@@ -64,3 +64,24 @@ def test_action_ids_are_short_and_distinct():
     counter = ActionIdCounter()
     ids = [counter.next() for _ in range(3)]
     assert len(set(ids)) == 3 and all(len(i) < 30 for i in ids)
+
+
+def run_of(count, action_id="a1", event="CoreShowChannel"):
+    """A MessageRun of ``count`` list items, as the parser makes them from a long stream."""
+    data = b"".join(b"Event: %s\r\nActionID: %s\r\nChannel: PJSIP/%d\r\n\r\n" % (event.encode(), action_id.encode(), i)
+                    for i in range(count + 1))
+    items = AmiParser(expect_banner=False, run_after=0).feed(data)
+    assert isinstance(items[1], MessageRun) and items[1].count == count
+    return items[1]
+
+
+def test_a_run_of_list_items_is_kept_whole_and_any_other_run_message_by_message():
+    ex = ActionExchange("a1")
+    assert not ex.handle(run_of(3))  # our ActionID before our reply: unrelated, all three
+    assert ex.unrelated == 3
+    ex.handle(msg(("Response", "Success"), ("ActionID", "a1"), ("EventList", "start")))
+    items = run_of(5)
+    assert not ex.handle(items) and ex.records == [items]
+    assert not ex.handle(run_of(2, action_id="other")) and ex.unrelated == 5
+    assert ex.handle(run_of(2, event="CoreShowChannelsComplete"))  # a closing event ends the list
+    assert ex.complete.get("Event") == "CoreShowChannelsComplete" and ex.unrelated == 6

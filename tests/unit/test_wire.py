@@ -2,21 +2,30 @@
 
 import pytest
 
-from amijson.wire import AmiParser, Banner, Message, ProtocolError, format_action
+from amijson.jsonout import dumps
+from amijson.wire import AmiParser, Banner, Message, MessageRun, ProtocolError, format_action
 
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 
 
+def expanded(items):
+    """Items with every MessageRun opened into its messages."""
+    out = []
+    for item in items:
+        out.extend(item.messages() if isinstance(item, MessageRun) else [item])
+    return out
+
+
 def parse(data, **kw):
-    return AmiParser(**kw).feed(data)
+    return expanded(AmiParser(**kw).feed(data))
 
 
-def parse_split(data, size):
-    parser = AmiParser()
+def parse_split(data, size, **kw):
+    parser = AmiParser(**kw)
     out = []
     for i in range(0, len(data), size):
         out.extend(parser.feed(data[i:i + size]))
-    return out
+    return expanded(out)
 
 
 def messages(data, **kw):
@@ -117,6 +126,52 @@ def test_long_crlf_stream_in_one_chunk():
     data = BANNER + b"".join(b"Event: E\r\nActionID: 1\r\nN: %d\r\n\r\n" % i for i in range(20000))
     got = messages(data[len(BANNER):])
     assert len(got) == 20000 and got[-1].get("N") == "19999"
+
+
+# --- runs: long lists taken as whole stretches --------------------------------------
+
+def channel(i, value=b"Wait"):
+    return (b"Event: CoreShowChannel\r\nActionID: 9\r\nChannel: PJSIP/%d\r\nApplication: " % i + value
+            + b"\r\nDuration: 00:01:%02d\r\nBridgeId: \r\n\r\n" % (i % 60))
+
+
+def test_a_long_list_comes_as_runs_whose_json_is_the_encoders():
+    data = BANNER + b"".join(channel(i, b'say "hi" \\o/ a:b :x') for i in range(3000))
+    items = AmiParser().feed(data)
+    runs = [item for item in items if isinstance(item, MessageRun)]
+    assert runs and sum(run.count for run in runs) > 2000  # runs start after 64 KiB
+    for run in runs:
+        as_dicts = [m.fields for m in run.messages()]
+        assert len(as_dicts) == run.count
+        assert "[" + run.json + "]" == dumps(as_dicts)
+        assert run.template.get("Event") == "CoreShowChannel" and run.template.get("ActionID") == "9"
+    assert [m.pairs for m in expanded(items)[1:]] == [m.pairs for m in parse(data, run_after=None)[1:]]
+
+
+@pytest.mark.parametrize("odd", [b"a: b", b"caf\xc3\xa9", b"caf\xe9", b"tab\there", b"bare\nlf", b"x\ry"])
+def test_a_message_runs_cannot_hold_breaks_the_run_and_nothing_else(odd):
+    data = BANNER + b"".join(channel(i, odd if i == 1500 else b"Wait") for i in range(3000))
+    whole = AmiParser(run_after=0).feed(data)
+    plain = parse(data, run_after=None)
+    assert [getattr(m, "pairs", None) for m in expanded(whole)] == [getattr(m, "pairs", None) for m in plain]
+    assert [getattr(m, "fell_back", None) for m in expanded(whole)] == [getattr(m, "fell_back", None)
+                                                                         for m in plain]
+    assert sum(isinstance(item, MessageRun) for item in whole) >= 2  # before and after the odd one
+    for size in (1, 700, 65536):
+        split = parse_split(data, size, run_after=0)
+        assert [getattr(m, "pairs", None) for m in split] == [getattr(m, "pairs", None) for m in plain]
+
+
+def test_runs_keep_routing_values_uniform():
+    # Another ActionID, or the list's closing event, never joins a run of items.
+    data = BANNER + b"".join(channel(i) for i in range(50)) + channel(50).replace(b"ActionID: 9", b"ActionID: 8") \
+        + b"".join(channel(i) for i in range(51, 100)) \
+        + b"Event: CoreShowChannelsComplete\r\nActionID: 9\r\nEventList: Complete\r\nListItems: 99\r\n\r\n"
+    items = AmiParser(run_after=0).feed(data)
+    for item in items:
+        if isinstance(item, MessageRun):
+            assert all(m.get("ActionID") == "9" and m.get("Event") == "CoreShowChannel" for m in item.messages())
+    assert expanded(items)[51].get("ActionID") == "8" and expanded(items)[-1].get("EventList") == "Complete"
 
 
 def test_format_action_and_header_injection():

@@ -10,7 +10,8 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from amijson.wire import AmiParser, Banner, ProtocolError
+from amijson.jsonout import dumps
+from amijson.wire import AmiParser, Banner, MessageRun, ProtocolError
 
 EXAMPLES = int(os.environ.get("AMIJSON_FUZZ_EXAMPLES", "300"))
 PROFILE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -69,3 +70,41 @@ def test_arbitrary_bytes_raise_only_protocol_error(data, cuts):
                 assert isinstance(item, Banner) or item.kind in ("response", "event", "other")
     except ProtocolError:
         pass
+
+
+# --- runs ------------------------------------------------------------------------------
+
+VALUE_PIECES = [b"Wait", b"00:01:02", b": ", b":", b" ", b'"', b"\\", b"\xc3\xa9", b"\xe9", b"\t", b"\x7f",
+                b"<unknown>", b"x"]
+values = st.lists(st.sampled_from(VALUE_PIECES), max_size=4).map(b"".join)
+list_items = st.lists(st.tuples(st.sampled_from([b"9", b"9", b"9", b"8"]), values, values), max_size=40)
+
+
+def list_stream(items):
+    out = [b"Response: Success\r\nActionID: 9\r\nEventList: start\r\n\r\n"]
+    for action_id, channel, data in items:
+        out.append(b"Event: CoreShowChannel\r\nActionID: " + action_id + b"\r\nChannel: " + channel +
+                   b"\r\nApplicationData: " + data + b"\r\nBridgeId: \r\n\r\n")
+    return BANNER + b"".join(out)
+
+
+def opened(items):
+    out = []
+    for item in items:
+        out.extend(item.messages() if isinstance(item, MessageRun) else [item])
+    return [(type(i).__name__, getattr(i, "pairs", None), tuple(getattr(i, "fell_back", ()))) for i in out]
+
+
+@PROFILE
+@given(list_items, st.lists(st.integers(min_value=0, max_value=10 ** 6), max_size=8))
+def test_runs_give_the_messages_and_json_of_the_message_at_a_time_path(items, cuts):
+    data = list_stream(items)
+    plain = AmiParser(run_after=None).feed(data)
+    with_runs = []
+    parser = AmiParser(run_after=0)
+    for piece in split(data, cuts):
+        with_runs.extend(parser.feed(piece))
+    assert opened(with_runs) == opened(plain)
+    for item in with_runs:
+        if isinstance(item, MessageRun):
+            assert "[" + item.json + "]" == dumps([m.fields for m in item.messages()])
