@@ -70,8 +70,29 @@ def run_records(run):
     a plain object here (no key that must be a list), that text stands for them
     (``JsonItems``), else one dict per message."""
     if not _needs_lists(tuple(run.template.fields)):
-        return JsonItems(run.json, run.count, lambda: [message_to_json(m) for m in run.messages()])
+        return JsonItems(run.json, run.count, lambda: [message_to_json(m) for m in run.messages()],
+                         lambda keys: run_table(run, keys))
     return [message_to_json(m) for m in run.messages()]
+
+
+def run_table(run, keys):
+    """The columns ``keys`` of a run's messages, as a Table (values as strings;
+    a key the run does not have is all None)."""
+    from operator import itemgetter
+    from amijson.table import Table
+
+    names = list(run.template.fields)
+    stride = len(names) + 1  # each message's lines, and the empty one its blank line leaves
+    lines = run.raw.decode("ascii").split("\r\n")
+    columns = []
+    for key in keys:
+        if key not in names:
+            columns.append([None] * run.count)
+            continue
+        index = names.index(key)
+        # "Key: value" lines: the value starts after the key and ": ".
+        columns.append(list(map(itemgetter(slice(len(key) + 2, None)), lines[index::stride][:run.count])))
+    return Table(keys, columns)
 
 
 def record_dicts(records):

@@ -19,14 +19,17 @@ except ImportError:  # pragma: no cover - CPython always has _json
 class JsonItems:
     """Values already written as JSON: ``text`` holds ``count`` of them,
     comma-separated. In a list given to ``dumps`` it stands for those values,
-    copied into the output as it is; ``expand()`` gives them as Python values."""
+    copied into the output as it is; ``expand()`` gives them as Python values.
+    ``table(keys)``, when not None, gives the same records as an
+    ``amijson.table.Table`` holding at least ``keys``."""
 
-    __slots__ = ("text", "count", "expand")
+    __slots__ = ("text", "count", "expand", "table")
 
-    def __init__(self, text, count, expand):
+    def __init__(self, text, count, expand, table=None):
         self.text = text
         self.count = count
         self.expand = expand
+        self.table = table
 
     def __repr__(self):
         return "JsonItems(%d)" % self.count

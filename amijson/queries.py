@@ -32,6 +32,7 @@ calls, uptime, modules, peers: the CLI parser's record (same command on every ro
 """
 
 from amijson.document import record_dicts
+from amijson.jsonout import JsonItems
 from amijson.errors import AmijsonError
 from amijson.parsers._columns import hms_to_seconds
 from amijson.request import Request
@@ -50,6 +51,23 @@ def text(value):
     return None if stripped in PLACEHOLDERS else stripped
 
 
+_PLACEHOLDER_TO_NONE = dict.fromkeys(PLACEHOLDERS).get
+
+
+def _all_str(column):
+    return set(map(type, column)) == {str}
+
+
+def _texts(column):
+    if not _all_str(column):
+        return list(map(text, column))
+    stripped = list(map(str.strip, column))
+    return list(map(_PLACEHOLDER_TO_NONE, stripped, stripped))
+
+
+text.column = _texts
+
+
 def integer(value):
     if value is None or isinstance(value, int):
         return value
@@ -59,11 +77,42 @@ def integer(value):
         return None
 
 
+def _plain_digits(column):
+    """True when every value is a non-empty run of ASCII digits (int() of each
+    is then what ``integer`` gives)."""
+    joined = "".join(column)
+    return joined.isascii() and joined.isdecimal() and "" not in column
+
+
+def _integers(column):
+    kinds = set(map(type, column))
+    if kinds <= {int, type(None)} and bool not in kinds:
+        return list(column)
+    if kinds == {str} and _plain_digits(column):
+        return list(map(int, column))
+    return list(map(integer, column))
+
+
+integer.column = _integers
+
+
 def hms(value):
     """AMI's HH:MM:SS durations to seconds (ints pass through)."""
     if value is None or isinstance(value, int):
         return value
     return hms_to_seconds(str(value))
+
+
+def _hms_column(column):
+    if _all_str(column):
+        parts = ":".join(column).split(":")
+        if len(parts) == 3 * len(column) and _plain_digits(parts):  # all HH:MM:SS
+            numbers = list(map(int, parts))
+            return [h * 3600 + m * 60 + s for h, m, s in zip(numbers[0::3], numbers[1::3], numbers[2::3])]
+    return list(map(hms, column))
+
+
+hms.column = _hms_column
 
 
 def listing(value, strip_prefix=False):
@@ -74,48 +123,66 @@ def listing(value, strip_prefix=False):
     return items
 
 
+class FieldMap:
+    """A record mapping declared as data: ``(key, convert, source)`` per output
+    field, the value being ``convert(record.get(source))``, or null where
+    ``source`` is None. Called on one record, or ``table()`` on a whole
+    ``Table`` at once (each converter's ``.column`` form, where it has one)."""
+
+    def __init__(self, *fields):
+        self.fields = fields
+        self.sources = [source for _key, _convert, source in fields if source is not None]
+
+    def __call__(self, record):
+        return {key: None if source is None else convert(record.get(source))
+                for key, convert, source in self.fields}
+
+    def table(self, table):
+        from amijson.table import Table, convert_column
+        return Table([key for key, _convert, _source in self.fields],
+                     [[None] * table.count if source is None else convert_column(convert, table.column(source))
+                      for _key, convert, source in self.fields])
+
+
 # --- channels ------------------------------------------------------------------
 
-def channel_from_event(e):
-    return {
-        "channel": text(e.get("Channel")),
-        "uniqueid": text(e.get("Uniqueid")),
-        "linkedid": text(e.get("Linkedid")),
-        "context": text(e.get("Context")),
-        "extension": text(e.get("Exten")),
-        "priority": integer(e.get("Priority")),
-        "state": text(e.get("ChannelStateDesc")),
-        "application": text(e.get("Application")),
-        "application_data": text(e.get("ApplicationData")),
-        "caller_id_num": text(e.get("CallerIDNum")),
-        "caller_id_name": text(e.get("CallerIDName")),
-        "connected_line_num": text(e.get("ConnectedLineNum")),
-        "connected_line_name": text(e.get("ConnectedLineName")),
-        "account_code": text(e.get("AccountCode")),
-        "duration": hms(e.get("Duration")),
-        "bridge_id": text(e.get("BridgeId")),
-    }
+channel_from_event = FieldMap(
+    ("channel", text, "Channel"),
+    ("uniqueid", text, "Uniqueid"),
+    ("linkedid", text, "Linkedid"),
+    ("context", text, "Context"),
+    ("extension", text, "Exten"),
+    ("priority", integer, "Priority"),
+    ("state", text, "ChannelStateDesc"),
+    ("application", text, "Application"),
+    ("application_data", text, "ApplicationData"),
+    ("caller_id_num", text, "CallerIDNum"),
+    ("caller_id_name", text, "CallerIDName"),
+    ("connected_line_num", text, "ConnectedLineNum"),
+    ("connected_line_name", text, "ConnectedLineName"),
+    ("account_code", text, "AccountCode"),
+    ("duration", hms, "Duration"),
+    ("bridge_id", text, "BridgeId"),
+)
 
-
-def channel_from_concise(r):
-    return {
-        "channel": text(r.get("channel")),
-        "uniqueid": text(r.get("uniqueid")),
-        "linkedid": None,
-        "context": text(r.get("context")),
-        "extension": text(r.get("extension")),
-        "priority": integer(r.get("priority")),
-        "state": text(r.get("state")),
-        "application": text(r.get("application")),
-        "application_data": text(r.get("data")),
-        "caller_id_num": text(r.get("caller_id_num")),
-        "caller_id_name": None,
-        "connected_line_num": None,
-        "connected_line_name": None,
-        "account_code": text(r.get("account_code")),
-        "duration": integer(r.get("duration")),
-        "bridge_id": text(r.get("bridge_id")),
-    }
+channel_from_concise = FieldMap(
+    ("channel", text, "channel"),
+    ("uniqueid", text, "uniqueid"),
+    ("linkedid", None, None),
+    ("context", text, "context"),
+    ("extension", text, "extension"),
+    ("priority", integer, "priority"),
+    ("state", text, "state"),
+    ("application", text, "application"),
+    ("application_data", text, "data"),
+    ("caller_id_num", text, "caller_id_num"),
+    ("caller_id_name", None, None),
+    ("connected_line_num", None, None),
+    ("connected_line_name", None, None),
+    ("account_code", text, "account_code"),
+    ("duration", integer, "duration"),
+    ("bridge_id", text, "bridge_id"),
+)
 
 
 # --- queues --------------------------------------------------------------------
@@ -123,7 +190,7 @@ def channel_from_concise(r):
 def queues_from_events(events):
     queues = {}
     order = []
-    for e in events:
+    for e in record_dicts(events):
         kind = e.get("Event")
         name = e.get("Queue")
         if kind == "QueueParams":
@@ -295,7 +362,27 @@ class Query:
 
 
 def _per_record(mapper):
-    return lambda events: [mapper(e) for e in events]
+    return lambda records: map_records(mapper, records)
+
+
+def map_records(mapper, records):
+    """``mapper`` over records: dicts one by one; a Table, or JsonItems that
+    can give one, a column at a time when ``mapper`` is a FieldMap."""
+    from amijson.table import Table
+    if type(records) is Table:
+        if type(mapper) is FieldMap:
+            return [mapper.table(records).items()]
+        return list(map(mapper, records.dicts()))
+    out = []
+    for record in records:
+        if type(record) is JsonItems:
+            if record.table is not None and type(mapper) is FieldMap:
+                out.append(mapper.table(record.table(mapper.sources)).items())
+            else:
+                out.extend(map(mapper, record.expand()))
+        else:
+            out.append(mapper(record))
+    return out
 
 
 QUERIES = {
@@ -346,12 +433,13 @@ def shape(name, request, document):
         if query.from_reply is not None:
             document.records = query.from_reply(document.response or {})
         else:
-            document.records = query.from_events(record_dicts(document.records))
+            document.records = query.from_events(document.records)
         return
     from amijson import parsers
-    parser_name, records = parsers.parse(request.command, "\n".join(document.output or []), document.warnings)
+    parser_name, records = parsers.parse(request.command, "\n".join(document.output or []), document.warnings,
+                                         table=True)
     document.parser = parser_name
-    document.records = [query.from_cli(r) for r in records]
+    document.records = map_records(query.from_cli, records)
 
 
 def is_empty_answer(name, error_message):

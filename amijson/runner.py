@@ -101,9 +101,11 @@ class QueryPlan:
 
 def _parse_output(command, document):
     from amijson import parsers
+    from amijson.table import Table
     text = "\n".join(document.output)
     try:
-        document.parser, document.records = parsers.parse(command, text, document.warnings)
+        document.parser, records = parsers.parse(command, text, document.warnings, table=True)
+        document.records = [records.items()] if type(records) is Table else records
     except Exception as exc:  # a parser bug must not cost the caller the output lines
         document.warnings.append("parser failed on this output (%s: %s); records left empty"
                                  % (type(exc).__name__, exc))

@@ -8,7 +8,9 @@ Each parser module (in the style of ``jc``) has:
 * ``parse(text, variant=None, warnings=None)``: the command's output text (as
   ``asterisk -rx`` prints it, or AMI's output lines joined with ``\\n``) to a list
   of record dicts. Notes for the caller (a value cut by a fixed-width column,
-  say) are appended to ``warnings`` when a list is given.
+  say) are appended to ``warnings`` when a list is given;
+* optionally ``parse_table`` with the same arguments: the same records, where it
+  pays (long lists) as an ``amijson.table.Table`` of columns instead of dicts.
 
 ``find(command)`` picks the parser for a command: the declared command with the
 most words that the command's words match, each typed word being an
@@ -104,8 +106,12 @@ def _match(declared, variant, name, words):
     return Match(_load(name), variant, shown, words[len(declared):])
 
 
-def parse(command, text, warnings):
-    """(parser name, records) for a command's output text."""
+def parse(command, text, warnings, table=False):
+    """(parser name, records) for a command's output text. With ``table``, a
+    parser that has ``parse_table`` (the same records, a long list of them as
+    an ``amijson.table.Table``) may answer with a Table."""
     match = find(command)
+    if table and hasattr(match.module, "parse_table"):
+        return match.name, match.module.parse_table(text, variant=match.variant, warnings=warnings)
     records = match.module.parse(text, variant=match.variant, warnings=warnings)
     return match.name, records

@@ -1,0 +1,108 @@
+"""Records as columns, for lists too long to handle a record at a time.
+
+A 5,000-channel list is 5,000 records of a dozen or more fields. Built as
+dicts and encoded one value at a time, that is several Python operations per
+value; kept as one list per key, each step (splitting the text, converting a
+field, writing JSON) is a few calls that run in C over a whole column.
+
+``Table(keys, columns)``: ``columns[i]`` holds the values of ``keys[i]``, one
+per record, all columns of one length. ``json()`` writes the records exactly as
+``jsonout.dumps`` writes ``dicts()`` (compact, ASCII only), without the commas
+and brackets of the list around them, so that ``jsonout.JsonItems`` can carry
+them into a document.
+
+Column functions (``Column``): a converter used record by record (``text``,
+``integer`` in ``amijson.queries``) can carry a ``.column`` version that takes
+a whole column at once; ``convert_column`` uses it when there is one.
+"""
+
+from itertools import repeat
+
+from amijson.jsonout import JsonItems, _string, dumps
+
+# Stands for null in a column of strings written inside quotes: a printable
+# column cannot hold it, so '"\x00"' in the text can only be such a null.
+_NULL_MARK = "\x00"
+_STR_NULL = {None: _NULL_MARK}.get
+_NULL = {None: "null"}.get
+_BOOL = {True: "true", False: "false", None: "null"}.get
+
+
+class Table:
+    __slots__ = ("keys", "columns", "count")
+
+    def __init__(self, keys, columns):
+        self.keys = list(keys)
+        self.columns = list(columns)
+        self.count = len(self.columns[0]) if self.columns else 0
+
+    def __len__(self):
+        return self.count
+
+    def column(self, key):
+        """The values of ``key``; all None when the table has no such key (as
+        ``dict.get`` gives for a record without it)."""
+        try:
+            return self.columns[self.keys.index(key)]
+        except ValueError:
+            return [None] * self.count
+
+    def dicts(self):
+        keys = self.keys
+        return [dict(zip(keys, row)) for row in zip(*self.columns)]
+
+    def json(self):
+        """The records as JSON objects, comma-separated."""
+        if not self.count:
+            return ""
+        if not self.keys:
+            return ",".join(repeat("{}", self.count))
+        fields = []
+        values = []
+        marked = False
+        for key, column in zip(self.keys, self.columns):
+            form, written, has_mark = _column_json(column)
+            fields.append(dumps(key).replace("%", "%%") + ":" + form)
+            if written is not None:
+                values.append(written)
+            marked = marked or has_mark
+        width = len(values)
+        flat = [None] * (width * self.count)
+        for index, written in enumerate(values):
+            flat[index::width] = written
+        text = ",".join(repeat("{" + ",".join(fields) + "}", self.count)) % tuple(flat)
+        return text.replace('"%s"' % _NULL_MARK, "null") if marked else text
+
+    def items(self):
+        """The table as ``JsonItems`` for a document's records."""
+        return JsonItems(self.json(), self.count, self.dicts, lambda keys: self)
+
+
+def _column_json(column):
+    """(format, values or None when the format holds it all, uses the null
+    mark) to write one column with ``%``."""
+    kinds = set(map(type, column))
+    if kinds == {type(None)}:
+        return "null", None, False
+    has_none = type(None) in kinds
+    kinds.discard(type(None))
+    if kinds <= {str}:
+        joined = "".join(filter(None, column)) if has_none else "".join(column)
+        if joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined:
+            # Nothing to escape: the values go between quotes as they are.
+            if not has_none:
+                return '"%s"', column, False
+            return '"%s"', list(map(_STR_NULL, column, column)), True
+        return "%s", [_string(value) if value is not None else "null" for value in column], False
+    if kinds <= {int} or kinds == {bool}:
+        lookup = _BOOL if kinds == {bool} else _NULL
+        return "%s", list(map(lookup, column, column)), False
+    return "%s", [dumps(value) for value in column], False
+
+
+def convert_column(convert, column):
+    """``convert`` applied to every value of ``column``, at once when it can."""
+    bulk = getattr(convert, "column", None)
+    if bulk is not None:
+        return bulk(column)
+    return list(map(convert, column))

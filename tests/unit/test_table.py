@@ -1,0 +1,122 @@
+"""Records as columns: every column-at-a-time step gives what the
+record-at-a-time step gives, JSON bytes included (hypothesis)."""
+
+import os
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from amijson.document import run_table
+from amijson.jsonout import dumps
+from amijson.parsers import core_show_channels
+from amijson.queries import channel_from_concise, channel_from_event, hms, integer, map_records, text
+from amijson.table import Table, convert_column
+from amijson.wire import AmiParser, MessageRun
+
+EXAMPLES = int(os.environ.get("AMIJSON_FUZZ_EXAMPLES", "300"))
+PROFILE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+
+# Strings that exercise escaping, placeholders, stripping and number parsing.
+words = st.one_of(st.sampled_from(["", " ", "Up", "<unknown>", "(None)", " x ", '"q"', "a\\b", "\t", "é", "\x7f",
+                                   "12", "007", " 3", "-1", "1_0", "00:01:02", "1:2", "x:y:z", "%s", "%"]),
+                  st.text(max_size=6))
+values = st.one_of(words, st.none(), st.integers(-5, 10 ** 6), st.booleans(), st.floats(allow_nan=False))
+
+
+@st.composite
+def tables(draw, cells=values):
+    width = draw(st.integers(0, 5))
+    count = draw(st.integers(0, 12))
+    keys = draw(st.lists(st.sampled_from(["a", "b", "c%", 'd"', "é", "f"]), min_size=width, max_size=width,
+                         unique=True))
+    column = st.lists(cells, min_size=count, max_size=count)
+    # Some columns of one kind only, as real ones are, so that the fast forms run.
+    one_kind = st.one_of(st.lists(words, min_size=count, max_size=count),
+                         st.lists(st.one_of(words, st.none()), min_size=count, max_size=count),
+                         st.lists(st.integers(0, 99), min_size=count, max_size=count),
+                         st.lists(st.sampled_from(["Up", "Ring", "x y"]), min_size=count, max_size=count))
+    return Table(keys, [draw(st.one_of(column, one_kind)) for _ in keys])
+
+
+@PROFILE
+@given(tables())
+def test_table_json_is_what_dumps_writes_for_its_dicts(table):
+    assert "[" + table.json() + "]" == dumps(table.dicts())
+    assert dumps([table.items()]) == dumps(table.dicts())
+
+
+@PROFILE
+@given(st.lists(st.one_of(words, st.none(), st.integers(0, 99)), max_size=20))
+def test_column_converters_agree_with_their_one_value_forms(column):
+    for convert in (integer, hms):
+        assert convert_column(convert, column) == [convert(value) for value in column]
+    no_numbers = [value for value in column if not isinstance(value, int)]  # text() takes strings
+    assert convert_column(text, no_numbers) == [text(value) for value in no_numbers]
+    strings = [value for value in column if isinstance(value, str)]
+    for convert in (text, integer, hms):
+        assert convert_column(convert, strings) == [convert(value) for value in strings]
+
+
+def test_duration_and_number_columns_take_the_bulk_path():
+    assert hms.column(["00:01:02", "10:00:00"]) == [62, 36000]
+    assert integer.column(["1", "22"]) == [1, 22]
+    assert text.column([" a ", "<unknown>", ""]) == ["a", None, None]
+
+
+# --- concise output -------------------------------------------------------------------
+
+FIELD = st.sampled_from(["", "x", "PJSIP/1-0001", "(None)", "Wait", "36000", "1", "-", " 2", "a b",
+                         "6312365e-e6b8-472c-a65c-bdc84d25987d", "SIP/200-0002", "é"])
+
+
+@st.composite
+def concise_outputs(draw):
+    count = draw(st.integers(0, 80))
+    lines = []
+    for _ in range(count):
+        fields = draw(st.lists(FIELD, min_size=14, max_size=14))
+        if draw(st.integers(0, 40)) == 0:  # now and then a "!" in the data, or 1.6's 13 fields
+            fields = fields[:6] + ["a!b"] + fields[7:] if draw(st.booleans()) else fields[:13]
+        lines.append("!".join(fields))
+    if draw(st.integers(0, 20)) == 0:
+        lines.insert(0, "")
+    return "\n".join(lines) + "\n"
+
+
+def record_at_a_time(text):
+    lines = [line.rstrip() for line in text.splitlines()]
+    return core_show_channels._parse_concise(lines, [])
+
+
+@PROFILE
+@given(concise_outputs())
+def test_concise_table_gives_the_line_by_line_records(text):
+    records = core_show_channels.parse_table(text, "concise", [])
+    as_dicts = records.dicts() if isinstance(records, Table) else records
+    assert as_dicts == record_at_a_time(text)
+    assert core_show_channels.parse(text, "concise", []) == as_dicts
+    # and the channels query maps them alike, a column or a record at a time
+    assert dumps(map_records(channel_from_concise, records)) == dumps([channel_from_concise(r) for r in as_dicts])
+
+
+def test_a_long_plain_concise_output_is_a_table():
+    line = "PJSIP/%d-01!ctx!100!1!Up!Wait!36000!!!!3!42!!1700000000.%d"
+    text = "\n".join(line % (i, i) for i in range(200)) + "\n"
+    records = core_show_channels.parse_table(text, "concise", [])
+    assert isinstance(records, Table) and records.count == 200
+    assert records.dicts()[5]["priority"] == 1 and records.dicts()[5]["duration"] == 42
+
+
+# --- AMI runs ---------------------------------------------------------------------------
+
+def test_run_table_and_channel_mapping_agree_with_the_dicts():
+    event = (b"Event: CoreShowChannel\r\nActionID: 1\r\nChannel: PJSIP/%d\r\nChannelStateDesc: Up\r\n"
+             b"CallerIDNum: <unknown>\r\nPriority: %d\r\nDuration: 00:0%d:10\r\nBridgeId: \r\n\r\n")
+    data = b"".join(event % (i, i, i % 10) for i in range(300))
+    items = AmiParser(expect_banner=False, run_after=0).feed(data)
+    run = next(item for item in items if isinstance(item, MessageRun))
+    dicts = [m.fields for m in run.messages()]
+    table = run_table(run, ["Channel", "Duration", "Nope"])
+    assert table.dicts() == [{"Channel": d["Channel"], "Duration": d["Duration"], "Nope": None} for d in dicts]
+    assert channel_from_event.table(run_table(run, channel_from_event.sources)).dicts() == \
+        [channel_from_event(d) for d in dicts]
