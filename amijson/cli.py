@@ -164,11 +164,23 @@ def build_request(verb, args):
 
 
 def _write(text, stream):
+    """Write ``text`` (a str, or a list of ASCII bytes pieces) to ``stream``."""
     if stream is None:  # started with standard output closed: nobody to tell
         return
     try:
-        stream.write(text)
+        if isinstance(text, str):
+            stream.write(text)
+            stream.flush()
+            return
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:  # a text-only stream (StringIO)
+            stream.write(b"".join(text).decode("ascii"))
+            stream.flush()
+            return
         stream.flush()
+        for piece in text:  # megabytes of list text go out without one more copy
+            buffer.write(piece)
+        buffer.flush()
     except BrokenPipeError:
         # The reader went away (PHP closed the pipe): leave quietly.
         try:
@@ -225,12 +237,12 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
             traceback.print_exc(file=sys.stderr)
         document.fail("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         exit_code = 70
-    from amijson.jsonout import dumps
+    from amijson.jsonout import dump_parts, dumps
     shown = document.records if records_only and exit_code == 0 else document.to_dict()
-    text = dumps(shown, pretty)
+    pieces = [dumps(shown, True).encode("ascii")] if pretty else dump_parts(shown)
     if secret and len(secret) >= MIN_REDACTED_SECRET:
-        text = _redact_secret(text, secret, document, shown, pretty)
-    _write(text + "\n", stdout)
+        pieces = _redact_secret(pieces, secret, document, shown, pretty)
+    _write(pieces + [b"\n"], stdout)
     return exit_code
 
 
@@ -253,14 +265,26 @@ def run():
 MIN_REDACTED_SECRET = 4
 
 
-def _redact_secret(text, secret, document, shown, pretty):
+def _redact_secret(pieces, secret, document, shown, pretty):
     """The secret never reaches the document, even if a peer echoes it back."""
     from amijson.jsonout import dumps, _string
     escaped = _string(secret)[1:-1]
-    if escaped not in text:
-        return text
+    if not _contains(pieces, escaped.encode("ascii")):
+        return pieces
     note = "the secret appeared in Asterisk's answer and was redacted"
     if shown is not document.records:
         document.warnings.append(note)
-        text = dumps(document.to_dict(), pretty)
-    return text.replace(escaped, "********")
+        shown = document.to_dict()
+    return [dumps(shown, pretty).replace(escaped, "********").encode("ascii")]
+
+
+def _contains(pieces, needle):
+    """``needle`` in the pieces joined, across their boundaries too."""
+    keep = len(needle) - 1
+    tail = b""
+    for piece in pieces:
+        if needle in piece or (keep and needle in tail + piece[:keep]):
+            return True
+        if keep:
+            tail = (tail + piece[-keep:])[-keep:]
+    return False

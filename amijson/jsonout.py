@@ -17,8 +17,8 @@ except ImportError:  # pragma: no cover - CPython always has _json
 
 
 class JsonItems:
-    """Values already written as JSON: ``text`` holds ``count`` of them,
-    comma-separated. In a list given to ``dumps`` it stands for those values,
+    """Values already written as JSON: ``text`` (ASCII bytes) holds ``count``
+    of them, comma-separated. In a list given to ``dumps`` it stands for those values,
     copied into the output as it is; ``expand()`` gives them as Python values.
     ``table(keys)``, when not None, gives the same records as an
     ``amijson.table.Table`` holding at least ``keys``."""
@@ -36,7 +36,7 @@ class JsonItems:
 
 
 def _holds_items(value):
-    return type(value) is list and any(type(item) is JsonItems for item in value)
+    return type(value) is list and JsonItems in set(map(type, value))
 
 
 def expand_items(values):
@@ -52,28 +52,39 @@ def expand_items(values):
     return out
 
 
-def _encode_with_items(value, encode):
-    """``encode(value)``, where lists (the top level, or a top-level dict's
-    values) may hold JsonItems."""
+def _parts(value, encode, out):
+    """Append ``value``'s JSON to ``out`` as str and bytes pieces: lists (the
+    top level, or a top-level dict's values) may hold JsonItems, whose text
+    goes in as it is."""
     if _holds_items(value):
-        parts = []
+        pieces = []  # JSON text for one or more items each
         plain = []
         for item in value:
             if type(item) is JsonItems:
                 if plain:
-                    parts.append(encode(plain)[1:-1])
+                    pieces.append(encode(plain)[1:-1])
                     plain = []
                 if item.count:
-                    parts.append(item.text)
+                    pieces.append(item.text)
             else:
                 plain.append(item)
         if plain:
-            parts.append(encode(plain)[1:-1])
-        return "[" + ",".join(parts) + "]"
-    if type(value) is dict and any(_holds_items(v) for v in value.values()):
-        return "{" + ",".join(_string(key) + ":" + _encode_with_items(item, encode)
-                              for key, item in value.items()) + "}"
-    return encode(value)
+            pieces.append(encode(plain)[1:-1])
+        out.append("[")
+        for index, piece in enumerate(pieces):
+            if index:
+                out.append(",")
+            out.append(piece)
+        out.append("]")
+    elif type(value) is dict and any(_holds_items(v) for v in value.values()):
+        separator = "{"
+        for key, item in value.items():
+            out.append(separator + _string(key) + ":")
+            _parts(item, encode, out)
+            separator = ","
+        out.append("}")
+    else:
+        out.append(encode(value))
 
 
 def _compact(value, out):
@@ -144,12 +155,35 @@ def dumps(value, pretty=False):
         out = []
         _pretty(expand_items(value), out, 0)
         return "".join(out)
+    return b"".join(dump_parts(value)).decode("ascii")
+
+
+def dump_parts(value):
+    """Compact JSON of ``value`` as a list of ASCII bytes pieces. A long list's
+    text (JsonItems) is one of the pieces as it is: written out piece by piece,
+    several megabytes are never copied into one string."""
     if _make_encoder is not None:
         # The C encoder json.dumps itself uses (compact separators, ASCII only):
         # a 5,000-channel document in a fraction of the Python walk's time.
         encoder = _make_encoder(None, _refuse, _string, None, ":", ",", False, False, True)
-        return _encode_with_items(value, lambda v: "".join(encoder(v, 0)))
-    return _encode_with_items(value, _walk)
+        encode = lambda v: "".join(encoder(v, 0))  # noqa: E731
+    else:  # pragma: no cover - CPython always has _json
+        encode = _walk
+    out = []
+    _parts(value, encode, out)
+    pieces = []
+    text = []
+    for part in out:  # neighbouring str pieces become one bytes piece
+        if type(part) is str:
+            text.append(part)
+            continue
+        if text:
+            pieces.append("".join(text).encode("ascii"))
+            text = []
+        pieces.append(part if type(part) is bytes else part.encode("ascii"))
+    if text:
+        pieces.append("".join(text).encode("ascii"))
+    return pieces
 
 
 def _walk(value):

@@ -426,9 +426,24 @@ def request_for(name, args, route):
     return Request.cli(_cli_command(query, argument))
 
 
-def shape(name, request, document):
-    """Turn the document's raw records (events, or the CLI output) into the query's records."""
+def output_parse(name, request):
+    """A parsers.OutputParse for the query's CLI command, mapping each piece
+    (or None where its records cannot be made piece by piece)."""
     query = QUERIES[name]
+    if request.command is None or not (type(query.from_cli) is FieldMap or query.from_cli is same):
+        return None
+    from amijson.parsers import OutputParse
+    return OutputParse.for_command(request.command, query.from_cli if query.from_cli is not same else None)
+
+
+def shape(name, request, document, parsed=None):
+    """Turn the document's raw records (events, or the CLI output) into the
+    query's records; ``parsed``: (parser name, records) already made while
+    the output arrived."""
+    query = QUERIES[name]
+    if parsed is not None and request.command is not None and document.output is not None:
+        document.parser, document.records = parsed
+        return
     if request.command is None:
         if query.from_reply is not None:
             document.records = query.from_reply(document.response or {})

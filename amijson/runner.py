@@ -19,9 +19,10 @@ def _run_ami(settings, request, document, deadline):
     ami.run(settings, request, document, deadline)
 
 
-def _run_rx(settings, request, document, deadline, environ):
+def _run_rx(settings, request, document, deadline, environ, plan):
     from amijson import rx
-    rx.run(settings, request, document, deadline, environ)
+    streamed = plan.streamed = plan.output_parse(request)
+    rx.run(settings, request, document, deadline, environ, streamed.feed if streamed is not None else None)
 
 
 def execute(settings, plan, document, deadline, environ):
@@ -32,7 +33,7 @@ def execute(settings, plan, document, deadline, environ):
     ``plan.finish(request, document)`` turns what came back into records."""
     if settings.via == "rx":
         request = _start(plan, "rx", document)
-        _run_rx(settings, request, document, deadline, environ)
+        _run_rx(settings, request, document, deadline, environ, plan)
     else:
         request = _start(plan, "ami", document)
         try:
@@ -50,7 +51,7 @@ def execute(settings, plan, document, deadline, environ):
                                          % (exc.code, exc.message))
                 document.response = None
                 request = _start(plan, "rx", document)
-                _run_rx(settings, request, document, deadline, environ)
+                _run_rx(settings, request, document, deadline, environ, plan)
     plan.finish(request, document)
 
 
@@ -64,6 +65,8 @@ class Plan:
     """A plain action or CLI command: the same request on every route; a
     command's output becomes records through the CLI parser registry."""
 
+    streamed = None  # the rx route's OutputParse, if the output was parsed as it came
+
     def __init__(self, request):
         self._request = request
 
@@ -73,13 +76,25 @@ class Plan:
     def empty_answer(self, request, error):
         return False
 
+    def output_parse(self, request):
+        if request.command is None:
+            return None
+        from amijson.parsers import OutputParse
+        return OutputParse.for_command(request.command)
+
     def finish(self, request, document):
         if request.command is not None and document.output is not None:
-            _parse_output(request.command, document)
+            parsed = self.streamed.records() if self.streamed is not None else None
+            if parsed is not None:
+                document.parser, document.records = parsed
+            else:
+                _parse_output(request.command, document)
 
 
 class QueryPlan:
     """A named query (amijson.queries): action over AMI, CLI command over rx."""
+
+    streamed = None
 
     def __init__(self, name, args):
         self.name = name
@@ -94,9 +109,13 @@ class QueryPlan:
         from amijson.queries import is_empty_answer
         return error.code == "action_failed" and is_empty_answer(self.name, error.message)
 
+    def output_parse(self, request):
+        from amijson.queries import output_parse
+        return output_parse(self.name, request)
+
     def finish(self, request, document):
         from amijson.queries import shape
-        shape(self.name, request, document)
+        shape(self.name, request, document, self.streamed.records() if self.streamed is not None else None)
 
 
 def _parse_output(command, document):

@@ -81,7 +81,12 @@ def _socket_reason(message):
 SIGKILL = 9  # POSIX; the signal module (and the enum it loads) is not worth importing
 
 
-def run_process(argv, timeout):
+# How often the output written so far is handed to ``on_output`` while the
+# child runs (seconds).
+OUTPUT_SLICE = 0.002
+
+
+def run_process(argv, timeout, on_output=None):
     """Run ``argv`` (no shell, stdin from /dev/null) and return
     (exit code, stdout bytes, stderr bytes); TimeoutError after ``timeout``
     seconds, the child killed. posix_spawn and poll instead of ``subprocess``,
@@ -90,7 +95,11 @@ def run_process(argv, timeout):
     ``asterisk -rx`` writes its output a line at a time; read from a pipe, a
     5,000-channel answer costs thousands of wake-ups. Where the system has
     memfd_create, stdout goes to an anonymous file read once at the end, and
-    only stderr is a pipe, whose end-of-file says the child is done."""
+    only stderr is a pipe, whose end-of-file says the child is done.
+
+    ``on_output(data, final)``, when given, gets stdout as it is written (every
+    OUTPUT_SLICE from the anonymous file), the last part with ``final`` true,
+    so that parsing can go on while the child still runs."""
     import select
     import time
 
@@ -126,18 +135,33 @@ def run_process(argv, timeout):
         os.waitpid(pid, 0)
         return TimeoutError()
 
+    read_so_far = 0  # of the anonymous file, handed to on_output
+
+    def hand_over(final):
+        nonlocal read_so_far
+        size = os.lseek(out_file, 0, os.SEEK_END)
+        if size > read_so_far or final:
+            data = os.pread(out_file, size - read_so_far, read_so_far)
+            read_so_far = size
+            on_output(data, final)
+
+    watching = on_output is not None and out_file is not None
     try:
         while open_fds:
             left = end - time.monotonic()
             if left <= 0:
                 raise expired()
-            for fd, _event in poller.poll(left * 1000):
+            for fd, _event in poller.poll(min(left, OUTPUT_SLICE if watching else left) * 1000):
                 data = os.read(fd, 262144)
                 if data:
                     chunks[fd].append(data)
+                    if fd == out_r and on_output is not None:
+                        on_output(data, False)
                 else:
                     poller.unregister(fd)
                     open_fds.discard(fd)
+            if watching:
+                hand_over(False)
         if pidfd is not None:
             poller.register(pidfd, select.POLLIN)
             left = end - time.monotonic()
@@ -153,10 +177,14 @@ def run_process(argv, timeout):
                     raise expired()
                 time.sleep(0.001)
         if out_file is not None:
+            if watching:
+                hand_over(True)
             size = os.lseek(out_file, 0, os.SEEK_END)
             stdout = os.pread(out_file, size, 0)
         else:
             stdout = b"".join(chunks[out_r])
+            if on_output is not None:
+                on_output(b"", True)
     finally:
         for fd in pipes + [fd for fd in (out_file, pidfd) if fd is not None]:
             os.close(fd)
@@ -171,7 +199,7 @@ def _pidfd(pid):
         return None
 
 
-def run(settings, request, document, deadline, environ):
+def run(settings, request, document, deadline, environ, on_output=None):
     document.route = "rx"
     document.server = None
     if request.command is None:
@@ -182,7 +210,7 @@ def run(settings, request, document, deadline, environ):
                            "AMIJSON_ASTERISK" % (settings.asterisk or "asterisk on PATH"))
     timeout = deadline.left_or_fail("before running asterisk -rx")
     try:
-        returncode, stdout, stderr = run_process([executable, "-rx", request.command], timeout)
+        returncode, stdout, stderr = run_process([executable, "-rx", request.command], timeout, on_output)
     except TimeoutError:
         raise AmijsonError("timeout", "deadline of %gs passed while asterisk -rx ran" % deadline.seconds)
     except OSError as exc:

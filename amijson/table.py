@@ -75,7 +75,7 @@ class Table:
 
     def items(self):
         """The table as ``JsonItems`` for a document's records."""
-        return JsonItems(self.json(), self.count, self.dicts, lambda keys: self)
+        return JsonItems(self.json().encode("ascii"), self.count, self.dicts, lambda keys: self)
 
 
 def _column_json(column):

@@ -154,8 +154,8 @@ class MessageRun:
     ``template`` and for every message of the run. ``count`` messages;
     ``raw`` their bytes, each ``Key: Value`` line ended by CRLF and each message
     by a blank line, printable ASCII only, with no ": " in any value.
-    ``json`` is their JSON objects, comma-separated: for each message exactly
-    what the compact ASCII encoder writes for the dict of its fields.
+    ``json`` is their JSON objects, comma-separated (ASCII bytes): for each
+    message exactly what the compact ASCII encoder writes for its fields' dict.
     """
 
     __slots__ = ("template", "count", "raw", "json")
@@ -168,7 +168,7 @@ class MessageRun:
         # backslashes (the only characters JSON escapes in printable ASCII).
         text = raw[:-4].replace(b"\\", b"\\\\").replace(b'"', b'\\"')
         text = text.replace(b"\r\n\r\n", b'"},{"').replace(b"\r\n", b'","').replace(b": ", b'":"')
-        self.json = '{"' + text.decode("ascii") + '"}'
+        self.json = b"".join((b'{"', text, b'"}'))
 
     def messages(self):
         """The run as ``Message`` objects, as the message-at-a-time path reads them."""

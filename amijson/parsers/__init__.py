@@ -25,6 +25,8 @@ the match (an abbreviated command, say).
 
 import sys
 
+from amijson.table import Table
+
 # Modules are imported only when a command needs one: start-up stays small.
 MODULES = (
     "core_show_channels",
@@ -115,3 +117,72 @@ def parse(command, text, warnings, table=False):
         return match.name, match.module.parse_table(text, variant=match.variant, warnings=warnings)
     records = match.module.parse(text, variant=match.variant, warnings=warnings)
     return match.name, records
+
+
+class OutputParse:
+    """Parses a command's output while the command still runs (the rx route).
+
+    For a parser variant listed in its module's ``LINEWISE``, a piece of output
+    cut at a line end that ``parse_table`` takes as a ``Table`` gives the same
+    records on its own as within the whole output. ``feed`` takes the output's
+    bytes as they come and parses each complete piece, so that most of the work
+    is done by the time the command exits; ``records`` then gives the parser's
+    name and the records (``mapper``, a FieldMap, applied), or None when any
+    piece could not be taken that way and the whole output must be parsed."""
+
+    # Smaller pieces cost more in per-piece overhead than the overlap saves.
+    PIECE = 16384
+
+    def __init__(self, match, mapper=None):
+        self.match = match
+        self.mapper = mapper
+        self.pending = b""
+        self.records_so_far = []
+        self.failed = False
+
+    @classmethod
+    def for_command(cls, command, mapper=None):
+        """An OutputParse for ``command``, or None when its parser is not line-wise."""
+        match = find(command)
+        if match.variant not in getattr(match.module, "LINEWISE", ()) or match.arguments:
+            return None
+        return cls(match, mapper)
+
+    def feed(self, data, final=False):
+        if self.failed:
+            return
+        try:
+            self._feed(data, final)
+        except Exception:  # a parser bug: the whole-output parse at the end reports it
+            self.failed = True
+
+    def _feed(self, data, final):
+        data = self.pending + data if self.pending else data
+        cut = len(data) if final else data.rfind(b"\n") + 1
+        if not final and cut < self.PIECE:
+            self.pending = data
+            return
+        self.pending = data[cut:]
+        if not cut:
+            return
+        try:
+            text = data[:cut].decode("utf-8")
+        except UnicodeDecodeError:  # the careful decoding at the end says which lines fall back
+            self.failed = True
+            return
+        if "\x1b" in text or "\r" in text:
+            self.failed = True
+            return
+        warnings = []
+        table = self.match.module.parse_table(text, variant=self.match.variant, warnings=warnings)
+        if warnings or type(table) is not Table:
+            self.failed = True
+            return
+        if table.count:
+            self.records_so_far.append((self.mapper.table(table) if self.mapper else table).items())
+
+    def records(self):
+        """(parser name, records) once all output was fed, or None."""
+        if self.failed or self.pending:
+            return None
+        return self.match.name, self.records_so_far

@@ -108,6 +108,9 @@ from amijson.parsers._columns import column_spans, hms_to_seconds, strip_ansi
 from amijson.table import Table
 from amijson.parsers.core_show_calls import call_count_line
 
+# Variants whose records each come from one line (see parsers.OutputParse).
+LINEWISE = ("concise",)
+
 COMMANDS = {
     "core show channels": "default",
     "core show channels concise": "concise",
@@ -116,8 +119,6 @@ COMMANDS = {
 }
 
 _HINT = "use 'core show channels concise'"
-# Below this many lines the record-at-a-time reading is as fast.
-TABLE_AFTER = 64
 
 _DEFAULT_NAMES = ["Channel", "Location", "State", "Application(Data)"]
 _DEFAULT_LAST_WIDTH = 30
@@ -361,7 +362,7 @@ def _concise_table(rows):
     a column at a time: the records ``_parse_concise`` makes, or None when any
     line needs its line-by-line reading."""
     rows = list(filter(None, rows))
-    if len(rows) < TABLE_AFTER or set(map(str.count, rows, repeat("!"))) != {13}:
+    if set(map(str.count, rows, repeat("!"))) != {13}:
         return None
     fields = "!".join(rows).split("!")
     columns = [fields[index::14] for index in range(14)]

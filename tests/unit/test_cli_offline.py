@@ -44,3 +44,11 @@ def test_refused_connection_is_exit_3(unused_port):
                     {"HOME": "/nonexistent", "AMIJSON_SECRET": "x"})
     assert code == 3 and doc["error"]["code"] == "connect"
     assert doc["route"] == "ami" and doc["server"]["port"] == unused_port
+
+
+def test_secret_search_spans_output_pieces():
+    from amijson.cli import _contains
+    assert _contains([b'{"a":"xx', b'yy"}'], b"xxyy")
+    assert _contains([b"ab", b"c", b"d"], b"abcd")
+    assert not _contains([b"ab", b"c", b"d"], b"abce")
+    assert _contains([b"zzzzsecret"], b"secret") and not _contains([b""], b"s3cr")

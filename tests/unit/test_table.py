@@ -120,3 +120,33 @@ def test_run_table_and_channel_mapping_agree_with_the_dicts():
     assert table.dicts() == [{"Channel": d["Channel"], "Duration": d["Duration"], "Nope": None} for d in dicts]
     assert channel_from_event.table(run_table(run, channel_from_event.sources)).dicts() == \
         [channel_from_event(d) for d in dicts]
+
+
+# --- the rx route: output parsed while it arrives ------------------------------------------
+
+@PROFILE
+@given(concise_outputs(), st.lists(st.integers(min_value=0, max_value=10 ** 6), max_size=10),
+       st.sampled_from([1, 64, 16384]))
+def test_output_parsed_in_pieces_gives_the_records_of_the_whole(text, cuts, piece):
+    from amijson.parsers import OutputParse
+    data = text.encode("utf-8")
+    streamed = OutputParse.for_command("core show channels concise", channel_from_concise)
+    streamed.PIECE = piece
+    points = sorted({c % (len(data) + 1) for c in cuts}) + [len(data)]
+    last = 0
+    for point in points:
+        streamed.feed(data[last:point])
+        last = point
+    streamed.feed(b"", final=True)
+    parsed = streamed.records()
+    whole = [channel_from_concise(r) for r in core_show_channels.parse(text, "concise", [])]
+    if parsed is not None:  # None: some piece needs the whole output, which then decides
+        assert parsed[0] == "core_show_channels.concise"
+        assert dumps(parsed[1]) == dumps(whole)
+
+
+def test_only_line_wise_parsers_stream():
+    from amijson.parsers import OutputParse
+    assert OutputParse.for_command("core show channels concise") is not None
+    assert OutputParse.for_command("core show channels") is None  # a table: the header decides
+    assert OutputParse.for_command("database show") is None
