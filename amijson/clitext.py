@@ -13,6 +13,8 @@ def output_lines(text):
     trailing newline removed, the rest split on ``\\n``."""
     if text.endswith("\n"):
         text = text[:-1]
+    if "\r" not in text:
+        return text.split("\n")
     return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
 
 

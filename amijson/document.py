@@ -118,6 +118,7 @@ class Document:
         self.records = []
         self.complete = None
         self.output = None
+        self.output_items = None  # document.output already as JSON (JsonItems), when made as it came
         self.parser = None
         self.warnings = []
         self.error = None
@@ -145,7 +146,7 @@ class Document:
             "response": self.response,
             "records": self.records,
             "complete": self.complete,
-            "output": self.output,
+            "output": self.output_items if self.output_items is not None else self.output,
             "parser": self.parser,
             "warnings": self.warnings,
             "error": self.error,

@@ -55,12 +55,26 @@ _PLACEHOLDER_TO_NONE = dict.fromkeys(PLACEHOLDERS).get
 
 
 def _all_str(column):
-    return set(map(type, column)) == {str}
+    try:
+        "".join(column)
+    except TypeError:
+        return False
+    return True
 
 
 def _texts(column):
-    if not _all_str(column):
+    try:
+        joined = "|".join(column)
+    except TypeError:  # not all strings
         return list(map(text, column))
+    if (joined.count("|") == len(column) - 1 and joined.isascii() and joined.isprintable()
+            and " |" not in joined and "| " not in joined and joined[:1] != " " and joined[-1:] != " "):
+        # Printable ASCII, each value between two "|": none has a space at an end
+        # to strip, and a placeholder would show as one of these.
+        if "||" not in joined and joined[:1] != "|" and joined[-1:] != "|" and column[0] \
+                and not any(placeholder in joined for placeholder in PLACEHOLDERS if placeholder):
+            return list(column)
+        return list(map(_PLACEHOLDER_TO_NONE, column, column))
     stripped = list(map(str.strip, column))
     return list(map(_PLACEHOLDER_TO_NONE, stripped, stripped))
 

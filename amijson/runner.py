@@ -21,8 +21,15 @@ def _run_ami(settings, request, document, deadline):
 
 def _run_rx(settings, request, document, deadline, environ, plan):
     from amijson import rx
-    streamed = plan.streamed = plan.output_parse(request)
-    rx.run(settings, request, document, deadline, environ, streamed.feed if streamed is not None else None)
+
+    def reader():
+        plan.streamed = plan.output_parse(request)
+        return plan.streamed
+
+    rx.run(settings, request, document, deadline, environ, reader)
+    streamed = plan.streamed
+    if streamed is not None and document.output is not None:
+        document.output_items = streamed.output_items(len(document.output))
 
 
 def execute(settings, plan, document, deadline, environ):

@@ -81,12 +81,12 @@ def _socket_reason(message):
 SIGKILL = 9  # POSIX; the signal module (and the enum it loads) is not worth importing
 
 
-# How often the output written so far is handed to ``on_output`` while the
-# child runs (seconds).
+# How often the output written so far is handed to the reader while the child
+# runs (seconds).
 OUTPUT_SLICE = 0.002
 
 
-def run_process(argv, timeout, on_output=None):
+def run_process(argv, timeout, reader=None):
     """Run ``argv`` (no shell, stdin from /dev/null) and return
     (exit code, stdout bytes, stderr bytes); TimeoutError after ``timeout``
     seconds, the child killed. posix_spawn and poll instead of ``subprocess``,
@@ -97,9 +97,11 @@ def run_process(argv, timeout, on_output=None):
     memfd_create, stdout goes to an anonymous file read once at the end, and
     only stderr is a pipe, whose end-of-file says the child is done.
 
-    ``on_output(data, final)``, when given, gets stdout as it is written (every
-    OUTPUT_SLICE from the anonymous file), the last part with ``final`` true,
-    so that parsing can go on while the child still runs."""
+    ``reader``, when given, is called once the child runs (its own set-up
+    overlaps the child's start) and returns None or an object whose
+    ``feed(data, final)`` gets stdout as it is written (every OUTPUT_SLICE from
+    the anonymous file), the last part with ``final`` true, so that parsing
+    goes on while the child still runs."""
     import select
     import time
 
@@ -119,6 +121,13 @@ def run_process(argv, timeout, on_output=None):
         if out_r is not None:
             os.close(out_w)
         os.close(err_w)
+    on_output = None
+    if reader is not None:
+        try:
+            consumer = reader()
+        except Exception:  # never leave the child behind for an optional speed-up
+            consumer = None
+        on_output = consumer.feed if consumer is not None else None
     pipes = [fd for fd in (out_r, err_r) if fd is not None]
     chunks = {fd: [] for fd in pipes}
     poller = select.poll()
@@ -199,7 +208,7 @@ def _pidfd(pid):
         return None
 
 
-def run(settings, request, document, deadline, environ, on_output=None):
+def run(settings, request, document, deadline, environ, reader=None):
     document.route = "rx"
     document.server = None
     if request.command is None:
@@ -210,7 +219,7 @@ def run(settings, request, document, deadline, environ, on_output=None):
                            "AMIJSON_ASTERISK" % (settings.asterisk or "asterisk on PATH"))
     timeout = deadline.left_or_fail("before running asterisk -rx")
     try:
-        returncode, stdout, stderr = run_process([executable, "-rx", request.command], timeout, on_output)
+        returncode, stdout, stderr = run_process([executable, "-rx", request.command], timeout, reader)
     except TimeoutError:
         raise AmijsonError("timeout", "deadline of %gs passed while asterisk -rx ran" % deadline.seconds)
     except OSError as exc:

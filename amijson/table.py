@@ -18,7 +18,7 @@ a whole column at once; ``convert_column`` uses it when there is one.
 
 from itertools import repeat
 
-from amijson.jsonout import JsonItems, _string, dumps
+from amijson.jsonout import JsonItems, _string
 
 # Stands for null in a column of strings written inside quotes: a printable
 # column cannot hold it, so '"\x00"' in the text can only be such a null.
@@ -62,7 +62,7 @@ class Table:
         marked = False
         for key, column in zip(self.keys, self.columns):
             form, written, has_mark = _column_json(column)
-            fields.append(dumps(key).replace("%", "%%") + ":" + form)
+            fields.append(_string(key).replace("%", "%%") + ":" + form)
             if written is not None:
                 values.append(written)
             marked = marked or has_mark
@@ -81,13 +81,21 @@ class Table:
 def _column_json(column):
     """(format, values or None when the format holds it all, uses the null
     mark) to write one column with ``%``."""
-    kinds = set(map(type, column))
+    try:
+        joined = "".join(column)  # the common case, all strings, in one C call
+        kinds = {str}
+        has_none = False
+    except TypeError:
+        kinds = set(map(type, column))
+        joined = None
     if kinds == {type(None)}:
         return "null", None, False
-    has_none = type(None) in kinds
-    kinds.discard(type(None))
+    if joined is None:
+        has_none = type(None) in kinds
+        kinds.discard(type(None))
     if kinds <= {str}:
-        joined = "".join(filter(None, column)) if has_none else "".join(column)
+        if joined is None:
+            joined = "".join(filter(None, column))
         if joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined:
             # Nothing to escape: the values go between quotes as they are.
             if not has_none:
@@ -97,6 +105,7 @@ def _column_json(column):
     if kinds <= {int} or kinds == {bool}:
         lookup = _BOOL if kinds == {bool} else _NULL
         return "%s", list(map(lookup, column, column)), False
+    from amijson.jsonout import dumps
     return "%s", [dumps(value) for value in column], False
 
 

@@ -25,7 +25,13 @@ the match (an abbreviated command, say).
 
 import sys
 
+from amijson.jsonout import JsonItems, dump_parts
 from amijson.table import Table
+
+
+def _encode_strings(strings):
+    """JSON of a list of strings, without its brackets, as ASCII bytes."""
+    return b"".join(dump_parts(strings))[1:-1]
 
 # Modules are imported only when a command needs one: start-up stays small.
 MODULES = (
@@ -138,6 +144,7 @@ class OutputParse:
         self.mapper = mapper
         self.pending = b""
         self.records_so_far = []
+        self.lines_so_far = []  # the output's lines as JSON, a JsonItems per piece
         self.failed = False
 
     @classmethod
@@ -173,6 +180,8 @@ class OutputParse:
         if "\x1b" in text or "\r" in text:
             self.failed = True
             return
+        lines = (text[:-1] if text.endswith("\n") else text).split("\n")
+        self.lines_so_far.append(JsonItems(_encode_strings(lines), len(lines), lambda: lines))
         warnings = []
         table = self.match.module.parse_table(text, variant=self.match.variant, warnings=warnings)
         if warnings or type(table) is not Table:
@@ -180,6 +189,14 @@ class OutputParse:
             return
         if table.count:
             self.records_so_far.append((self.mapper.table(table) if self.mapper else table).items())
+
+    def output_items(self, count):
+        """The output's ``count`` lines as JsonItems, or None (the lines come
+        from the output as a whole then)."""
+        if self.failed or self.pending or not self.lines_so_far \
+                or sum(item.count for item in self.lines_so_far) != count:
+            return None
+        return self.lines_so_far
 
     def records(self):
         """(parser name, records) once all output was fed, or None."""

@@ -6,6 +6,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from amijson.clitext import output_lines
 from amijson.document import run_table
 from amijson.jsonout import dumps
 from amijson.parsers import core_show_channels
@@ -143,6 +144,10 @@ def test_output_parsed_in_pieces_gives_the_records_of_the_whole(text, cuts, piec
     if parsed is not None:  # None: some piece needs the whole output, which then decides
         assert parsed[0] == "core_show_channels.concise"
         assert dumps(parsed[1]) == dumps(whole)
+        lines = output_lines(text)
+        items = streamed.output_items(len(lines))
+        if text:
+            assert dumps(items) == dumps(lines)
 
 
 def test_only_line_wise_parsers_stream():
