@@ -5,15 +5,37 @@ rest of a run at a few channels. Documents only hold dicts with string keys,
 lists, strings, ints, bools and None, so the C string encoder of ``_json`` (the
 one ``json.dumps`` uses) plus a short walk over containers gives the same bytes as
 ``json.dumps(doc, ensure_ascii=True)``. Pure ASCII output is what PHP's
-``json_decode`` and ``jq`` accept whatever the locale.
+``json_decode`` and ``jq`` accept whatever the locale. A small document (a
+Ping, a few channels) is written by the walk in Python alone: loading ``_json``
+would cost more than it saves there.
 """
 
-try:
-    from _json import encode_basestring_ascii as _string
-    from _json import make_encoder as _make_encoder
-except ImportError:  # pragma: no cover - CPython always has _json
-    from json.encoder import py_encode_basestring_ascii as _string
-    _make_encoder = None
+_C = None
+
+
+def c_json():
+    """(encode_basestring_ascii, make_encoder) from ``_json``, loaded on first use."""
+    global _C
+    if _C is None:
+        try:
+            from _json import encode_basestring_ascii, make_encoder
+        except ImportError:  # pragma: no cover - CPython always has _json
+            from json.encoder import py_encode_basestring_ascii as encode_basestring_ascii
+            make_encoder = None
+        _C = (encode_basestring_ascii, make_encoder)
+    return _C
+
+
+def _string(text):
+    """A str as a JSON string, ASCII only, as json.dumps writes it."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return '"' + text + '"'  # nothing to escape, the common case
+    return c_json()[0](text)
+
+
+# Lists longer than this in a document (records, output lines) make it worth
+# the C encoder.
+SMALL = 64
 
 
 class JsonItems:
@@ -121,7 +143,10 @@ def _compact(value, out):
     elif isinstance(value, int):
         out.append(int.__repr__(value))
     elif isinstance(value, float):
-        out.append(float.__repr__(value))
+        if value != value or value in (float("inf"), float("-inf")):  # as json.dumps writes them
+            out.append("NaN" if value != value else "Infinity" if value > 0 else "-Infinity")
+        else:
+            out.append(float.__repr__(value))
     else:
         raise TypeError("not JSON-serialisable: %r" % type(value).__name__)
 
@@ -162,12 +187,13 @@ def dump_parts(value):
     """Compact JSON of ``value`` as a list of ASCII bytes pieces. A long list's
     text (JsonItems) is one of the pieces as it is: written out piece by piece,
     several megabytes are never copied into one string."""
-    if _make_encoder is not None:
+    make_encoder = None if _small(value) else c_json()[1]
+    if make_encoder is not None:
         # The C encoder json.dumps itself uses (compact separators, ASCII only):
         # a 5,000-channel document in a fraction of the Python walk's time.
-        encoder = _make_encoder(None, _refuse, _string, None, ":", ",", False, False, True)
+        encoder = make_encoder(None, _refuse, c_json()[0], None, ":", ",", False, False, True)
         encode = lambda v: "".join(encoder(v, 0))  # noqa: E731
-    else:  # pragma: no cover - CPython always has _json
+    else:
         encode = _walk
     out = []
     _parts(value, encode, out)
@@ -184,6 +210,16 @@ def dump_parts(value):
     if text:
         pieces.append("".join(text).encode("ascii"))
     return pieces
+
+
+def _small(value):
+    count = 0
+    for item in value.values() if type(value) is dict else (value,):
+        if type(item) is list:
+            if _holds_items(item):
+                return False
+            count += len(item)
+    return count <= SMALL
 
 
 def _walk(value):

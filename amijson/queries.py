@@ -34,7 +34,6 @@ calls, uptime, modules, peers: the CLI parser's record (same command on every ro
 from amijson.document import record_dicts
 from amijson.jsonout import JsonItems
 from amijson.errors import AmijsonError
-from amijson.parsers._columns import hms_to_seconds
 from amijson.request import Request
 
 PLACEHOLDERS = frozenset(("", "<unknown>", "(None)", "(none)", "<none>"))
@@ -114,6 +113,8 @@ def hms(value):
     """AMI's HH:MM:SS durations to seconds (ints pass through)."""
     if value is None or isinstance(value, int):
         return value
+    # the parsers package loads only where output is parsed (after asterisk -rx starts)
+    from amijson.parsers._columns import hms_to_seconds
     return hms_to_seconds(str(value))
 
 

@@ -18,7 +18,7 @@ a whole column at once; ``convert_column`` uses it when there is one.
 
 from itertools import repeat
 
-from amijson.jsonout import JsonItems, _string
+from amijson.jsonout import JsonItems, _string, c_json
 
 # Stands for null in a column of strings written inside quotes: a printable
 # column cannot hold it, so '"\x00"' in the text can only be such a null.
@@ -101,7 +101,8 @@ def _column_json(column):
             if not has_none:
                 return '"%s"', column, False
             return '"%s"', list(map(_STR_NULL, column, column)), True
-        return "%s", [_string(value) if value is not None else "null" for value in column], False
+        string = c_json()[0]
+        return "%s", [string(value) if value is not None else "null" for value in column], False
     if kinds <= {int} or kinds == {bool}:
         lookup = _BOOL if kinds == {bool} else _NULL
         return "%s", list(map(lookup, column, column)), False

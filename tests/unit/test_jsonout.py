@@ -1,0 +1,44 @@
+"""amijson's JSON writer gives json.dumps's bytes (compact, ASCII), small
+documents through the Python walk and large ones through the C encoder."""
+
+import json
+import os
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from amijson import jsonout
+from amijson.jsonout import JsonItems, dump_parts, dumps
+
+EXAMPLES = int(os.environ.get("AMIJSON_FUZZ_EXAMPLES", "300"))
+PROFILE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+
+scalars = st.one_of(st.text(), st.none(), st.booleans(), st.integers(), st.floats())
+documents = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=5),
+                                                          st.dictionaries(st.text(max_size=5), inner, max_size=5)),
+                         max_leaves=30)
+
+
+def reference(value):
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+@PROFILE
+@given(st.text())
+def test_string_is_what_json_writes(text):
+    assert jsonout._string(text) == json.dumps(text)
+
+
+@PROFILE
+@given(documents)
+def test_small_and_large_documents_are_what_json_writes(value):
+    assert dumps(value) == reference(value)
+    large = {"records": [value] * (jsonout.SMALL + 1)}
+    assert b"".join(dump_parts(large)).decode() == reference(large)
+
+
+def test_json_items_go_in_as_they_are():
+    items = JsonItems(b'{"a":1},{"a":2}', 2, lambda: [{"a": 1}, {"a": 2}])
+    doc = {"records": [{"a": 0}, items, JsonItems(b"", 0, list), {"a": 3}], "n": None}
+    assert dumps(doc) == reference({"records": [{"a": i} for i in range(4)], "n": None})
+    assert dumps(doc, pretty=True) == json.dumps({"records": [{"a": i} for i in range(4)], "n": None}, indent=2)
