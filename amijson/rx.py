@@ -81,11 +81,6 @@ def _socket_reason(message):
 SIGKILL = 9  # POSIX; the signal module (and the enum it loads) is not worth importing
 
 
-# How often the output written so far is handed to the reader while the child
-# runs (seconds).
-OUTPUT_SLICE = 0.002
-
-
 def run_process(argv, timeout, reader=None):
     """Run ``argv`` (no shell, stdin from /dev/null) and return
     (exit code, stdout bytes, stderr bytes); TimeoutError after ``timeout``
@@ -94,18 +89,21 @@ def run_process(argv, timeout, reader=None):
 
     ``asterisk -rx`` writes its output a line at a time; read from a pipe, a
     5,000-channel answer costs thousands of wake-ups. Where the system has
-    memfd_create, stdout goes to an anonymous file read once at the end, and
-    only stderr is a pipe, whose end-of-file says the child is done.
+    memfd_create and nothing reads the output as it comes, stdout goes to an
+    anonymous file read once at the end, and only stderr is a pipe, whose
+    end-of-file says the child is done.
 
     ``reader``, when given, is called once the child runs (its own set-up
     overlaps the child's start) and returns None or an object whose
-    ``feed(data, final)`` gets stdout as it is written (every OUTPUT_SLICE from
-    the anonymous file), the last part with ``final`` true, so that parsing
-    goes on while the child still runs."""
+    ``feed(data, final)`` gets stdout as it is written (from a pipe), the last
+    part with ``final`` true, so that parsing goes on while the child runs."""
     import select
     import time
 
-    memfd = getattr(os, "memfd_create", None)
+    # A reader takes the output from a pipe as it comes: asterisk -rx itself
+    # finishes sooner writing to a pipe that is read at once (measured: about
+    # 3 ms of 40 at 5,000 lines) than to a file nobody reads until it exits.
+    memfd = getattr(os, "memfd_create", None) if reader is None else None
     out_file = memfd("amijson-rx") if memfd else None
     if out_file is None:
         out_r, out_w = os.pipe()
@@ -144,23 +142,12 @@ def run_process(argv, timeout, reader=None):
         os.waitpid(pid, 0)
         return TimeoutError()
 
-    read_so_far = 0  # of the anonymous file, handed to on_output
-
-    def hand_over(final):
-        nonlocal read_so_far
-        size = os.lseek(out_file, 0, os.SEEK_END)
-        if size > read_so_far or final:
-            data = os.pread(out_file, size - read_so_far, read_so_far)
-            read_so_far = size
-            on_output(data, final)
-
-    watching = on_output is not None and out_file is not None
     try:
         while open_fds:
             left = end - time.monotonic()
             if left <= 0:
                 raise expired()
-            for fd, _event in poller.poll(min(left, OUTPUT_SLICE if watching else left) * 1000):
+            for fd, _event in poller.poll(left * 1000):
                 data = os.read(fd, 262144)
                 if data:
                     chunks[fd].append(data)
@@ -169,8 +156,6 @@ def run_process(argv, timeout, reader=None):
                 else:
                     poller.unregister(fd)
                     open_fds.discard(fd)
-            if watching:
-                hand_over(False)
         if pidfd is not None:
             poller.register(pidfd, select.POLLIN)
             left = end - time.monotonic()
@@ -186,8 +171,6 @@ def run_process(argv, timeout, reader=None):
                     raise expired()
                 time.sleep(0.001)
         if out_file is not None:
-            if watching:
-                hand_over(True)
             size = os.lseek(out_file, 0, os.SEEK_END)
             stdout = os.pread(out_file, size, 0)
         else:

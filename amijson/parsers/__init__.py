@@ -142,7 +142,8 @@ class OutputParse:
     def __init__(self, match, mapper=None):
         self.match = match
         self.mapper = mapper
-        self.pending = b""
+        self.pending = []  # bytes not parsed yet, as they came
+        self.pending_size = 0
         self.records_so_far = []
         self.lines_so_far = []  # the output's lines as JSON, a JsonItems per piece
         self.failed = False
@@ -164,12 +165,16 @@ class OutputParse:
             self.failed = True
 
     def _feed(self, data, final):
-        data = self.pending + data if self.pending else data
-        cut = len(data) if final else data.rfind(b"\n") + 1
-        if not final and cut < self.PIECE:
-            self.pending = data
+        if data:
+            self.pending.append(data)
+            self.pending_size += len(data)
+        if not final and self.pending_size < self.PIECE:
             return
-        self.pending = data[cut:]
+        data = b"".join(self.pending)
+        cut = len(data) if final else data.rfind(b"\n") + 1
+        rest = data[cut:]
+        self.pending = [rest] if rest else []
+        self.pending_size = len(rest)
         if not cut:
             return
         try:
@@ -193,13 +198,13 @@ class OutputParse:
     def output_items(self, count):
         """The output's ``count`` lines as JsonItems, or None (the lines come
         from the output as a whole then)."""
-        if self.failed or self.pending or not self.lines_so_far \
+        if self.failed or self.pending_size or not self.lines_so_far \
                 or sum(item.count for item in self.lines_so_far) != count:
             return None
         return self.lines_so_far
 
     def records(self):
         """(parser name, records) once all output was fed, or None."""
-        if self.failed or self.pending:
+        if self.failed or self.pending_size:
             return None
         return self.match.name, self.records_so_far
