@@ -38,9 +38,6 @@ def run(settings, request, document, deadline):
         transcript = Transcript(sys.stderr, [settings.secret])
     session = AmiSession(connection, settings.fallback_encoding, transcript, settings.max_size << 20)
     try:
-        banner = session.read_banner()
-        document.server["banner"] = banner.text
-        document.server["ami_version"] = banner.version
         auth = settings.auth
         if auth == "auto":
             # MD5 keeps the secret off an open network, at the cost of a round trip.
@@ -54,6 +51,10 @@ def run(settings, request, document, deadline):
             if started is not None and started.response is not None:
                 document.response = message_to_json(started.response)
             raise
+        finally:
+            if session.banner is not None:
+                document.server["banner"] = session.banner.text
+                document.server["ami_version"] = session.banner.version
         _fill(document, request, exchange, settings.fallback_encoding)
     finally:
         session.logoff()

@@ -50,7 +50,7 @@ def strip_ansi(text):
         k = j + 1
         if text[k:k + 1] == "[":
             k += 1
-            while k < len(text) and (text[k].isdigit() or text[k] == ";"):
+            while k < len(text) and (text[k].isdecimal() or text[k] == ";"):
                 k += 1
             if text[k:k + 1] == "m":
                 k += 1

@@ -97,16 +97,24 @@ class AmiSession:
         return self._collect(exchange, name)
 
     def login_and_call(self, user, secret, name, headers=(), auth="md5", events="off"):
-        """Log in and run one action, both sent in one write.
+        """Read the banner, log in and run one action; Login and the action are
+        sent in one write.
 
         Asterisk runs a session's actions in the order sent, and after a failed
         login it answers that failure and closes the session, so the action
         never runs unauthenticated; sending them together saves a round trip.
-        The MD5 challenge (when asked for) still comes first: the key needs it."""
+        The MD5 challenge (when asked for) comes first: the key needs it. The
+        first write does not wait for the banner either: Asterisk reads what
+        was sent once its banner is out, and the banner is still read and
+        checked before any answer is. (Waiting would protect nothing: whatever
+        listens on the port gets the first write either way.)"""
         login_headers = [("Username", user)]
         if auth == "md5":
-            challenge = self.call("Challenge", [("AuthType", "MD5")])
-            reply = challenge.response
+            challenge_id, data = self._format("Challenge", [("AuthType", "MD5")])
+            self.connection.send(data)
+            self.read_banner()
+            challenge = self.exchange = ActionExchange(challenge_id)
+            reply = self._collect(challenge, "Challenge").response
             if is_error(reply) or not reply.get("Challenge"):
                 raise AmijsonError("auth", "MD5 challenge refused: %s" % (reply.get("Message") or "no challenge"))
             login_headers += [("AuthType", "MD5"), ("Key", md5_key(reply.get("Challenge"), secret))]
@@ -119,6 +127,8 @@ class AmiSession:
         login_id, login_data = self._format("Login", login_headers, redact)
         action_id, action_data = self._format(name, headers)
         self.connection.send(login_data + action_data)
+        if self.banner is None:
+            self.read_banner()
         try:
             reply = self._collect(ActionExchange(login_id), "Login", keep_rest=True).response
         except AmijsonError as exc:

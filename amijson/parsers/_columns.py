@@ -88,7 +88,7 @@ def hms_to_seconds(text):
     total = 0
     factors = (1, 60, 3600, 86400)
     for factor, part in zip(factors, reversed(parts)):
-        if not part.isdigit():
+        if not part.isdecimal():  # not isdigit(): it takes "¹", which int() refuses
             return None
         total += int(part) * factor
     return total
@@ -103,7 +103,7 @@ def plural_duration_to_seconds(text):
     text = text.strip().rstrip(".")
     if not text:
         return None
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     words = text.replace(",", " ").split()
     total = 0
@@ -111,7 +111,7 @@ def plural_duration_to_seconds(text):
     i = 0
     while i < len(words):
         word = words[i]
-        if word.isdigit() and i + 1 < len(words):
+        if word.isdecimal() and i + 1 < len(words):
             unit = words[i + 1].lower()
             if unit.endswith("s"):
                 unit = unit[:-1]
@@ -131,7 +131,7 @@ def is_count_line(line, nouns, tail):
     """True for a trailer ``<n> <noun> <tail>``, e.g. ``4 results found.``
     (``nouns`` holds the plural and singular, ``tail`` the words after them)."""
     words = line.split()
-    return (len(words) == 2 + len(tail.split()) and words[0].isdigit()
+    return (len(words) == 2 + len(tail.split()) and words[0].isdecimal()
             and words[1] in nouns and words[2:] == tail.split())
 
 

@@ -80,7 +80,7 @@ def parse(text, variant=None, warnings=None):
             {
                 "bridge_id": bridge_id,
                 "name": _none(middle) if has_name else None,
-                "channels": int(channels) if channels.isdigit() else None,
+                "channels": int(channels) if channels.isdecimal() else None,
                 "type": _none(values["type"]),
                 "technology": _none(values["technology"]),
                 "duration": hms_to_seconds(values["duration"]) if has_duration else None,

@@ -161,7 +161,7 @@ _NO_TRUNCATION_CHECK = ("priority", "duration", "state")
 
 def _int_or_none(text):
     text = (text or "").strip()
-    if text.lstrip("-").isdigit() and text != "-":
+    if text.lstrip("-").isdecimal() and text != "-":
         return int(text)
     return None
 

@@ -76,12 +76,12 @@ def _is_trailer(line):
 
 def _is_ipv4(text):
     parts = text.split(".")
-    return len(parts) == 4 and all(p.isdigit() for p in parts)
+    return len(parts) == 4 and all(p.isdecimal() for p in parts)
 
 
 def _int(text):
     text = text.strip()
-    if text.lstrip("-").isdigit() and text != "-":
+    if text.lstrip("-").isdecimal() and text != "-":
         return int(text)
     return None
 

@@ -77,7 +77,7 @@ def parse(text, variant=None, warnings=None):
         description = line[start:start + desc_width].rstrip()
         rest = line[start + desc_width:].split()
         use_count = None
-        if rest and rest[0].lstrip("-").isdigit():
+        if rest and rest[0].lstrip("-").isdecimal():
             use_count = int(rest.pop(0))
         status = support = None
         if has_support and rest:

@@ -61,7 +61,7 @@ def aor_row(line, colon, spans):
     """``({aor, max_contacts}, truncated_width_or_None)`` of an ``Aor:`` row,
     or (None, None). ``spans``: the ``Aor`` header's groups (may be empty)."""
     tokens = line[colon + 1:].split()
-    if len(tokens) < 2 or not tokens[-1].isdigit():
+    if len(tokens) < 2 or not tokens[-1].isdecimal():
         return None, None
     aor = " ".join(tokens[:-1])
     record = {"aor": aor, "max_contacts": int(tokens[-1])}

@@ -107,7 +107,7 @@ def _endpoint_row(line, colon, spans):
         "endpoint": name,
         "caller_id": None,
         "state": state or None,
-        "channels": int(used) if used.strip().lstrip("-").isdigit() else None,
+        "channels": int(used) if used.strip().lstrip("-").isdecimal() else None,
         "max_channels": _limit(limit),
     }
     endpoint, slash, caller_id = name.partition("/")
@@ -196,8 +196,8 @@ def parse(text, variant=None, warnings=None):
                 record["transports"].append({
                     "transport": tokens[0],
                     "type": tokens[1],
-                    "cos": int(tokens[2]) if tokens[2].isdigit() else None,
-                    "tos": int(tokens[3]) if tokens[3].isdigit() else None,
+                    "cos": int(tokens[2]) if tokens[2].isdecimal() else None,
+                    "tos": int(tokens[3]) if tokens[3].isdecimal() else None,
                     "bind_address": " ".join(tokens[4:]) or None,
                 })
         elif label == "Identify":

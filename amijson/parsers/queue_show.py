@@ -109,7 +109,7 @@ def _secs_ago(text, prefix):
     if not text.startswith(prefix) or not text.endswith(" secs ago"):
         return None
     number = text[len(prefix):-len(" secs ago")].strip()
-    return int(number) if number.lstrip("-").isdigit() else None
+    return int(number) if number.lstrip("-").isdecimal() else None
 
 
 def _member(line):
@@ -142,9 +142,9 @@ def _member(line):
         index = tail.rfind("(login was ")
         member["login_secs"] = _secs_ago(tail[index + 1:-1], "login was ")
         tail = tail[:index].strip()
-    if tail and tail[0].isdigit():
+    if tail and tail[0].isdecimal():
         number, _, rest = tail.partition(" calls")
-        member["calls_taken"] = int(number) if number.isdigit() else 0
+        member["calls_taken"] = int(number) if number.isdecimal() else 0
         rest = rest.strip()
         if rest.startswith("(") and rest.endswith(")"):
             member["last_call_secs"] = _secs_ago(rest[1:-1], "last was ")
@@ -169,7 +169,7 @@ def _member(line):
                 member["in_call"] = True
             elif inner.startswith("ringinuse "):
                 member["ringinuse"] = inner == "ringinuse enabled"
-            elif inner.startswith("with penalty ") and inner[13:].lstrip("-").isdigit():
+            elif inner.startswith("with penalty ") and inner[13:].lstrip("-").isdecimal():
                 member["penalty"] = int(inner[13:])
             elif inner == "paused" or inner.startswith("paused:") or inner.startswith("paused "):
                 member["paused"] = True
@@ -184,7 +184,7 @@ def _member(line):
             rest = rest[:index]
             continue
         words = rest.rsplit(" ", 3)
-        if len(words) == 4 and words[1:3] == ["with", "penalty"] and words[3].lstrip("-").isdigit():
+        if len(words) == 4 and words[1:3] == ["with", "penalty"] and words[3].lstrip("-").isdecimal():
             member["penalty"] = int(words[3])
             rest = words[0]
             continue

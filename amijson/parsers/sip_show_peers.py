@@ -63,7 +63,7 @@ _COLUMNS = ("Name/username", "Host", "Dyn", "Forcerport", "Comedia", "ACL", "Por
 
 def _is_trailer(line):
     words = line.split()
-    return len(words) >= 3 and words[0].isdigit() and words[1:3] == ["sip", "peers"]
+    return len(words) >= 3 and words[0].isdecimal() and words[1:3] == ["sip", "peers"]
 
 
 def _status_text(rest):
@@ -80,7 +80,7 @@ def _latency(status):
     for prefix in ("OK (", "LAGGED ("):
         if status.startswith(prefix) and status.endswith(" ms)"):
             number = status[len(prefix):-len(" ms)")]
-            if number.lstrip("-").isdigit():
+            if number.lstrip("-").isdecimal():
                 return int(number)
     return None
 
@@ -151,7 +151,7 @@ def parse(text, variant=None, warnings=None):
             "force_rport": field("Forcerport").strip() or None,
             "comedia": field("Comedia").strip() or None,
             "acl": field("ACL").strip() == "A",
-            "port": int(port) if port.isdigit() and int(port) else None,
+            "port": int(port) if port.isdecimal() and int(port) else None,
             "status": status or None,
             "latency_ms": _latency(status),
             "description": description or None,
