@@ -19,7 +19,7 @@ array; keys known to repeat (``Output``, ``Variable``, ``ChanVariable`` and its
 prefixed forms) are arrays even with one value, so their type never flips.
 """
 
-from amijson.jsonout import JsonItems, expand_items
+from amijson.jsonout import JsonItems
 
 REDACTED = "********"
 SECRET_KEYS = frozenset(("secret", "key"))
@@ -93,12 +93,6 @@ def run_table(run, keys):
         # "Key: value" lines: the value starts after the key and ": ".
         columns.append(list(map(itemgetter(slice(len(key) + 2, None)), lines[index::stride][:run.count])))
     return Table(keys, columns)
-
-
-def record_dicts(records):
-    """``records`` with every JsonItems opened into its dicts (for whatever
-    reshapes records, as the named queries do)."""
-    return expand_items(records)
 
 
 def fallback_warnings(message, where, encoding):

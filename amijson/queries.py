@@ -31,8 +31,7 @@ contacts: the CLI command on every route (PJSIPShowContacts omits static contact
 calls, uptime, modules, peers: the CLI parser's record (same command on every route)
 """
 
-from amijson.document import record_dicts
-from amijson.jsonout import JsonItems
+from amijson.jsonout import JsonItems, expand_items
 from amijson.errors import AmijsonError
 from amijson.request import Request
 
@@ -205,7 +204,7 @@ channel_from_concise = FieldMap(
 def queues_from_events(events):
     queues = {}
     order = []
-    for e in record_dicts(events):
+    for e in expand_items(events):  # runs of events opened into dicts
         kind = e.get("Event")
         name = e.get("Queue")
         if kind == "QueueParams":

@@ -89,13 +89,6 @@ class AmiSession:
                 what = "before the %s list completed" % name
             self._read_more(what)
 
-    def call(self, name, headers=(), redact=()):
-        """Send one action and collect its reply (and list, if it opens one)."""
-        action_id, data = self._format(name, headers, redact)
-        self.connection.send(data)
-        exchange = self.exchange = ActionExchange(action_id)
-        return self._collect(exchange, name)
-
     def login_and_call(self, user, secret, name, headers=(), auth="md5", events="off"):
         """Read the banner, log in and run one action; Login and the action are
         sent in one write.
