@@ -246,6 +246,10 @@ class AmiParser:
         self._crlf_from = 0
         self._lf_from = 0
         self._lf_pos = -1
+        # The last CRLF blank line in the buffer, and how far the buffer has been
+        # searched for one: a message growing without end is searched once.
+        self._blank = -1
+        self._blank_from = 0
         self._key_cache = {}
         # MessageRuns (None: never): after run_after bytes; the shape of the last
         # message taken; shapes seen -> (pattern, template message) or None.
@@ -286,6 +290,8 @@ class AmiParser:
             self._crlf_from = max(0, self._crlf_from - start)
             self._lf_from = max(0, self._lf_from - start)
             self._lf_pos = self._lf_pos - start if self._lf_pos >= start else -1
+            self._blank = self._blank - start if self._blank >= start else -1
+            self._blank_from = max(0, self._blank_from - start)
         if len(buf) > self._max:
             raise ProtocolError("a message exceeds %d bytes without ending" % self._max)
         return items
@@ -295,7 +301,7 @@ class AmiParser:
         plain (CRLF only, UTF-8, no Command body), as a long event list is:
         split and decode in a few C calls instead of a search per message.
         Returns how far it got (0: leave it all to the message-by-message path)."""
-        end = buf.rfind(b"\r\n\r\n")
+        end = self._last_blank(buf)
         if end < 0:
             return 0
         if self._runs_on():
@@ -326,6 +332,16 @@ class AmiParser:
                 items.append(Message(list(map(tuple, pairs)), key_cache=cache, fields=fields))
         return end + 4
 
+    def _last_blank(self, buf):
+        """Where the buffer's last CRLF blank line ("\\r\\n\\r\\n") starts, or -1;
+        only bytes not searched before are searched."""
+        if self._blank_from < len(buf):
+            found = buf.rfind(b"\r\n\r\n", max(0, self._blank_from - 3))
+            if found >= 0:
+                self._blank = found
+            self._blank_from = len(buf)
+        return self._blank
+
     def _runs_on(self):
         return self._run_after is not None and self._seen >= self._run_after
 
@@ -335,8 +351,8 @@ class AmiParser:
         ``MessageRun``. Stops (returning how far it got) at anything the
         careful path must frame: a bare CR or LF, an Asterisk 13 Command body."""
         pos = start
-        size = buf.rfind(b"\r\n\r\n", start) + 4  # complete messages end there
-        if size < 4:
+        size = self._last_blank(buf) + 4  # complete messages end there
+        if size <= start:
             return start
         shape = self._shape
         while pos < size:
