@@ -19,8 +19,6 @@ array; keys known to repeat (``Output``, ``Variable``, ``ChanVariable`` and its
 prefixed forms) are arrays even with one value, so their type never flips.
 """
 
-from amijson.jsonout import JsonItems
-
 REDACTED = "********"
 SECRET_KEYS = frozenset(("secret", "key"))
 
@@ -69,6 +67,7 @@ def run_records(run):
     parser wrote while the list was still arriving; when each of its messages is
     a plain object here (no key that must be a list), that text stands for them
     (``JsonItems``), else one dict per message."""
+    from amijson.jsonout import JsonItems  # only long lists come as runs
     if not _needs_lists(tuple(run.template.fields)):
         return JsonItems(run.json, run.count, lambda: [message_to_json(m) for m in run.messages()],
                          lambda keys: run_table(run, keys))

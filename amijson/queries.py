@@ -31,7 +31,6 @@ contacts: the CLI command on every route (PJSIPShowContacts omits static contact
 calls, uptime, modules, peers: the CLI parser's record (same command on every route)
 """
 
-from amijson.jsonout import JsonItems, expand_items
 from amijson.errors import AmijsonError
 from amijson.request import Request
 
@@ -204,6 +203,7 @@ channel_from_concise = FieldMap(
 def queues_from_events(events):
     queues = {}
     order = []
+    from amijson.jsonout import expand_items
     for e in expand_items(events):  # runs of events opened into dicts
         kind = e.get("Event")
         name = e.get("Queue")
@@ -382,6 +382,7 @@ def _per_record(mapper):
 def map_records(mapper, records):
     """``mapper`` over records: dicts one by one; a Table, or JsonItems that
     can give one, a column at a time when ``mapper`` is a FieldMap."""
+    from amijson.jsonout import JsonItems
     from amijson.table import Table
     if type(records) is Table:
         if type(mapper) is FieldMap:
