@@ -1,0 +1,41 @@
+"""What a run imports. At a few channels start-up is most of a run, so each
+route loads only what it needs: no ssl without TLS, no subprocess, nothing that
+pulls in re, json or argparse, no sockets on the rx route. Python's own import
+log (PYTHONPROFILEIMPORTTIME) of the installed command says what was loaded."""
+
+# Never needed by a small run on any route.
+HEAVY = {"ssl", "_ssl", "socket", "subprocess", "re", "json", "argparse", "importlib", "threading", "asyncio",
+         "encodings.idna", "hashlib", "_json"}
+
+
+def imported(run):
+    names = set()
+    for line in run.stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            names.add(line.rsplit("|", 1)[1].strip())
+    assert "amijson.cli" in names, "no import log: %r" % run.stderr[:300]
+    return names
+
+
+def test_a_small_ami_run_loads_no_heavy_module(amijson, sandbox):
+    run = amijson("action", "CoreShowChannels", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert run.doc["ok"], run.doc
+    names = imported(run)
+    assert "_socket" in names
+    assert not names & HEAVY, sorted(names & HEAVY)
+
+
+def test_a_small_rx_run_loads_no_socket(amijson, sandbox):
+    run = amijson("--via", "rx", "--asterisk", sandbox["AMIJSON_ASTERISK"], "channels",
+                  env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert run.doc["ok"] and run.doc["route"] == "rx", run.doc
+    names = imported(run)
+    assert not names & (HEAVY | {"_socket", "amijson.transport", "amijson.session"}), sorted(names & HEAVY)
+
+
+def test_tls_loads_ssl(amijson, sandbox):
+    # the same log shows what TLS brings, so the checks above can see a module
+    run = amijson("--tls", "--port", sandbox["AMIJSON_SANDBOX_TLS_PORT"], "--cafile", sandbox["AMIJSON_SANDBOX_CAFILE"],
+                  "--host", "localhost", "action", "Ping", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert run.doc["ok"], run.doc
+    assert {"ssl", "socket"} <= imported(run)
