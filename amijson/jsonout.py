@@ -26,9 +26,15 @@ def c_json():
     return _C
 
 
+def plain(text):
+    """True when ``text`` goes into JSON as it is, between quotes: printable
+    ASCII without a quote or backslash, nothing for ensure_ascii to escape."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+
+
 def _string(text):
     """A str as a JSON string, ASCII only, as json.dumps writes it."""
-    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+    if plain(text):
         return '"' + text + '"'  # nothing to escape, the common case
     return c_json()[0](text)
 

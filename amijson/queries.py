@@ -88,18 +88,12 @@ def integer(value):
         return None
 
 
-def _plain_digits(column):
-    """True when every value is a non-empty run of ASCII digits (int() of each
-    is then what ``integer`` gives)."""
-    joined = "".join(column)
-    return joined.isascii() and joined.isdecimal() and "" not in column
-
-
 def _integers(column):
+    from amijson.table import decimals  # column forms run only where tables are
     kinds = set(map(type, column))
     if kinds <= {int, type(None)} and bool not in kinds:
         return list(column)
-    if kinds == {str} and _plain_digits(column):
+    if kinds == {str} and decimals(column):  # int() of each is then what integer() gives
         return list(map(int, column))
     return list(map(integer, column))
 
@@ -117,9 +111,10 @@ def hms(value):
 
 
 def _hms_column(column):
+    from amijson.table import decimals
     if _all_str(column):
         parts = ":".join(column).split(":")
-        if len(parts) == 3 * len(column) and _plain_digits(parts):  # all HH:MM:SS
+        if len(parts) == 3 * len(column) and decimals(parts):  # all HH:MM:SS
             numbers = list(map(int, parts))
             return [h * 3600 + m * 60 + s for h, m, s in zip(numbers[0::3], numbers[1::3], numbers[2::3])]
     return list(map(hms, column))

@@ -68,11 +68,17 @@ def _start(plan, route, document):
     return request
 
 
-class Plan:
+class _Streamed:
+    streamed = None  # the rx route's OutputParse, if the output was parsed as it came
+
+    def streamed_records(self):
+        """(parser name, records) made while the output came, or None."""
+        return self.streamed.records() if self.streamed is not None else None
+
+
+class Plan(_Streamed):
     """A plain action or CLI command: the same request on every route; a
     command's output becomes records through the CLI parser registry."""
-
-    streamed = None  # the rx route's OutputParse, if the output was parsed as it came
 
     def __init__(self, request):
         self._request = request
@@ -91,17 +97,15 @@ class Plan:
 
     def finish(self, request, document):
         if request.command is not None and document.output is not None:
-            parsed = self.streamed.records() if self.streamed is not None else None
+            parsed = self.streamed_records()
             if parsed is not None:
                 document.parser, document.records = parsed
             else:
                 _parse_output(request.command, document)
 
 
-class QueryPlan:
+class QueryPlan(_Streamed):
     """A named query (amijson.queries): action over AMI, CLI command over rx."""
-
-    streamed = None
 
     def __init__(self, name, args):
         self.name = name
@@ -122,7 +126,7 @@ class QueryPlan:
 
     def finish(self, request, document):
         from amijson.queries import shape
-        shape(self.name, request, document, self.streamed.records() if self.streamed is not None else None)
+        shape(self.name, request, document, self.streamed_records())
 
 
 def _parse_output(command, document):

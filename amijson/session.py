@@ -80,9 +80,11 @@ class AmiSession:
             for index, item in enumerate(pending):
                 if exchange.handle(item):
                     self.unrelated += exchange.unrelated
-                    self.pending = pending[index + 1:] if keep_rest else []
+                    rest = pending[index + 1:]
                     if not keep_rest:
-                        self.unrelated += len(pending) - index - 1
+                        self.unrelated += len(rest)
+                        rest = []
+                    self.pending = rest
                     return exchange
             pending.clear()
             if exchange.response is not None:

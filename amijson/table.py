@@ -18,7 +18,7 @@ a whole column at once; ``convert_column`` uses it when there is one.
 
 from itertools import repeat
 
-from amijson.jsonout import JsonItems, _string, c_json
+from amijson.jsonout import JsonItems, _string, c_json, plain
 
 # Stands for null in a column of strings written inside quotes: a printable
 # column cannot hold it, so '"\x00"' in the text can only be such a null.
@@ -96,7 +96,7 @@ def _column_json(column):
     if kinds <= {str}:
         if joined is None:
             joined = "".join(filter(None, column))
-        if joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined:
+        if plain(joined):
             # Nothing to escape: the values go between quotes as they are.
             if not has_none:
                 return '"%s"', column, False
@@ -108,6 +108,13 @@ def _column_json(column):
         return "%s", list(map(lookup, column, column)), False
     from amijson.jsonout import dumps
     return "%s", [dumps(value) for value in column], False
+
+
+def decimals(strings):
+    """True when every string is a non-empty run of ASCII digits, checked in
+    one pass over them all: ``int()`` of each is then the plain reading."""
+    joined = "".join(strings)
+    return joined.isascii() and joined.isdecimal() and "" not in strings
 
 
 def convert_column(convert, column):

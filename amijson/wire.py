@@ -205,6 +205,12 @@ def _run_pattern(message):
     return re.compile(b"(?:" + b"".join(parts) + b"\r\n)+")
 
 
+def _crlf_only(data):
+    """True when every CR and LF in ``data`` is part of a CRLF."""
+    crlf = data.count(b"\r\n")
+    return data.count(b"\n") == crlf and data.count(b"\r") == crlf
+
+
 def _decode(raw, fallback):
     """Decode one value: UTF-8, else the fallback. Returns (text, fell_back)."""
     try:
@@ -307,9 +313,7 @@ class AmiParser:
         if self._runs_on():
             return self._bulk_runs(buf, 0, items)
         chunk = bytes(buf[:end])
-        crlf = chunk.count(b"\r\n")
-        if (chunk.count(b"\n") != crlf or chunk.count(b"\r") != crlf
-                or b"response: follows" in chunk.lower()):
+        if not _crlf_only(chunk) or b"response: follows" in chunk.lower():
             return 0
         try:
             text = chunk.decode("utf-8")
@@ -369,9 +373,7 @@ class AmiParser:
                     continue
             end = buf.find(b"\r\n\r\n", pos, size)
             block = bytes(buf[pos:end])
-            lf = block.count(b"\n")
-            if (block.count(b"\r") != lf or block.count(b"\r\n") != lf
-                    or block[:17].lower() == b"response: follows"):
+            if not _crlf_only(block) or block[:17].lower() == b"response: follows":
                 self._shape = None
                 return pos
             message = self._build_fast(block) or self._build(block.split(b"\n"), None)

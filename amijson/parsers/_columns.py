@@ -12,6 +12,7 @@
   table's header line, or -1 after a warning quoting the unexpected text.
 * ``plural_duration_to_seconds(text)``: ``"1 year, 2 weeks, 3 days, 4 hours,
   5 minutes, 6 seconds"`` (singulars too) to seconds; None when no unit found.
+* ``int_or_none(text)``: an optionally negative decimal number to int, else None.
 """
 
 from amijson.clitext import strip_ansi as _strip_ansi
@@ -24,6 +25,14 @@ _UNITS = {
     "minute": 60,
     "second": 1,
 }
+
+
+def int_or_none(text):
+    """``" 42"`` or ``"-1"`` to an int; None for anything else (``-``, empty, None)."""
+    text = (text or "").strip()
+    if text.lstrip("-").isdecimal() and text != "-":
+        return int(text)
+    return None
 
 
 def strip_ansi(text):

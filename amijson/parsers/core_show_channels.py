@@ -104,8 +104,8 @@ Example (default)::
 
 from itertools import repeat
 
-from amijson.parsers._columns import column_spans, hms_to_seconds, strip_ansi
-from amijson.table import Table
+from amijson.parsers._columns import column_spans, hms_to_seconds, int_or_none, strip_ansi
+from amijson.table import Table, decimals
 from amijson.parsers.core_show_calls import call_count_line
 
 # Variants whose records each come from one line (see parsers.OutputParse).
@@ -157,13 +157,6 @@ _VERBOSE_KEYS = {
 }
 # Right-aligned or fixed numeric columns: no truncation warnings for them.
 _NO_TRUNCATION_CHECK = ("priority", "duration", "state")
-
-
-def _int_or_none(text):
-    text = (text or "").strip()
-    if text.lstrip("-").isdecimal() and text != "-":
-        return int(text)
-    return None
 
 
 def _warn(warnings, message):
@@ -236,7 +229,7 @@ def _split_location(location):
     exten, at, context = head.rpartition("@")
     if not at:
         exten, context = head, None
-    return exten, context, _int_or_none(prio)
+    return exten, context, int_or_none(prio)
 
 
 def _split_appdata(text):
@@ -323,7 +316,7 @@ def _parse_verbose(lines, warnings):
             key = _VERBOSE_KEYS[name]
             value = cells.get(name, "").strip()
             if key == "priority":
-                value = _int_or_none(value)
+                value = int_or_none(value)
             elif key == "duration":
                 value = hms_to_seconds(value)
             elif key == "application":
@@ -371,11 +364,7 @@ def _concise_table(rows):
         return None
     for index in (3, 10, 11):  # priority, ama_flags, duration
         column = list(map(str.strip, columns[index]))
-        joined = "".join(column)
-        if joined.isascii() and joined.isdecimal() and "" not in column:
-            columns[index] = list(map(int, column))
-        else:
-            columns[index] = list(map(_int_or_none, column))
+        columns[index] = list(map(int, column)) if decimals(column) else list(map(int_or_none, column))
     columns[5] = list(map(_APPLICATION, columns[5], columns[5]))
     return Table(CONCISE_KEYS, columns)
 
@@ -412,15 +401,15 @@ def _parse_concise(lines, warnings):
             "channel": channel,
             "context": context,
             "extension": exten,
-            "priority": _int_or_none(prio),
+            "priority": int_or_none(prio),
             "state": state,
             "application": None if app == "(None)" else app,
             "data": data,
             "caller_id_num": cid,
             "account_code": acct,
             "peer_account": peer,
-            "ama_flags": _int_or_none(ama),
-            "duration": _int_or_none(dur),
+            "ama_flags": int_or_none(ama),
+            "duration": int_or_none(dur),
         }
         if old:
             record["bridged_channel"] = None if bridge in ("", "(None)") else bridge

@@ -42,7 +42,7 @@ Example output::
       "read_perms": 2147483647, "write_perms": 2147483647}]
 """
 
-from amijson.parsers._columns import column_spans, find_header, is_count_line, strip_ansi
+from amijson.parsers._columns import column_spans, find_header, int_or_none, is_count_line, strip_ansi
 
 COMMANDS = {"manager show connected": "default"}
 
@@ -77,13 +77,6 @@ def _is_trailer(line):
 def _is_ipv4(text):
     parts = text.split(".")
     return len(parts) == 4 and all(p.isdecimal() for p in parts)
-
-
-def _int(text):
-    text = text.strip()
-    if text.lstrip("-").isdecimal() and text != "-":
-        return int(text)
-    return None
 
 
 def parse(text, variant=None, warnings=None):
@@ -128,6 +121,6 @@ def parse(text, variant=None, warnings=None):
         if numbers:
             words = line[position[numbers[0]][0]:].split()
             for name, word in zip(numbers, words):
-                record[_KEYS[name]] = _int(word)
+                record[_KEYS[name]] = int_or_none(word)
         records.append(record)
     return records
