@@ -69,7 +69,7 @@ def run_records(run):
     (``JsonItems``), else one dict per message."""
     from amijson.jsonout import JsonItems  # only long lists come as runs
     if not _needs_lists(tuple(run.template.fields)):
-        return JsonItems(run.json, run.count, lambda: [message_to_json(m) for m in run.messages()],
+        return JsonItems(lambda: run.json, run.count, lambda: [message_to_json(m) for m in run.messages()],
                          lambda keys: run_table(run, keys))
     return [message_to_json(m) for m in run.messages()]
 

@@ -49,15 +49,22 @@ class JsonItems:
     of them, comma-separated. In a list given to ``dumps`` it stands for those values,
     copied into the output as it is; ``expand()`` gives them as Python values.
     ``table(keys)``, when not None, gives the same records as an
-    ``amijson.table.Table`` holding at least ``keys``."""
+    ``amijson.table.Table`` holding at least ``keys``. ``text`` may be given
+    as a function that writes it, called when the text is first needed."""
 
-    __slots__ = ("text", "count", "expand", "table")
+    __slots__ = ("_text", "count", "expand", "table")
 
     def __init__(self, text, count, expand, table=None):
-        self.text = text
+        self._text = text
         self.count = count
         self.expand = expand
         self.table = table
+
+    @property
+    def text(self):
+        if callable(self._text):
+            self._text = self._text()
+        return self._text
 
     def __repr__(self):
         return "JsonItems(%d)" % self.count

@@ -127,7 +127,12 @@ class Message:
         if name is None:
             return default
         if self.repeats:
-            return self.get_all(key)[0]
+            # Stop at the first match: a Command reply repeats Output thousands
+            # of times after the headers that get() is asked for.
+            lower = name.lower()
+            for sent, value in self._pairs:
+                if sent.lower() == lower:
+                    return value
         return self.fields[name]
 
     def get_all(self, key):
@@ -158,17 +163,25 @@ class MessageRun:
     message exactly what the compact ASCII encoder writes for its fields' dict.
     """
 
-    __slots__ = ("template", "count", "raw", "json")
+    __slots__ = ("template", "count", "raw", "_json")
 
     def __init__(self, template, count, raw):
         self.template = template
         self.count = count
         self.raw = raw
-        # Only the line ends and the ": " after each key change, and quotes and
-        # backslashes (the only characters JSON escapes in printable ASCII).
-        text = raw[:-4].replace(b"\\", b"\\\\").replace(b'"', b'\\"')
-        text = text.replace(b"\r\n\r\n", b'"},{"').replace(b"\r\n", b'","').replace(b": ", b'":"')
-        self.json = b"".join((b'{"', text, b'"}'))
+        self._json = None
+
+    @property
+    def json(self):
+        # Written when first asked: a query that maps the records reads the
+        # raw text instead and never needs this.
+        if self._json is None:
+            # Only the line ends and the ": " after each key change, and quotes and
+            # backslashes (the only characters JSON escapes in printable ASCII).
+            text = self.raw[:-4].replace(b"\\", b"\\\\").replace(b'"', b'\\"')
+            text = text.replace(b"\r\n\r\n", b'"},{"').replace(b"\r\n", b'","').replace(b": ", b'":"')
+            self._json = b"".join((b'{"', text, b'"}'))
+        return self._json
 
     def messages(self):
         """The run as ``Message`` objects, as the message-at-a-time path reads them."""

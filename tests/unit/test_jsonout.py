@@ -42,3 +42,16 @@ def test_json_items_go_in_as_they_are():
     doc = {"records": [{"a": 0}, items, JsonItems(b"", 0, list), {"a": 3}], "n": None}
     assert dumps(doc) == reference({"records": [{"a": i} for i in range(4)], "n": None})
     assert dumps(doc, pretty=True) == json.dumps({"records": [{"a": i} for i in range(4)], "n": None}, indent=2)
+
+
+def test_json_items_text_may_be_written_when_first_needed():
+    calls = []
+
+    def write():
+        calls.append(1)
+        return b'{"a":1}'
+
+    items = JsonItems(write, 1, lambda: [{"a": 1}])
+    assert calls == []  # nothing written until the document is
+    assert dumps({"records": [items], "n": None}) == reference({"records": [{"a": 1}], "n": None})
+    assert items.text == b'{"a":1}' and calls == [1]  # written once, then kept

@@ -68,6 +68,7 @@ def test_values_and_keys():
     assert m.get("empty") == "" and m.get("nospace") == "x"
     assert m.get("Indented") == "   a  "  # one space after the colon is the separator
     assert m.get_all("OUTPUT") == ["a", "b"] and "output" in m
+    assert m.get("OUTPUT") == "a" and m.get("output") == "a"  # a repeated key's first value, in any case
 
 
 def test_kind_comes_from_the_first_line():
