@@ -63,10 +63,10 @@ def _needs_lists(names):
 
 
 def run_records(run):
-    """A MessageRun's records. A long list's items arrive as runs whose JSON the
-    parser wrote while the list was still arriving; when each of its messages is
-    a plain object here (no key that must be a list), that text stands for them
-    (``JsonItems``), else one dict per message."""
+    """A MessageRun's records. A long list's items arrive as runs; when each of
+    its messages is a plain object here (no key that must be a list), the run's
+    JSON text stands for them (``JsonItems``), written only if the document
+    prints them as they came, else one dict per message."""
     from amijson.jsonout import JsonItems  # only long lists come as runs
     if not _needs_lists(tuple(run.template.fields)):
         return JsonItems(lambda: run.json, run.count, lambda: [message_to_json(m) for m in run.messages()],
