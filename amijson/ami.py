@@ -1,6 +1,5 @@
 """The AMI route: one action or CLI command over TCP or TLS, into a Document."""
 
-from amijson.clitext import cli_failure, output_lines
 from amijson.document import fallback_warnings, message_to_json, run_records
 from amijson.errors import AmijsonError
 from amijson.session import AmiSession
@@ -11,6 +10,7 @@ from amijson.wire import MessageRun
 
 def _command_lines(reply):
     if reply.body is not None:  # Asterisk <= 13: Response: Follows and raw text
+        from amijson.clitext import output_lines
         return output_lines(reply.body)
     return reply.get_all("Output")
 
@@ -95,7 +95,10 @@ def _fill(document, request, exchange, encoding):
             failure = next((line for line in lines if line.strip()), None) if lines else None
             raise AmijsonError("command_failed", failure or message or "command failed")
         # 14+ says Error itself; the 13 format only has the text to go by.
-        failure = cli_failure(lines, request.command) if reply.body is not None else None
+        failure = None
+        if reply.body is not None:
+            from amijson.clitext import cli_failure
+            failure = cli_failure(lines, request.command)
         if failure:
             raise AmijsonError("command_failed", failure)
         return

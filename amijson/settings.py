@@ -20,7 +20,6 @@ exist when named.
 
 import os
 
-from amijson.configfile import ConfigFileError, read_sections
 from amijson.errors import AmijsonError
 
 DEFAULT_PORT = 5038
@@ -131,6 +130,7 @@ def _manager_conf_secret(path, user):
     """The user's secret from manager.conf, when this host has it and we may read it."""
     if not user or not os.path.isfile(path):
         return None
+    from amijson.configfile import ConfigFileError, read_sections  # only where a file is there to read
     try:
         sections = read_sections(path)
     except ConfigFileError:
@@ -182,6 +182,7 @@ def resolve(options, environ, stdin=None):
     profile_name = given("profile")
     profile = {}
     if config_path:
+        from amijson.configfile import ConfigFileError, read_sections  # most runs have no config file
         try:
             sections = read_sections(config_path)
         except ConfigFileError as exc:

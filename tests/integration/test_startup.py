@@ -23,6 +23,8 @@ def test_a_small_ami_run_loads_no_heavy_module(amijson, sandbox):
     names = imported(run)
     assert "_socket" in names
     assert not names & HEAVY, sorted(names & HEAVY)
+    # CLI text helpers and the config file reader: only for a command's output, or a config file
+    assert not names & {"amijson.clitext", "amijson.configfile", "amijson.parsers"}, sorted(names)
 
 
 def test_a_small_rx_run_loads_no_socket(amijson, sandbox):
