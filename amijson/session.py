@@ -6,9 +6,22 @@ module only moves bytes between them and a ``Connection``, and maps Asterisk's
 answers to amijson's error codes.
 """
 
+import time
+
 from amijson.errors import AmijsonError
 from amijson.exchange import ActionExchange, ActionIdCounter, is_error
 from amijson.wire import AmiParser, Banner, ProtocolError, format_action
+
+# Asterisk writes a long reply a line or an event at a time, so reading as soon
+# as anything arrives takes a 5,000-line Command reply in some 800 reads, each a
+# wake-up and a pass of the parser. Past COALESCE_AFTER bytes, a read that
+# brought less than SMALL_READ is followed by a pause of COALESCE_WAIT seconds
+# before the next, which then takes what came meanwhile in one piece. A small
+# run never gets that far, so it never waits.
+COALESCE_AFTER = 65536
+SMALL_READ = 16384
+COALESCE_WAIT = 0.0005
+
 
 def md5_key(challenge, secret):
     """Login key for AuthType MD5: lowercase hex MD5 of challenge + secret."""
@@ -28,6 +41,7 @@ class AmiSession:
         # rather than holding an endless list in memory.
         self.max_bytes = max_bytes
         self.received = 0
+        self.last_read = 0
         self.exchange = None  # the action under way, so a failure can still show its reply
         self.ids = ActionIdCounter()
         self.pending = []
@@ -37,7 +51,10 @@ class AmiSession:
         self.transcript = transcript  # amijson.debug.Transcript for --debug, or None
 
     def _read_more(self, what):
+        if self.received > COALESCE_AFTER and self.last_read < SMALL_READ:
+            time.sleep(COALESCE_WAIT)
         data = self.connection.recv(what)
+        self.last_read = len(data)
         if self.transcript:
             self.transcript("<", data)
         if not data:

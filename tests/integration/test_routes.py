@@ -46,6 +46,22 @@ def test_channels_same_records_through_ami_command_and_rx(amijson, live_calls, s
     assert bang and bang[0]["application_data"].endswith(",,,x!y!z") and bang[0]["bridge_id"]
 
 
+def test_long_lists_come_whole_on_every_route(amijson, live_calls, sandbox):
+    # 800 channels: past 64 KiB, where AMI replies are taken as runs and read in
+    # fewer, larger pieces, and rx output is parsed while it is written.
+    live_calls(400)
+    events = amijson("channels").doc
+    command = amijson("--via", "ami", "command", "core show channels concise").doc
+    rx = amijson("--via", "rx", "channels", env={"AMIJSON_ASTERISK": sandbox["AMIJSON_ASTERISK"]}).doc
+    uniqueids = {r["uniqueid"] for r in events["records"]}
+    assert len(events["records"]) == len(uniqueids) == 800
+    assert len([line for line in command["output"] if line]) == 800
+    assert {r["uniqueid"] for r in command["records"]} == uniqueids
+    assert {r["uniqueid"] for r in rx["records"]} == uniqueids
+    context = sandbox["AMIJSON_SANDBOX_CONTEXT"]
+    assert all(r["context"] == context and r["channel"].startswith("Local/") for r in events["records"])
+
+
 def test_rx_without_control_socket_is_rx_unavailable(amijson, sandbox, tmp_path):
     root = pathlib.Path(sandbox["AMIJSON_SANDBOX_ROOT"])
     conf = root / "etc/asterisk/amijson-nosocket.conf"
