@@ -226,11 +226,11 @@ def dump_parts(value):
 
 
 def _small(value):
+    # A JsonItems counts as one value: its text is copied, not encoded, so a
+    # long list that came as JsonItems leaves little for the encoder to do.
     count = 0
     for item in value.values() if type(value) is dict else (value,):
         if type(item) is list:
-            if _holds_items(item):
-                return False
             count += len(item)
     return count <= SMALL
 
