@@ -123,13 +123,13 @@ class Message:
             value = self.fields.get(key)  # the spelling asked for is nearly always the one sent
             if value is not None:
                 return value
-        name = self._keys.get(key.lower())
+        lower = key.lower()
+        name = self._keys.get(lower)
         if name is None:
             return default
         if self.repeats:
             # Stop at the first match: a Command reply repeats Output thousands
             # of times after the headers that get() is asked for.
-            lower = name.lower()
             for sent, value in self._pairs:
                 if sent.lower() == lower:
                     return value
@@ -159,29 +159,23 @@ class MessageRun:
     ``template`` and for every message of the run. ``count`` messages;
     ``raw`` their bytes, each ``Key: Value`` line ended by CRLF and each message
     by a blank line, printable ASCII only, with no ": " in any value.
-    ``json`` is their JSON objects, comma-separated (ASCII bytes): for each
+    ``json()`` writes their JSON objects, comma-separated (ASCII bytes): for each
     message exactly what the compact ASCII encoder writes for its fields' dict.
     """
 
-    __slots__ = ("template", "count", "raw", "_json")
+    __slots__ = ("template", "count", "raw")
 
     def __init__(self, template, count, raw):
         self.template = template
         self.count = count
         self.raw = raw
-        self._json = None
 
-    @property
     def json(self):
-        # Written when first asked: a query that maps the records reads the
-        # raw text instead and never needs this.
-        if self._json is None:
-            # Only the line ends and the ": " after each key change, and quotes and
-            # backslashes (the only characters JSON escapes in printable ASCII).
-            text = self.raw[:-4].replace(b"\\", b"\\\\").replace(b'"', b'\\"')
-            text = text.replace(b"\r\n\r\n", b'"},{"').replace(b"\r\n", b'","').replace(b": ", b'":"')
-            self._json = b"".join((b'{"', text, b'"}'))
-        return self._json
+        # Only the line ends and the ": " after each key change, and quotes and
+        # backslashes (the only characters JSON escapes in printable ASCII).
+        text = self.raw[:-4].replace(b"\\", b"\\\\").replace(b'"', b'\\"')
+        text = text.replace(b"\r\n\r\n", b'"},{"').replace(b"\r\n", b'","').replace(b": ", b'":"')
+        return b"".join((b'{"', text, b'"}'))
 
     def messages(self):
         """The run as ``Message`` objects, as the message-at-a-time path reads them."""

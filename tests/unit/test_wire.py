@@ -144,7 +144,7 @@ def test_a_long_list_comes_as_runs_whose_json_is_the_encoders():
     for run in runs:
         as_dicts = [m.fields for m in run.messages()]
         assert len(as_dicts) == run.count
-        assert b"[" + run.json + b"]" == dumps(as_dicts).encode()
+        assert b"[" + run.json() + b"]" == dumps(as_dicts).encode()
         assert run.template.get("Event") == "CoreShowChannel" and run.template.get("ActionID") == "9"
     assert [m.pairs for m in expanded(items)[1:]] == [m.pairs for m in parse(data, run_after=None)[1:]]
 

@@ -107,4 +107,4 @@ def test_runs_give_the_messages_and_json_of_the_message_at_a_time_path(items, cu
     assert opened(with_runs) == opened(plain)
     for item in with_runs:
         if isinstance(item, MessageRun):
-            assert b"[" + item.json + b"]" == dumps([m.fields for m in item.messages()]).encode()
+            assert b"[" + item.json() + b"]" == dumps([m.fields for m in item.messages()]).encode()
