@@ -40,6 +40,15 @@ def strip_ansi(text):
     return _strip_ansi(text) if text else ""
 
 
+def truncation_warning(warnings, where, width, hint=None):
+    """Warn that ``where`` (``records[3].channel``) fills its fixed-width column
+    of ``width`` characters, so Asterisk may have cut it; ``hint`` says what to
+    run instead, where there is something."""
+    if warnings is not None and width is not None:
+        message = "%s may be truncated at %d characters (fixed-width column)" % (where, width)
+        warnings.append(message + "; " + hint if hint else message)
+
+
 def column_spans(header_line, names):
     """``[(name, start, end_or_None)]``: where each of ``names`` starts in the
     header line (searched left to right, each after the previous one), and

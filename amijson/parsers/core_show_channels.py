@@ -104,7 +104,7 @@ Example (default)::
 
 from itertools import repeat
 
-from amijson.parsers._columns import column_spans, hms_to_seconds, int_or_none, strip_ansi
+from amijson.parsers._columns import column_spans, hms_to_seconds, int_or_none, strip_ansi, truncation_warning
 from amijson.table import Table, decimals
 from amijson.parsers.core_show_calls import call_count_line
 
@@ -170,8 +170,7 @@ def _warn_truncated(warnings, index, cells, widths, columns):
     for name, key in columns:
         width = widths.get(name)
         if width and len(cells.get(name, "")) >= width:
-            _warn(warnings, "records[%d].%s may be truncated at %d characters "
-                            "(fixed-width column); %s" % (index, key, width, _HINT))
+            truncation_warning(warnings, "records[%d].%s" % (index, key), width, _HINT)
 
 def _lines(text):
     return [line.rstrip() for line in strip_ansi(text or "").splitlines()]

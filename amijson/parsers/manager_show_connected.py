@@ -42,7 +42,8 @@ Example output::
       "read_perms": 2147483647, "write_perms": 2147483647}]
 """
 
-from amijson.parsers._columns import column_spans, find_header, int_or_none, is_count_line, strip_ansi
+from amijson.parsers._columns import (column_spans, find_header, int_or_none, is_count_line, strip_ansi,
+                                      truncation_warning)
 
 COMMANDS = {"manager show connected": "default"}
 
@@ -113,11 +114,7 @@ def parse(text, variant=None, warnings=None):
             record[key] = value
             width = (end - start - 2) if end is not None else None
             if width and len(value) >= width and not (key == "ip_address" and _is_ipv4(value)):
-                if warnings is not None:
-                    warnings.append(
-                        "records[%d].%s may be truncated at %d characters "
-                        "(fixed-width column)" % (n, key, width)
-                    )
+                truncation_warning(warnings, "records[%d].%s" % (n, key), width)
         if numbers:
             words = line[position[numbers[0]][0]:].split()
             for name, word in zip(numbers, words):

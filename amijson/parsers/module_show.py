@@ -38,7 +38,7 @@ Example output::
       "use_count": 1, "status": "Running", "support_level": "core"}]
 """
 
-from amijson.parsers._columns import column_spans, find_header, is_count_line, strip_ansi
+from amijson.parsers._columns import column_spans, find_header, is_count_line, strip_ansi, truncation_warning
 
 COMMANDS = {
     "module show": "default",
@@ -84,11 +84,8 @@ def parse(text, variant=None, warnings=None):
             support = rest.pop()
         if has_status and rest:
             status = " ".join(rest)
-        if len(description) >= desc_width and warnings is not None:
-            warnings.append(
-                "records[%d].description may be truncated at %d characters "
-                "(fixed-width column)" % (len(records), desc_width)
-            )
+        if len(description) >= desc_width:
+            truncation_warning(warnings, "records[%d].description" % len(records), desc_width)
         records.append(
             {
                 "module": module,

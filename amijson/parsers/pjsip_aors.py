@@ -45,13 +45,13 @@ Example output::
      {"aor": "103", "max_contacts": 1, "contacts": []}]
 """
 
+from amijson.parsers._columns import truncation_warning
 from amijson.parsers.pjsip_contacts import (
     contact_row,
     header_fields,
     is_empty_answer,
     label_of,
     lines_of,
-    truncation_warning,
 )
 
 COMMANDS = {"pjsip show aors": "default"}

@@ -49,7 +49,7 @@ The helpers ``header_fields``, ``contact_row`` and ``number_or_none`` are
 shared with ``pjsip_aors`` and ``pjsip_endpoints``.
 """
 
-from amijson.parsers._columns import strip_ansi
+from amijson.parsers._columns import strip_ansi, truncation_warning
 
 COMMANDS = {"pjsip show contacts": "default"}
 
@@ -148,11 +148,6 @@ def contact_row(line, colon, spans):
                 line[start:end].strip() == aor_uri:
             truncated = end - start - len(aor) - 1
     return record, truncated
-
-
-def truncation_warning(warnings, where, width):
-    if warnings is not None and width is not None:
-        warnings.append("%s may be truncated at %d characters (fixed-width column)" % (where, width))
 
 
 def parse(text, variant=None, warnings=None):

@@ -71,13 +71,13 @@ Example output::
 """
 
 from amijson.parsers.pjsip_aors import aor_row
+from amijson.parsers._columns import truncation_warning
 from amijson.parsers.pjsip_contacts import (
     contact_row,
     header_fields,
     is_empty_answer,
     label_of,
     lines_of,
-    truncation_warning,
 )
 
 COMMANDS = {

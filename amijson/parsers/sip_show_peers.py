@@ -50,7 +50,7 @@ Example output::
       "description": null, "realtime": null}]
 """
 
-from amijson.parsers._columns import column_spans, strip_ansi
+from amijson.parsers._columns import column_spans, strip_ansi, truncation_warning
 
 COMMANDS = {
     "sip show peers": "default",
@@ -100,9 +100,7 @@ def parse(text, variant=None, warnings=None):
     records = []
 
     def warn(field, width):
-        if warnings is not None:
-            warnings.append("records[%d].%s may be truncated at %d characters (fixed-width column)"
-                            % (len(records) - 1, field, width))
+        truncation_warning(warnings, "records[%d].%s" % (len(records) - 1, field), width)
 
     description_width = None
     for raw in strip_ansi(text or "").splitlines():
