@@ -199,6 +199,7 @@ def queues_from_events(events):
     queues = {}
     order = []
     from amijson.jsonout import expand_items
+    from amijson.parsers._columns import float_or_none  # the CLI parser's reading of the same field
     for e in expand_items(events):  # runs of events opened into dicts
         kind = e.get("Event")
         name = e.get("Queue")
@@ -214,7 +215,7 @@ def queues_from_events(events):
                 "completed": integer(e.get("Completed")),
                 "abandoned": integer(e.get("Abandoned")),
                 "service_level": integer(e.get("ServiceLevel")),
-                "service_level_perf": _float(e.get("ServicelevelPerf")),
+                "service_level_perf": float_or_none(e.get("ServicelevelPerf")),
                 "weight": integer(e.get("Weight")),
                 "members": [],
                 "callers": [],
@@ -242,13 +243,6 @@ def queues_from_events(events):
                 "caller_id_name": text(e.get("CallerIDName")),
             })
     return [queues[name] for name in order]
-
-
-def _float(value):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def queue_from_cli(r):

@@ -35,6 +35,16 @@ def int_or_none(text):
     return None
 
 
+def float_or_none(text):
+    """``"87.5"`` to a float; None for anything else, NaN included (JSON has no
+    NaN, and PHP's json_decode refuses the ``NaN`` json.dumps would write)."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return None if value != value else value
+
+
 def strip_ansi(text):
     """Text without ANSI colour codes (``ESC[...m``); None reads as ""."""
     return _strip_ansi(text) if text else ""

@@ -81,7 +81,7 @@ Example output::
                    "wait": 2, "priority": 0}]}]
 """
 
-from amijson.parsers._columns import strip_ansi
+from amijson.parsers._columns import float_or_none, strip_ansi
 
 COMMANDS = {"queue show": "default"}
 
@@ -94,14 +94,6 @@ _QUEUE = (
     r" within (?P<within>-?\d+)s\s*$"
 )
 _CALLER = r"^\s*(?P<position>\d+)\. (?P<channel>.+) \(wait: (?P<min>\d+):(?P<sec>\d+), prio: (?P<prio>-?\d+)\)\s*$"
-
-
-def _float(text):
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    return None if value != value else value
 
 
 def _secs_ago(text, prefix):
@@ -232,8 +224,8 @@ def parse(text, variant=None, warnings=None):
                 "weight": int(match.group("weight")),
                 "completed": int(match.group("completed")),
                 "abandoned": int(match.group("abandoned")),
-                "service_level_perf": _float(match.group("sl")),
-                "service_level_perf2": _float(match.group("sl2")) if match.group("sl2") else None,
+                "service_level_perf": float_or_none(match.group("sl")),
+                "service_level_perf2": float_or_none(match.group("sl2")) if match.group("sl2") else None,
                 "service_level": int(match.group("within")),
                 "members": [],
                 "callers": [],
