@@ -2,15 +2,17 @@
 
 ``json`` pulls in ``re`` and its decoder, which costs more start-up time than the
 rest of a run at a few channels. Documents only hold dicts with string keys,
-lists, strings, ints, bools and None, so the C string encoder of ``_json`` (the
+lists, strings, numbers, bools and None, so the C string encoder of ``_json`` (the
 one ``json.dumps`` uses) plus a short walk over containers gives the same bytes as
-``json.dumps(doc, ensure_ascii=True)``. Pure ASCII output is what PHP's
-``json_decode`` and ``jq`` accept whatever the locale. A small document (a
-Ping, a few channels) is written by the walk in Python alone: loading ``_json``
-would cost more than it saves there.
+``json.dumps(doc, ensure_ascii=True)``, but for one thing: a float NaN or
+infinity is written as null, since ``NaN`` and ``Infinity`` are not JSON. Pure
+ASCII output is what PHP's ``json_decode`` and ``jq`` accept whatever the
+locale. A small document (a Ping, a few channels) is written by the walk in
+Python alone: loading ``_json`` would cost more than it saves there.
 """
 
 _C = None
+_INF = float("inf")
 
 
 def c_json():
@@ -156,8 +158,8 @@ def _compact(value, out):
     elif isinstance(value, int):
         out.append(int.__repr__(value))
     elif isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):  # as json.dumps writes them
-            out.append("NaN" if value != value else "Infinity" if value > 0 else "-Infinity")
+        if value != value or value in (_INF, -_INF):
+            out.append("null")  # json.dumps writes NaN or Infinity, which json_decode and jq refuse
         else:
             out.append(float.__repr__(value))
     else:
@@ -204,8 +206,14 @@ def dump_parts(value):
     if make_encoder is not None:
         # The C encoder json.dumps itself uses (compact separators, ASCII only):
         # a 5,000-channel document in a fraction of the Python walk's time.
-        encoder = make_encoder(None, _refuse, c_json()[0], None, ":", ",", False, False, True)
-        encode = lambda v: "".join(encoder(v, 0))  # noqa: E731
+        # allow_nan=False: it raises on NaN and infinity, which the walk writes as null.
+        encoder = make_encoder(None, _refuse, c_json()[0], None, ":", ",", False, False, False)
+
+        def encode(v):
+            try:
+                return "".join(encoder(v, 0))
+            except ValueError:
+                return _walk(v)
     else:
         encode = _walk
     out = []

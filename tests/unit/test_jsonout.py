@@ -2,6 +2,7 @@
 documents through the Python walk and large ones through the C encoder."""
 
 import json
+import math
 import os
 
 from hypothesis import HealthCheck, given, settings
@@ -19,8 +20,19 @@ documents = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_si
                          max_leaves=30)
 
 
+def finite(value):
+    """``value`` with every NaN or infinity as None: what amijson writes for them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [finite(item) for item in value]
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    return value
+
+
 def reference(value):
-    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return json.dumps(finite(value), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 @PROFILE
@@ -55,3 +67,17 @@ def test_json_items_text_may_be_written_when_first_needed():
     assert calls == []  # nothing written until the document is
     assert dumps({"records": [items], "n": None}) == reference({"records": [{"a": 1}], "n": None})
     assert items.text == b'{"a":1}' and calls == [1]  # written once, then kept
+
+
+def test_nan_and_infinity_are_null_on_every_path():
+    # json.dumps would write NaN / Infinity: not JSON, and PHP's json_decode returns NULL for the
+    # whole document. Small (the walk), large (the C encoder), pretty and Table columns alike.
+    from amijson.table import Table
+
+    values = [float("nan"), float("inf"), float("-inf"), 1.5]
+    expected = [None, None, None, 1.5]
+    assert json.loads(dumps(values)) == expected
+    assert json.loads(dumps(values * jsonout.SMALL)) == expected * jsonout.SMALL
+    assert json.loads(dumps({"v": values}, pretty=True)) == {"v": expected}
+    table = Table(["v"], [values])
+    assert json.loads("[" + table.json() + "]") == [{"v": v} for v in expected]
