@@ -22,10 +22,25 @@ EXAMPLES = REPO / "php-examples"
 LIBRARY = EXAMPLES / "amijson.php"
 
 
-def php_exe():
-    path = shutil.which("php")
-    if not path:
-        pytest.fail("php is not installed (scripts/test installs php-cli)")
+@pytest.fixture(scope="session", params=["php", "php7.4"])
+def php_exe(request):
+    """The PHP every test here runs under: the host's own (Debian's current php-cli), then PHP 7.4,
+    the oldest the library supports (Debian 11's, provisioned by scripts/php74)."""
+    if request.param == "php":
+        path = shutil.which("php")
+        if not path:
+            pytest.fail("php is not installed (scripts/test installs php-cli)")
+        return path
+    try:
+        made = subprocess.run([str(REPO / "scripts" / "php74"), "path"], capture_output=True, text=True,
+                              timeout=900)
+    except subprocess.TimeoutExpired:
+        pytest.fail("scripts/php74 path did not finish within 900 s")
+    if made.returncode != 0:
+        pytest.fail("PHP 7.4 could not be provisioned (exit %d):\n%s" % (made.returncode, made.stderr[-3000:]))
+    path = made.stdout.strip()
+    version = subprocess.run([path, "-r", "echo PHP_VERSION;"], capture_output=True, text=True, timeout=30)
+    assert version.stdout.startswith("7.4."), (version.stdout, version.stderr)
     return path
 
 
@@ -46,7 +61,7 @@ def php_env(sandbox, tmp_path):
 
 
 @pytest.fixture
-def php(sandbox, php_env, tmp_path):
+def php(sandbox, php_env, php_exe, tmp_path):
     """``php(script, *args, env=..., code=...)``: run a script (or inline ``code``), return (proc, decoded stdout)."""
     known_secrets = secrets_of(sandbox)
 
@@ -55,7 +70,7 @@ def php(sandbox, php_env, tmp_path):
             script = tmp_path / "snippet.php"
             script.write_text("<?php\nrequire_once %s;\n%s\n" % (json.dumps(str(LIBRARY)), code))
         full = dict(php_env) if env is None else env
-        proc = subprocess.run([php_exe(), "-d", "display_errors=stderr", "-d", "error_reporting=-1", str(script),
+        proc = subprocess.run([php_exe, "-d", "display_errors=stderr", "-d", "error_reporting=-1", str(script),
                                *args], capture_output=True, text=True, env=full, timeout=timeout)
         for secret in known_secrets:
             assert secret not in proc.stdout and secret not in proc.stderr, "a secret leaked into PHP's output"
@@ -346,7 +361,7 @@ def _children_of(ppid):
     return found
 
 
-def test_secret_is_in_environ_not_in_argv_of_amijson(php_env, tmp_path):
+def test_secret_is_in_environ_not_in_argv_of_amijson(php_env, php_exe, tmp_path):
     secret = "php-argv-probe-" + secrets.token_hex(12)
     secret_path = tmp_path / "secret"
     secret_path.write_text(secret)
@@ -367,7 +382,7 @@ try {
     env = {k: v for k, v in php_env.items() if k != "AMIJSON_SECRET"}   # PHP itself never holds it in env
     binary = amijson_path().encode()
     started = time.monotonic()
-    proc = subprocess.Popen([php_exe(), str(script), str(secret_path), str(listener.port)], env=env,
+    proc = subprocess.Popen([php_exe, str(script), str(secret_path), str(listener.port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         def our_amijson():
