@@ -102,3 +102,18 @@ def test_up_on_a_busy_machine_waits_for_the_start(sandbox):
             burner.wait()
         sandbox_cmd("up")
     assert "running: yes" in sandbox_cmd("status").stdout
+
+
+def test_asterisk_runs_as_the_packages_user_not_root(sandbox):
+    # As Debian's service runs it: root only to start and chroot, then the asterisk user; the
+    # manager secrets it reads are not readable by other users.
+    root = os.path.realpath(sandbox["AMIJSON_SANDBOX_ROOT"])
+    pids = _our_asterisk_pids(root)
+    assert pids
+    for pid in pids:
+        with open("/proc/%d/status" % pid) as status:
+            ids = dict(line.split(":", 1) for line in status if line.startswith(("Uid", "Gid")))
+        assert all(int(value) != 0 for value in ids["Uid"].split()), ids
+        assert all(int(value) != 0 for value in ids["Gid"].split()), ids
+    for secret_file in ("etc/asterisk/manager.conf", "etc/asterisk/keys/server.key"):
+        assert os.stat(os.path.join(root, secret_file)).st_mode & 0o007 == 0, secret_file
