@@ -21,27 +21,42 @@ def _record(document, message, where, encoding):
     return message_to_json(message)
 
 
-def run(settings, request, document, deadline):
-    document.route = "ami+tls" if settings.tls else "ami"
-    document.server = {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None}
+def check_credentials(settings):
     if not settings.user:
         raise AmijsonError("config", "no AMI user: give --user, AMIJSON_USER or user= in a config file")
     if settings.secret is None:
         raise AmijsonError("config", "no secret for AMI user %r: set AMIJSON_SECRET, --secret-file, "
                            "--secret-stdin or secret= in a config file" % settings.user)
+
+
+def open_transcript(settings):
+    """The --debug transcript on stderr (secrets redacted), or None."""
+    if not settings.debug:
+        return None
+    import sys
+    from amijson.debug import Transcript
+    return Transcript(sys.stderr, [settings.secret])
+
+
+def private_route_auth(private):
+    """``--auth auto``'s choice: the plain secret where nobody can read it off the
+    wire (TLS, loopback); elsewhere MD5 keeps it off the network, at the cost of
+    a round trip."""
+    return "plain" if private else "md5"
+
+
+def run(settings, request, document, deadline):
+    document.route = "ami+tls" if settings.tls else "ami"
+    document.server = {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None}
+    check_credentials(settings)
     connection = connect(settings.host, settings.port, deadline, settings.connect_timeout,
                          tls=settings.tls, cafile=settings.cafile, insecure=settings.insecure)
-    transcript = None
-    if settings.debug:
-        import sys
-        from amijson.debug import Transcript
-        transcript = Transcript(sys.stderr, [settings.secret])
-    session = AmiSession(connection, settings.fallback_encoding, transcript, settings.max_size << 20)
+    session = AmiSession(connection, settings.fallback_encoding, open_transcript(settings),
+                         settings.max_size << 20)
     try:
         auth = settings.auth
         if auth == "auto":
-            # MD5 keeps the secret off an open network, at the cost of a round trip.
-            auth = "plain" if connection.is_private() else "md5"
+            auth = private_route_auth(connection.is_private())
         try:
             exchange = session.login_and_call(settings.user, settings.secret, request.action, request.headers,
                                               auth, settings.events)
@@ -55,7 +70,7 @@ def run(settings, request, document, deadline):
             if session.banner is not None:
                 document.server["banner"] = session.banner.text
                 document.server["ami_version"] = session.banner.version
-        _fill(document, request, exchange, settings.fallback_encoding)
+        fill(document, request, exchange, settings.fallback_encoding)
     finally:
         session.logoff()
         connection.close()
@@ -65,7 +80,8 @@ def _count(records):
     return sum(getattr(r, "count", 1) for r in records)
 
 
-def _fill(document, request, exchange, encoding):
+def fill(document, request, exchange, encoding):
+    """The document from one action's exchange; AmijsonError when Asterisk said Error."""
     reply = exchange.response
     is_command = request.command is not None
     document.warnings.extend(fallback_warnings(reply, "response", encoding))

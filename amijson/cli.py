@@ -29,7 +29,8 @@ Runs one AMI action or CLI command and prints one JSON document.
 
 connection:
   --host HOST            Asterisk host (AMIJSON_HOST; default 127.0.0.1)
-  --port PORT            AMI port (AMIJSON_PORT; default 5038, 5039 with --tls)
+  --port PORT            AMI port (AMIJSON_PORT; default 5038, 5039 with --tls; with
+                         --via http: 8088, 8089 with --tls)
   --user USER            manager user (AMIJSON_USER)
   --tls                  AMI over TLS, certificate and host name verified
   --cafile PATH          CA certificates for --tls (AMIJSON_CAFILE)
@@ -39,8 +40,10 @@ connection:
   --timeout SECONDS      one deadline for the whole run (default 10)
   --connect-timeout S    deadline for connecting (default 3)
   --events MASK          event mask sent at login (default off)
-  --via auto|ami|rx      route: AMI, or the local `asterisk -rx` (AMIJSON_VIA; default auto:
-                         AMI, and rx when AMI cannot be reached)
+  --via auto|ami|http|rx route: AMI, AMI over Asterisk's HTTP server (/rawman), or the local
+                         `asterisk -rx` (AMIJSON_VIA; default auto: AMI, and rx when AMI
+                         cannot be reached)
+  --http-prefix PREFIX   http.conf's prefix, for --via http (AMIJSON_HTTP_PREFIX)
   --asterisk PATH        asterisk executable for the rx route (AMIJSON_ASTERISK)
 secret (never on the command line):
   AMIJSON_SECRET, --secret-file PATH, --secret-stdin, secret= in a config file,
@@ -82,6 +85,7 @@ OPTIONS = {
     "--fallback-encoding": ("fallback_encoding", True),
     "--manager-conf": ("manager_conf", True),
     "--via": ("via", True),
+    "--http-prefix": ("http_prefix", True),
     "--asterisk": ("asterisk", True),
     # drop-in for `asterisk -rx CMD` in old scripts: the same words, a JSON document out
     "-rx": ("rx_command", True),

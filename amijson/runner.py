@@ -1,6 +1,7 @@
 """Choose the route (AMI, or ``asterisk -rx``), run the request, parse CLI text.
 
-``--via ami`` never falls back. ``--via rx`` runs CLI commands through the local
+``--via ami`` never falls back, nor does ``--via http`` (AMI over Asterisk's
+HTTP server, the same actions as over AMI). ``--via rx`` runs CLI commands through the local
 ``asterisk -rx``. ``--via auto`` (the default) tries AMI; when AMI cannot be
 reached or is not configured (refused, no answer to connect, no user or
 secret) and an ``asterisk`` executable is here, it answers through rx and says
@@ -17,6 +18,11 @@ UNREACHABLE = frozenset(("connect", "config"))
 def _run_ami(settings, request, document, deadline):
     from amijson import ami
     ami.run(settings, request, document, deadline)
+
+
+def _run_http(settings, request, document, deadline):
+    from amijson import ami_http
+    ami_http.run(settings, request, document, deadline)
 
 
 def _run_rx(settings, request, document, deadline, environ, plan):
@@ -41,6 +47,14 @@ def execute(settings, plan, document, deadline, environ):
     if settings.via == "rx":
         request = _start(plan, "rx", document)
         _run_rx(settings, request, document, deadline, environ, plan)
+    elif settings.via == "http":  # asked for by name: never falls back
+        request = _start(plan, "ami", document)
+        try:
+            _run_http(settings, request, document, deadline)
+        except AmijsonError as exc:
+            if not plan.empty_answer(request, exc):
+                raise
+            document.records = []
     else:
         request = _start(plan, "ami", document)
         try:

@@ -13,7 +13,8 @@ elsewhere).
 
 Config files are INI: ``[default]`` and named profiles with ``host``, ``port``,
 ``user``, ``secret``, ``tls``, ``cafile``, ``auth``, ``timeout``,
-``connect_timeout``, ``via``, ``asterisk`` (the executable for the rx route). The first of ``--config``, ``$AMIJSON_CONFIG``,
+``connect_timeout``, ``via``, ``http_prefix``, ``asterisk`` (the executable for
+the rx route). The first of ``--config``, ``$AMIJSON_CONFIG``,
 ``~/.config/amijson/config``, ``/etc/amijson.conf`` is used; the first two must
 exist when named.
 """
@@ -24,6 +25,8 @@ from amijson.errors import AmijsonError
 
 DEFAULT_PORT = 5038
 DEFAULT_TLS_PORT = 5039
+DEFAULT_HTTP_PORT = 8088  # http.conf's bindport
+DEFAULT_HTTPS_PORT = 8089  # http.conf's tlsbindport
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_CONNECT_TIMEOUT = 3.0
 DEFAULT_MANAGER_CONF = "/etc/asterisk/manager.conf"
@@ -49,6 +52,7 @@ ENVIRONMENT = {
     "manager_conf": "AMIJSON_MANAGER_CONF",
     "asterisk": "AMIJSON_ASTERISK",
     "via": "AMIJSON_VIA",
+    "http_prefix": "AMIJSON_HTTP_PREFIX",
     "max_size": "AMIJSON_MAX_SIZE",
 }
 
@@ -73,6 +77,7 @@ class Settings:
         self.config_path = None
         self.asterisk = None  # the asterisk executable for the rx route
         self.via = "auto"
+        self.http_prefix = ""  # http.conf's prefix, for --via http
         self.debug = False  # the AMI exchange on stderr, secrets redacted
         self.max_size = DEFAULT_MAX_SIZE
         self.warnings = []
@@ -214,16 +219,21 @@ def resolve(options, environ, stdin=None):
     settings.cafile = setting("cafile")
     settings.asterisk = setting("asterisk")
     via = (setting("via") or settings.via).lower()
-    if via not in ("auto", "ami", "rx"):
-        raise AmijsonError("usage", "--via must be auto, ami or rx, not %r" % via)
+    if via not in ("auto", "ami", "http", "rx"):
+        raise AmijsonError("usage", "--via must be auto, ami, http or rx, not %r" % via)
     settings.via = via
+    settings.http_prefix = setting("http_prefix") or ""
     auth = (setting("auth") or settings.auth).lower()
     if auth not in ("auto", "md5", "plain"):
         raise AmijsonError("usage", "--auth must be auto, md5 or plain, not %r" % auth)
     settings.auth = auth
     port = setting("port")
-    settings.port = (_number("port", port, int) if port is not None
-                     else DEFAULT_TLS_PORT if settings.tls else DEFAULT_PORT)
+    if port is not None:
+        settings.port = _number("port", port, int)
+    elif via == "http":
+        settings.port = DEFAULT_HTTPS_PORT if settings.tls else DEFAULT_HTTP_PORT
+    else:
+        settings.port = DEFAULT_TLS_PORT if settings.tls else DEFAULT_PORT
     timeout = setting("timeout")
     if timeout is not None:
         settings.timeout = _number("timeout", timeout)

@@ -20,6 +20,21 @@ def test_precedence_argv_env_profile_default(tmp_path):
     assert s.port == 3333
 
 
+def test_http_route_ports_and_prefix(tmp_path):
+    env = {"HOME": str(tmp_path)}
+    assert resolve({"via": "http"}, env).port == 8088  # http.conf's bindport
+    assert resolve({"via": "http", "tls": True}, env).port == 8089  # its tlsbindport
+    assert resolve({"via": "HTTP", "port": "80"}, env).port == 80
+    config = tmp_path / "c"
+    config.write_text("[default]\nvia = http\nhttp_prefix = asterisk\n")
+    s = resolve({}, {"HOME": str(tmp_path), "AMIJSON_CONFIG": str(config)})
+    assert (s.via, s.http_prefix, s.port) == ("http", "asterisk", 8088)
+    assert resolve({}, {"HOME": str(tmp_path), "AMIJSON_HTTP_PREFIX": "p"}).http_prefix == "p"
+    with pytest.raises(AmijsonError) as err:
+        resolve({"via": "https"}, env)
+    assert err.value.code == "usage" and "auto, ami, http or rx" in err.value.message
+
+
 def test_tls_default_port_and_bad_values(tmp_path):
     env = {"HOME": str(tmp_path)}
     assert resolve({"tls": True}, env).port == 5039

@@ -1,0 +1,191 @@
+"""The HTTP route: AMI over Asterisk's HTTP server (``POST /rawman``), into a Document.
+
+Asterisk serves the manager over HTTP when ``manager.conf`` says
+``webenabled = yes`` and ``http.conf`` enables its server (port 8088, 8089 with
+TLS; ``prefix`` puts the path under ``/PREFIX/rawman``). Each request carries
+one action as form fields; the answer is the action's reply and, for a list,
+every list event, as the same ``Key: Value`` text as over TCP, in one body.
+Events of other sources never enter it (an HTTP session only hands them out on
+``WaitEvent``). The session lives in a cookie (``mansession_id``): Login (after
+an MD5 Challenge, when used), the action, then Logoff, over one connection
+while the server keeps it open, over a new one when it does not.
+"""
+
+from amijson.ami import check_credentials, fill, open_transcript, private_route_auth
+from amijson.document import message_to_json
+from amijson.errors import AmijsonError
+from amijson.exchange import ActionExchange, ActionIdCounter, is_error
+from amijson.httpwire import HttpError, ResponseReader, cookie_value, form_body, format_request
+from amijson.session import md5_key
+from amijson.transport import connect
+from amijson.wire import AmiParser, ProtocolError, format_action
+
+COOKIE = "mansession_id"
+
+
+def rawman_path(prefix):
+    """``/rawman``, or ``/PREFIX/rawman`` for http.conf's ``prefix``."""
+    prefix = (prefix or "").strip("/")
+    return "/%s/rawman" % prefix if prefix else "/rawman"
+
+
+class HttpAmiSession:
+    """Login, one action and logoff over HTTP; each request's body parsed as AMI."""
+
+    def __init__(self, settings, deadline, transcript=None):
+        self.settings = settings
+        self.deadline = deadline
+        self.path = rawman_path(settings.http_prefix)
+        self.url = "%s://%s:%s%s" % ("https" if settings.tls else "http", settings.host, settings.port, self.path)
+        host = settings.host if ":" not in settings.host else "[%s]" % settings.host
+        self.host_header = "%s:%s" % (host, settings.port)
+        self.transcript = transcript
+        self.max_bytes = settings.max_size << 20
+        self.ids = ActionIdCounter()
+        self.connection = None
+        self.reader = None
+        self.cookie = None
+        self.server = None  # the Server header: Asterisk's version, as the banner tells it over TCP
+        self.logged_in = False
+        self.exchange = None
+
+    def _connect(self):
+        settings = self.settings
+        self.connection = connect(settings.host, settings.port, self.deadline, settings.connect_timeout,
+                                  tls=settings.tls, cafile=settings.cafile, insecure=settings.insecure)
+        self.reader = ResponseReader()
+
+    def is_private(self):
+        if self.connection is None:
+            self._connect()
+        return self.connection.is_private()
+
+    def post(self, name, headers, redact=()):
+        """Send one action; return (its ActionID, the messages of the answer's body)."""
+        action_id = self.ids.next()
+        fields = [("Action", name), ("ActionID", action_id)] + list(headers)
+        try:
+            shown = format_action(name, fields[1:])  # refuses CR and LF, as over TCP
+            extra = [("Cookie", "%s=%s" % (COOKIE, self.cookie))] if self.cookie else []
+            data = format_request("POST", self.path, self.host_header, extra, form_body(fields))
+        except ValueError as exc:
+            raise AmijsonError("usage", str(exc))
+        if self.transcript:
+            self.transcript(">", shown, redact)
+        if self.connection is None:
+            self._connect()
+        self.connection.send(data)
+        response = self._read_response(name)
+        if not response.keep_alive:
+            self.close()
+        cookie = cookie_value(response.header("set-cookie"), COOKIE)
+        if cookie:
+            self.cookie = cookie
+        self.server = response.header("server") or self.server
+        if self.transcript:
+            self.transcript("<", response.body)
+        if response.status == 404:
+            raise AmijsonError("connect", "no AMI over HTTP at %s (404 %s): Asterisk serves it when manager.conf "
+                               "says webenabled = yes and http.conf enables its server; --http-prefix gives "
+                               "http.conf's prefix" % (self.url, response.reason))
+        if response.status != 200:
+            raise AmijsonError("protocol", "%s answered HTTP %d %s to %s"
+                               % (self.url, response.status, response.reason, name))
+        parser = AmiParser(expect_banner=False, fallback_encoding=self.settings.fallback_encoding,
+                           max_message=self.max_bytes)
+        try:
+            return action_id, parser.feed(response.body) + parser.feed(b"\r\n\r\n")
+        except ProtocolError as exc:
+            raise AmijsonError("protocol", str(exc))
+
+    def _read_response(self, name):
+        what = "waiting for the HTTP reply to %s" % name
+        received = 0
+        while True:
+            data = self.connection.recv(what)
+            try:
+                response = self.reader.feed(data) if data else self.reader.end()
+            except HttpError as exc:
+                if not received and data.startswith(b"Asterisk Call Manager/"):
+                    raise AmijsonError("protocol", "%s:%s speaks AMI over TCP, not HTTP: use --via ami there, "
+                                       "or the port of Asterisk's HTTP server (http.conf's bindport)"
+                                       % (self.settings.host, self.settings.port))
+                raise AmijsonError("protocol", "%s: %s" % (self.url, exc))
+            if response is not None:
+                return response
+            received += len(data)
+            if received > self.max_bytes:
+                raise AmijsonError("protocol", "Asterisk sent more than %d MiB %s; --max-size raises the limit"
+                                   % (self.max_bytes >> 20, what))
+
+    def call(self, name, headers, redact=()):
+        """One action's ActionExchange, whole: a body holds the reply and its whole list."""
+        action_id, messages = self.post(name, headers, redact)
+        exchange = self.exchange = ActionExchange(action_id)
+        for message in messages:
+            if exchange.handle(message):
+                return exchange
+        if exchange.response is None:
+            raise AmijsonError("protocol", "the HTTP reply to %s held no AMI response" % name)
+        raise AmijsonError("protocol", "the HTTP reply to %s ended before its list completed" % name)
+
+    def login(self, user, secret, auth, events):
+        headers = [("Username", user)]
+        if auth == "md5":
+            reply = self.call("Challenge", [("AuthType", "MD5")]).response
+            if is_error(reply) or not reply.get("Challenge"):
+                raise AmijsonError("auth", "MD5 challenge refused: %s" % (reply.get("Message") or "no challenge"))
+            headers += [("AuthType", "MD5"), ("Key", md5_key(reply.get("Challenge"), secret))]
+            redact = ("Key",)
+        else:
+            headers.append(("Secret", secret))
+            redact = ("Secret",)
+        headers.append(("Events", events))
+        reply = self.call("Login", headers, redact).response
+        self.exchange = None
+        if is_error(reply):
+            raise AmijsonError("auth", "login as %r refused: %s" % (user, reply.get("Message") or "no reason given"))
+        self.logged_in = True
+
+    def logoff(self):
+        """End the session on Asterisk's side at once; never raises. The answer is
+        not waited for: Asterisk acts on the request as it reads it."""
+        if not self.logged_in or self.connection is None:
+            return
+        self.logged_in = False
+        try:
+            body = form_body([("Action", "Logoff"), ("ActionID", self.ids.next())])
+            self.connection.send(format_request("POST", self.path, self.host_header,
+                                                [("Cookie", "%s=%s" % (COOKIE, self.cookie))], body))
+        except Exception:  # the server may be gone already; nothing left to do
+            return
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def run(settings, request, document, deadline):
+    document.route = "http+tls" if settings.tls else "http"
+    document.server = {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None}
+    check_credentials(settings)
+    session = HttpAmiSession(settings, deadline, open_transcript(settings))
+    try:
+        auth = settings.auth
+        if auth == "auto":
+            auth = private_route_auth(session.is_private())
+        try:
+            session.login(settings.user, settings.secret, auth, settings.events)
+            exchange = session.call(request.action, request.headers)
+        except AmijsonError:
+            started = session.exchange
+            if started is not None and started.response is not None:
+                document.response = message_to_json(started.response)
+            raise
+        finally:
+            document.server["banner"] = session.server
+        fill(document, request, exchange, settings.fallback_encoding)
+    finally:
+        session.logoff()
+        session.close()
