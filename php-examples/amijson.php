@@ -90,6 +90,7 @@ const AMIJSON_OPT_ENV = [
     'auth' => 'AMIJSON_AUTH',
     'fallback_encoding' => 'AMIJSON_FALLBACK_ENCODING',
     'via' => 'AMIJSON_VIA',
+    'http_prefix' => 'AMIJSON_HTTP_PREFIX',
     'asterisk' => 'AMIJSON_ASTERISK',
 ];
 
@@ -132,8 +133,8 @@ function amijson_find_binary(?string $binary = null): string
  * $args: amijson's arguments, one array element each, e.g. ['action', 'QueueStatus', 'Queue=support']
  *        or ['--records', 'command', 'core show channels concise']. Never put a secret here.
  * $opts: 'host', 'port', 'user', 'secret', 'secret_file', 'timeout', 'connect_timeout', 'config',
- *        'profile', 'tls', 'cafile', 'insecure', 'auth', 'fallback_encoding', 'via' (auto, ami, rx),
- *        'asterisk' (the executable for amijson's rx route) become the matching
+ *        'profile', 'tls', 'cafile', 'insecure', 'auth', 'fallback_encoding', 'via' (auto, ami,
+ *        http, rx), 'http_prefix', 'asterisk' (the executable for amijson's rx route) become the matching
  *        AMIJSON_* environment variables of the child (null or absent: inherited from PHP's own
  *        environment); 'binary' is the executable (else $AMIJSON_BIN, else amijson on PATH);
  *        'env' is an array of further environment variables.

@@ -10,6 +10,7 @@ transcript below names the Asterisk release whose source it follows
 import socket
 import threading
 import time
+from urllib.parse import parse_qsl
 
 
 def _headers(block):
@@ -101,6 +102,32 @@ def core_show_channels_11(h):
             b"Event: CoreShowChannelsComplete\r\nEventList: Complete\r\nListItems: 1\r\n" + aid + b"\r\n")
 
 
+# --- AMI over HTTP (POST /rawman) ---------------------------------------------------
+
+def http_reply_11(body, cookie="0badcafe", status=b"200 OK"):
+    """11.25.3 (main/http.c ast_http_send; main/manager.c generic_http_callback adds the
+    cookie): every response says Connection: close and the server closes after it."""
+    return (b"HTTP/1.1 " + status + b"\r\nServer: Asterisk/11.25.3\r\nDate: Thu, 26 Nov 2026 12:00:00 GMT\r\n"
+            b"Connection: close\r\nCache-Control: no-cache, no-store\r\nContent-Length: %d\r\n"
+            b"Content-type: text/plain\r\nCache-Control: no-cache;\r\n"
+            b'Set-Cookie: mansession_id="%s"; Version=1; Max-Age=60\r\nPragma: SuppressEvents\r\n\r\n'
+            % (len(body), cookie.encode())) + body
+
+
+def http_reply_22(body, cookie="0badcafe", status=b"200 OK", chunks=None):
+    """22.x (main/http.c ast_http_send): the connection stays open for the next request.
+    ``chunks``: re-send the body in chunks of that size, as a proxy in front of it may."""
+    head = (b"HTTP/1.1 " + status + b"\r\nServer: Asterisk/22.10.1\r\nDate: Thu, 26 Nov 2026 12:00:00 GMT\r\n"
+            b"Cache-Control: no-cache, no-store\r\nContent-type: text/plain\r\n"
+            b'Set-Cookie: mansession_id="%s"; Version=1; Max-Age=60\r\nPragma: SuppressEvents\r\n'
+            % cookie.encode())
+    if chunks is None:
+        return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+    pieces = [body[i:i + chunks] for i in range(0, len(body), chunks)]
+    return (head + b"Transfer-Encoding: chunked\r\n\r\n"
+            + b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n")
+
+
 class Peer:
     """One accepted connection, as a scenario sees it."""
 
@@ -126,6 +153,30 @@ class Peer:
             self.buf += data.replace(b"\r\n", b"\n")
         block, self.buf = self.buf.split(b"\n\n", 1)
         headers = _headers(block)
+        self.server.received.append(headers)
+        return headers
+
+    def expect_http(self):
+        """The next HTTP request's form fields as AMI headers (keys lowercased), plus
+        ``_path`` and ``_cookie``; None at EOF."""
+        while b"\r\n\r\n" not in self.buf:
+            data = self.conn.recv(65536)
+            if not data:
+                return None
+            self.buf += data
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        fields = dict((k.strip().lower(), v.strip()) for k, _, v in (line.partition(":") for line in lines[1:]))
+        length = int(fields.get("content-length", "0"))
+        while len(self.buf) < length:
+            data = self.conn.recv(65536)
+            if not data:
+                return None
+            self.buf += data
+        body, self.buf = self.buf[:length], self.buf[length:]
+        headers = {k.lower(): v for k, v in parse_qsl(body.decode("ascii"), keep_blank_values=True)}
+        headers["_path"] = lines[0].split(" ")[1]
+        headers["_cookie"] = fields.get("cookie")
         self.server.received.append(headers)
         return headers
 

@@ -53,11 +53,13 @@ def test_long_lists_come_whole_on_every_route(amijson, live_calls, sandbox):
     events = amijson("channels").doc
     command = amijson("--via", "ami", "command", "core show channels concise").doc
     rx = amijson("--via", "rx", "channels", env={"AMIJSON_ASTERISK": sandbox["AMIJSON_ASTERISK"]}).doc
+    http = amijson("--via", "http", "--port", sandbox["AMIJSON_SANDBOX_HTTP_PORT"], "channels").doc
     uniqueids = {r["uniqueid"] for r in events["records"]}
     assert len(events["records"]) == len(uniqueids) == 800
     assert len([line for line in command["output"] if line]) == 800
     assert {r["uniqueid"] for r in command["records"]} == uniqueids
     assert {r["uniqueid"] for r in rx["records"]} == uniqueids
+    assert len(http["records"]) == 800 and {r["uniqueid"] for r in http["records"]} == uniqueids
     context = sandbox["AMIJSON_SANDBOX_CONTEXT"]
     assert all(r["context"] == context and r["channel"].startswith("Local/") for r in events["records"])
 

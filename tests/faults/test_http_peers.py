@@ -1,0 +1,120 @@
+"""AMI over HTTP (--via http) against scripted HTTP peers: what a real Asterisk 22 cannot
+show. Asterisk 11's server closes after every response (tests/fakeami.py, http_reply_11);
+a proxy may re-chunk the body; broken or silent peers must end in a clear error document
+within the deadline plus 1 s."""
+
+from fakeami import ScriptedAmi, aid_line, core_show_channels_11, http_reply_11, http_reply_22
+
+DEADLINE = 2.0
+
+
+def login_ok(h):
+    return b"Response: Success\r\n" + aid_line(h) + b"Message: Authentication accepted\r\n\r\n"
+
+
+def run_http(amijson_offline, scenario, *args, code, error=None, timeout=DEADLINE):
+    with ScriptedAmi(scenario) as server:
+        run = amijson_offline("--via", "http", "--port", str(server.port), "--timeout", str(timeout), *args,
+                              timeout=timeout + 30)
+    assert run.elapsed < timeout + 1.0, "took %.1fs past a %ss deadline" % (run.elapsed, timeout)
+    assert run.returncode == code, run.doc
+    assert run.doc["route"] == "http"
+    if error:
+        assert run.doc["error"]["code"] == error, run.doc["error"]
+    else:
+        assert run.doc["error"] is None, run.doc["error"]
+    return run, server
+
+
+def test_asterisk_11_closes_after_every_response_and_the_cookie_carries_the_session(amijson_offline):
+    def one_request_per_connection(peer):
+        h = peer.expect_http()
+        if h is None:
+            return
+        if h["action"].lower() == "login":
+            peer.send(http_reply_11(login_ok(h), cookie="1a2b3c4d"))
+        elif h["action"].lower() == "coreshowchannels":
+            if h["_cookie"] != "mansession_id=1a2b3c4d":
+                peer.send(http_reply_11(b"Response: Error\r\n" + aid_line(h) + b"Message: Permission denied\r\n\r\n"))
+            else:
+                peer.send(http_reply_11(core_show_channels_11(h), cookie="1a2b3c4d"))
+        else:  # Logoff
+            peer.send(http_reply_11(b"Response: Goodbye\r\n" + aid_line(h) + b"Message: Thanks\r\n\r\n"))
+    run, server = run_http(amijson_offline, one_request_per_connection, "action", "CoreShowChannels", code=0)
+    assert [r["Channel"] for r in run.doc["records"]] == ["SIP/100-00000001"]
+    assert run.doc["complete"]["Event"] == "CoreShowChannelsComplete"
+    assert run.doc["server"]["banner"] == "Asterisk/11.25.3"
+    assert [h["action"].lower() for h in server.received][:2] == ["login", "coreshowchannels"]
+    assert all(h["_path"] == "/rawman" for h in server.received)
+
+
+def test_a_proxy_that_chunks_the_body(amijson_offline):
+    def chunking(peer):
+        h = peer.expect_http()
+        peer.send(http_reply_22(login_ok(h), chunks=7))
+        h = peer.expect_http()
+        peer.send(http_reply_22(core_show_channels_11(h), chunks=100))
+        peer.expect_http()
+    run, _ = run_http(amijson_offline, chunking, "--http-prefix", "/asterisk/", "action", "CoreShowChannels",
+                      code=0)
+    assert len(run.doc["records"]) == 1
+
+
+def test_prefix_goes_into_the_path(amijson_offline):
+    def answer(peer):
+        h = peer.expect_http()
+        peer.send(http_reply_22(login_ok(h)))
+        h = peer.expect_http()
+        peer.send(http_reply_22(b"Response: Success\r\n" + aid_line(h) + b"Ping: Pong\r\n\r\n"))
+        peer.expect_http()
+    _, server = run_http(amijson_offline, answer, "--http-prefix", "/asterisk/", "action", "Ping", code=0)
+    assert server.received[0]["_path"] == "/asterisk/rawman"
+
+
+def test_a_body_whose_list_never_completes(amijson_offline):
+    def cut_list(peer):
+        h = peer.expect_http()
+        peer.send(http_reply_22(login_ok(h)))
+        h = peer.expect_http()
+        whole = core_show_channels_11(h)
+        peer.send(http_reply_22(whole[:whole.index(b"Event: CoreShowChannelsComplete")]))
+        peer.expect_http()
+    run, _ = run_http(amijson_offline, cut_list, "action", "CoreShowChannels", code=6, error="protocol")
+    assert "ended before its list completed" in run.doc["error"]["message"]
+    assert run.doc["response"]["Message"] == "Channels will follow"
+
+
+def test_closed_in_the_middle_of_a_body(amijson_offline):
+    def short(peer):
+        h = peer.expect_http()
+        reply = http_reply_22(login_ok(h))
+        peer.send(reply.replace(b"Content-Length: %d" % len(login_ok(h)), b"Content-Length: 500"))
+    run, _ = run_http(amijson_offline, short, "action", "Ping", code=6, error="protocol")
+    assert "middle of a response" in run.doc["error"]["message"]
+
+
+def test_a_server_that_never_answers(amijson_offline):
+    def silent(peer):
+        peer.expect_http()
+        peer.wait_closed()
+    run, _ = run_http(amijson_offline, silent, "action", "Ping", code=5, error="timeout")
+    assert "HTTP reply to Login" in run.doc["error"]["message"]
+
+
+def test_a_server_error_status(amijson_offline):
+    def failing(peer):
+        peer.expect_http()
+        peer.send(http_reply_22(b"Internal Server Error (out of memory)", status=b"500 Server Error"))
+    run, _ = run_http(amijson_offline, failing, "action", "Ping", code=6, error="protocol")
+    assert "HTTP 500" in run.doc["error"]["message"]
+
+
+def test_a_body_past_max_size(amijson_offline):
+    def huge(peer):
+        h = peer.expect_http()
+        body = login_ok(h)
+        peer.send(http_reply_22(body).replace(b"Content-Length: %d" % len(body), b"Content-Length: 3000000")
+                  + b"x" * 2_000_000)
+        peer.wait_closed()
+    run, _ = run_http(amijson_offline, huge, "--max-size", "1", "action", "Ping", code=6, error="protocol")
+    assert "--max-size" in run.doc["error"]["message"]
