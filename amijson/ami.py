@@ -38,25 +38,26 @@ def open_transcript(settings):
     return Transcript(sys.stderr, [settings.secret])
 
 
-def private_route_auth(private):
-    """``--auth auto``'s choice: the plain secret where nobody can read it off the
-    wire (TLS, loopback); elsewhere MD5 keeps it off the network, at the cost of
-    a round trip."""
-    return "plain" if private else "md5"
-
-
 def run(settings, request, document, deadline):
     document.route = "ami+tls" if settings.tls else "ami"
     document.server = {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None}
     check_credentials(settings)
     connection = connect(settings.host, settings.port, deadline, settings.connect_timeout,
                          tls=settings.tls, cafile=settings.cafile, insecure=settings.insecure)
-    session = AmiSession(connection, settings.fallback_encoding, open_transcript(settings),
-                         settings.max_size << 20)
+    answer(settings, request, document,
+           AmiSession(connection, settings.fallback_encoding, open_transcript(settings), settings.max_size << 20))
+
+
+def answer(settings, request, document, session):
+    """Log in, run ``request`` and fill ``document``, over any session with AmiSession's
+    interface (``is_private``, ``login_and_call``, ``exchange``, ``identity``, ``logoff``,
+    ``close``); the session is closed in the end."""
     try:
         auth = settings.auth
         if auth == "auto":
-            auth = private_route_auth(connection.is_private())
+            # The plain secret where nobody can read it off the wire (TLS, loopback);
+            # elsewhere MD5 keeps it off the network, at the cost of a round trip.
+            auth = "plain" if session.is_private() else "md5"
         try:
             exchange = session.login_and_call(settings.user, settings.secret, request.action, request.headers,
                                               auth, settings.events)
@@ -67,13 +68,11 @@ def run(settings, request, document, deadline):
                 document.response = message_to_json(started.response)
             raise
         finally:
-            if session.banner is not None:
-                document.server["banner"] = session.banner.text
-                document.server["ami_version"] = session.banner.version
+            document.server["banner"], document.server["ami_version"] = session.identity()
         fill(document, request, exchange, settings.fallback_encoding)
     finally:
         session.logoff()
-        connection.close()
+        session.close()
 
 
 def _count(records):

@@ -11,8 +11,7 @@ an MD5 Challenge, when used), the action, then Logoff, over one connection
 while the server keeps it open, over a new one when it does not.
 """
 
-from amijson.ami import check_credentials, fill, open_transcript, private_route_auth
-from amijson.document import message_to_json
+from amijson.ami import answer, check_credentials, open_transcript
 from amijson.errors import AmijsonError
 from amijson.exchange import ActionExchange, ActionIdCounter, is_error
 from amijson.httpwire import HttpError, ResponseReader, cookie_value, form_body, format_request
@@ -129,6 +128,14 @@ class HttpAmiSession:
             raise AmijsonError("protocol", "the HTTP reply to %s held no AMI response" % name)
         raise AmijsonError("protocol", "the HTTP reply to %s ended before its list completed" % name)
 
+    def identity(self):
+        """(the Server header, None): HTTP has no banner; its Server header names Asterisk."""
+        return self.server, None
+
+    def login_and_call(self, user, secret, name, headers, auth, events):
+        self.login(user, secret, auth, events)
+        return self.call(name, headers)
+
     def login(self, user, secret, auth, events):
         headers = [("Username", user)]
         if auth == "md5":
@@ -170,22 +177,4 @@ def run(settings, request, document, deadline):
     document.route = "http+tls" if settings.tls else "http"
     document.server = {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None}
     check_credentials(settings)
-    session = HttpAmiSession(settings, deadline, open_transcript(settings))
-    try:
-        auth = settings.auth
-        if auth == "auto":
-            auth = private_route_auth(session.is_private())
-        try:
-            session.login(settings.user, settings.secret, auth, settings.events)
-            exchange = session.call(request.action, request.headers)
-        except AmijsonError:
-            started = session.exchange
-            if started is not None and started.response is not None:
-                document.response = message_to_json(started.response)
-            raise
-        finally:
-            document.server["banner"] = session.server
-        fill(document, request, exchange, settings.fallback_encoding)
-    finally:
-        session.logoff()
-        session.close()
+    answer(settings, request, document, HttpAmiSession(settings, deadline, open_transcript(settings)))

@@ -153,6 +153,18 @@ class AmiSession:
         exchange = self.exchange = ActionExchange(action_id)
         return self._collect(exchange, name)
 
+    def is_private(self):
+        return self.connection.is_private()
+
+    def identity(self):
+        """(banner text, AMI version) once the banner came, else (None, None)."""
+        if self.banner is None:
+            return None, None
+        return self.banner.text, self.banner.version
+
+    def close(self):
+        self.connection.close()
+
     def logoff(self):
         """Say goodbye so the session ends on Asterisk's side at once; never raises.
 
