@@ -117,3 +117,30 @@ def test_asterisk_runs_as_the_packages_user_not_root(sandbox):
         assert all(int(value) != 0 for value in ids["Gid"].split()), ids
     for secret_file in ("etc/asterisk/manager.conf", "etc/asterisk/keys/server.key"):
         assert os.stat(os.path.join(root, secret_file)).st_mode & 0o007 == 0, secret_file
+
+
+def test_a_port_another_process_holds_is_replaced_by_a_free_one(sandbox):
+    # Another Asterisk on the machine may hold 5038: the sandbox must not start beside it and
+    # let the tests talk to that one. up picks a free port, says so, and prints it.
+    port = int(sandbox["AMIJSON_PORT"])
+    sandbox_cmd("down")
+    decoy = socket.socket()
+    try:
+        decoy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        decoy.bind(("0.0.0.0", port))
+        decoy.listen(1)
+        up = sandbox_cmd("up", check=False, timeout=120)
+        assert up.returncode == 0, up.stderr
+        moved = parse_exports(up.stdout)
+        assert int(moved["AMIJSON_PORT"]) != port
+        assert "is taken by another process; using %s for AMI_PORT" % moved["AMIJSON_PORT"] in up.stderr
+        assert parse_exports(sandbox_cmd("env").stdout) == moved  # the ports in use, not the defaults
+        ping = subprocess.run(["amijson", "--port", moved["AMIJSON_PORT"], "action", "Ping"], capture_output=True,
+                              text=True, timeout=30, env=dict(os.environ, **{k: moved[k] for k in (
+                                  "AMIJSON_HOST", "AMIJSON_USER", "AMIJSON_SECRET")}))
+        assert '"Ping":"Pong"' in ping.stdout, ping.stdout
+        sandbox_cmd("down")
+    finally:
+        decoy.close()
+    again = sandbox_cmd("up")
+    assert parse_exports(again.stdout) == {k: v for k, v in sandbox.items() if not k.startswith("_")}
