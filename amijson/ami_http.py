@@ -155,12 +155,16 @@ class HttpAmiSession:
         self.logged_in = True
 
     def logoff(self):
-        """End the session on Asterisk's side at once; never raises. The answer is
-        not waited for: Asterisk acts on the request as it reads it."""
-        if not self.logged_in or self.connection is None:
+        """End the session on Asterisk's side at once (else it lingers for http.conf's
+        session timeout); never raises. The answer is not waited for: Asterisk acts on
+        the request as it reads it. A server that closed after the last answer gets a
+        new connection for it."""
+        if not self.logged_in:
             return
         self.logged_in = False
         try:
+            if self.connection is None:
+                self._connect()
             body = form_body([("Action", "Logoff"), ("ActionID", self.ids.next())])
             self.connection.send(format_request("POST", self.path, self.host_header,
                                                 [("Cookie", "%s=%s" % (COOKIE, self.cookie))], body))
