@@ -12,9 +12,9 @@ what it ``#include``s; ``--manager-conf`` or ``AMIJSON_MANAGER_CONF`` point
 elsewhere).
 
 Config files are INI: ``[default]`` and named profiles with ``host``, ``port``,
-``user``, ``secret``, ``tls``, ``cafile``, ``auth``, ``timeout``,
+``user``, ``secret``, ``tls``, ``cafile``, ``insecure``, ``auth``, ``timeout``,
 ``connect_timeout``, ``via``, ``http_prefix``, ``asterisk`` (the executable for
-the rx route). The first of ``--config``, ``$AMIJSON_CONFIG``,
+the rx route), ``fallback_encoding`` and ``max_size``. The first of ``--config``, ``$AMIJSON_CONFIG``,
 ``~/.config/amijson/config``, ``/etc/amijson.conf`` is used; the first two must
 exist when named.
 """
