@@ -47,23 +47,15 @@ def execute(settings, plan, document, deadline, environ):
     if settings.via == "rx":
         request = _start(plan, "rx", document)
         _run_rx(settings, request, document, deadline, environ, plan)
-    elif settings.via == "http":  # asked for by name: never falls back
-        request = _start(plan, "ami", document)
-        try:
-            _run_http(settings, request, document, deadline)
-        except AmijsonError as exc:
-            if not plan.empty_answer(request, exc):
-                raise
-            document.records = []
     else:
-        request = _start(plan, "ami", document)
+        request = _start(plan, "ami", document)  # AMI over HTTP takes the same actions
         try:
-            _run_ami(settings, request, document, deadline)
+            (_run_http if settings.via == "http" else _run_ami)(settings, request, document, deadline)
         except AmijsonError as exc:
             from amijson.rx import find_executable
             if plan.empty_answer(request, exc):
                 document.records = []
-            elif (settings.via == "ami" or exc.code not in UNREACHABLE
+            elif (settings.via != "auto" or exc.code not in UNREACHABLE  # a route asked for by name
                   or plan.request("rx").command is None  # an AMI action has no CLI twin
                   or find_executable(settings.asterisk, environ) is None):
                 raise
