@@ -127,3 +127,13 @@ def test_a_body_past_max_size(amijson_offline):
         peer.wait_closed()
     run, _ = run_http(amijson_offline, huge, "--max-size", "1", "action", "Ping", code=6, error="protocol")
     assert "--max-size" in run.doc["error"]["message"]
+
+
+def test_http_asked_for_by_name_never_falls_back_to_rx(amijson_offline, unused_port):
+    # /bin/true stands for an asterisk executable: --via auto would answer through it.
+    env = {"AMIJSON_ASTERISK": "/bin/true"}
+    auto = amijson_offline("--port", str(unused_port), "channels", env=env)
+    assert auto.doc["route"] == "rx" and any("AMI not used" in w for w in auto.doc["warnings"])
+    http = amijson_offline("--via", "http", "--port", str(unused_port), "channels", env=env)
+    assert http.returncode == 3 and http.doc["error"]["code"] == "connect"
+    assert http.doc["route"] == "http" and http.doc["warnings"] == []
