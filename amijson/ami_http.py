@@ -125,7 +125,8 @@ class HttpAmiSession:
             if exchange.handle(message):
                 return exchange
         if exchange.response is None:
-            raise AmijsonError("protocol", "the HTTP reply to %s held no AMI response" % name)
+            raise AmijsonError("protocol", "the HTTP reply to %s from %s (Server: %s) held no AMI response: "
+                               "not Asterisk's manager" % (name, self.url, self.server or "not named"))
         raise AmijsonError("protocol", "the HTTP reply to %s ended before its list completed" % name)
 
     def identity(self):

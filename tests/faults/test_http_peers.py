@@ -137,3 +137,15 @@ def test_http_asked_for_by_name_never_falls_back_to_rx(amijson_offline, unused_p
     http = amijson_offline("--via", "http", "--port", str(unused_port), "channels", env=env)
     assert http.returncode == 3 and http.doc["error"]["code"] == "connect"
     assert http.doc["route"] == "http" and http.doc["warnings"] == []
+
+
+def test_a_web_server_that_is_not_asterisk(amijson_offline):
+    # Some other web server on the port answers every path with a page.
+    def nginx(peer):
+        peer.expect_http()
+        page = b"<html><head><title>Welcome</title></head><body>It works!</body></html>\n"
+        peer.send(b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n"
+                  % len(page) + page)
+        peer.wait_closed(5)
+    run, _ = run_http(amijson_offline, nginx, "action", "Ping", code=6, error="protocol")
+    assert "(Server: nginx) held no AMI response" in run.doc["error"]["message"]
