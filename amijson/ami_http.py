@@ -13,9 +13,9 @@ while the server keeps it open, over a new one when it does not.
 
 from amijson.ami import answer, check_credentials, open_transcript
 from amijson.errors import AmijsonError
-from amijson.exchange import ActionExchange, ActionIdCounter, is_error
+from amijson.exchange import ActionExchange, ActionIdCounter
 from amijson.httpwire import HttpError, ResponseReader, cookie_value, form_body, format_request
-from amijson.session import md5_key
+from amijson.session import check_login, check_size, login_headers
 from amijson.transport import connect
 from amijson.wire import AmiParser, ProtocolError, format_action
 
@@ -65,8 +65,7 @@ class HttpAmiSession:
         fields = [("Action", name), ("ActionID", action_id)] + list(headers)
         try:
             shown = format_action(name, fields[1:])  # refuses CR and LF, as over TCP
-            extra = [("Cookie", "%s=%s" % (COOKIE, self.cookie))] if self.cookie else []
-            data = format_request("POST", self.path, self.host_header, extra, form_body(fields))
+            data = self._request(fields)
         except ValueError as exc:
             raise AmijsonError("usage", str(exc))
         if self.transcript:
@@ -97,6 +96,11 @@ class HttpAmiSession:
         except ProtocolError as exc:
             raise AmijsonError("protocol", str(exc))
 
+    def _request(self, fields):
+        """The POST of one action's form ``fields``, in the session's cookie once it has one."""
+        cookie = [("Cookie", "%s=%s" % (COOKIE, self.cookie))] if self.cookie else []
+        return format_request("POST", self.path, self.host_header, cookie, form_body(fields))
+
     def _read_response(self, name):
         what = "waiting for the HTTP reply to %s" % name
         received = 0
@@ -113,9 +117,7 @@ class HttpAmiSession:
             if response is not None:
                 return response
             received += len(data)
-            if received > self.max_bytes:
-                raise AmijsonError("protocol", "Asterisk sent more than %d MiB %s; --max-size raises the limit"
-                                   % (self.max_bytes >> 20, what))
+            check_size(received, self.max_bytes, what)
 
     def call(self, name, headers, redact=()):
         """One action's ActionExchange, whole: a body holds the reply and its whole list."""
@@ -138,21 +140,11 @@ class HttpAmiSession:
         return self.call(name, headers)
 
     def login(self, user, secret, auth, events):
-        headers = [("Username", user)]
-        if auth == "md5":
-            reply = self.call("Challenge", [("AuthType", "MD5")]).response
-            if is_error(reply) or not reply.get("Challenge"):
-                raise AmijsonError("auth", "MD5 challenge refused: %s" % (reply.get("Message") or "no challenge"))
-            headers += [("AuthType", "MD5"), ("Key", md5_key(reply.get("Challenge"), secret))]
-            redact = ("Key",)
-        else:
-            headers.append(("Secret", secret))
-            redact = ("Secret",)
-        headers.append(("Events", events))
+        challenge = self.call("Challenge", [("AuthType", "MD5")]).response if auth == "md5" else None
+        headers, redact = login_headers(user, secret, events, challenge)
         reply = self.call("Login", headers, redact).response
         self.exchange = None
-        if is_error(reply):
-            raise AmijsonError("auth", "login as %r refused: %s" % (user, reply.get("Message") or "no reason given"))
+        check_login(reply, user)
         self.logged_in = True
 
     def logoff(self):
@@ -166,9 +158,7 @@ class HttpAmiSession:
         try:
             if self.connection is None:
                 self._connect()
-            body = form_body([("Action", "Logoff"), ("ActionID", self.ids.next())])
-            self.connection.send(format_request("POST", self.path, self.host_header,
-                                                [("Cookie", "%s=%s" % (COOKIE, self.cookie))], body))
+            self.connection.send(self._request([("Action", "Logoff"), ("ActionID", self.ids.next())]))
         except Exception:  # the server may be gone already; nothing left to do
             return
 

@@ -33,6 +33,35 @@ def md5_key(challenge, secret):
     return md5(data).hexdigest()
 
 
+def login_headers(user, secret, events, challenge=None):
+    """(Login's headers, the ones --debug hides): the plain secret, or, given the
+    reply to an MD5 ``Challenge``, the key made from it."""
+    headers = [("Username", user)]
+    if challenge is None:
+        headers.append(("Secret", secret))
+        redact = ("Secret",)
+    else:
+        if is_error(challenge) or not challenge.get("Challenge"):
+            raise AmijsonError("auth", "MD5 challenge refused: %s" % (challenge.get("Message") or "no challenge"))
+        headers += [("AuthType", "MD5"), ("Key", md5_key(challenge.get("Challenge"), secret))]
+        redact = ("Key",)
+    headers.append(("Events", events))
+    return headers, redact
+
+
+def check_login(reply, user):
+    """An ``auth`` error unless Login's ``reply`` accepted ``user``."""
+    if is_error(reply):
+        raise AmijsonError("auth", "login as %r refused: %s" % (user, reply.get("Message") or "no reason given"))
+
+
+def check_size(received, max_bytes, what):
+    """A ``protocol`` error once more than ``max_bytes`` came: a run's memory stays bounded."""
+    if received > max_bytes:
+        raise AmijsonError("protocol", "Asterisk sent more than %d MiB %s; --max-size raises the limit"
+                           % (max_bytes >> 20, what))
+
+
 class AmiSession:
     def __init__(self, connection, fallback_encoding="latin-1", transcript=None, max_bytes=64 << 20):
         self.connection = connection
@@ -60,9 +89,7 @@ class AmiSession:
         if not data:
             raise AmijsonError("protocol", "Asterisk closed the connection %s" % what)
         self.received += len(data)
-        if self.received > self.max_bytes:
-            raise AmijsonError("protocol", "Asterisk sent more than %d MiB %s; --max-size raises the limit"
-                               % (self.max_bytes >> 20, what))
+        check_size(self.received, self.max_bytes, what)
         try:
             self.pending.extend(self.parser.feed(data))
         except ProtocolError as exc:
@@ -120,23 +147,16 @@ class AmiSession:
         was sent once its banner is out, and the banner is still read and
         checked before any answer is. (Waiting would protect nothing: whatever
         listens on the port gets the first write either way.)"""
-        login_headers = [("Username", user)]
+        challenge = None
         if auth == "md5":
             challenge_id, data = self._format("Challenge", [("AuthType", "MD5")])
             self.connection.send(data)
             self.read_banner()
-            challenge = self.exchange = ActionExchange(challenge_id)
-            reply = self._collect(challenge, "Challenge").response
-            if is_error(reply) or not reply.get("Challenge"):
-                raise AmijsonError("auth", "MD5 challenge refused: %s" % (reply.get("Message") or "no challenge"))
-            login_headers += [("AuthType", "MD5"), ("Key", md5_key(reply.get("Challenge"), secret))]
-            redact = ("Key",)
-            self.exchange = None  # a failure from here on is not the challenge's
-        else:
-            login_headers.append(("Secret", secret))
-            redact = ("Secret",)
-        login_headers.append(("Events", events))
-        login_id, login_data = self._format("Login", login_headers, redact)
+            exchange = self.exchange = ActionExchange(challenge_id)
+            challenge = self._collect(exchange, "Challenge").response
+        headers_for_login, redact = login_headers(user, secret, events, challenge)
+        self.exchange = None  # a failure from here on is not the challenge's
+        login_id, login_data = self._format("Login", headers_for_login, redact)
         action_id, action_data = self._format(name, headers)
         self.connection.send(login_data + action_data)
         if self.banner is None:
@@ -147,8 +167,7 @@ class AmiSession:
             if exc.code == "protocol":  # closed without an answer: refused all the same
                 raise AmijsonError("auth", "login as %r refused: Asterisk closed the connection" % user)
             raise
-        if is_error(reply):
-            raise AmijsonError("auth", "login as %r refused: %s" % (user, reply.get("Message") or "no reason given"))
+        check_login(reply, user)
         self.logged_in = True
         exchange = self.exchange = ActionExchange(action_id)
         return self._collect(exchange, name)
