@@ -68,9 +68,7 @@ def run_records(run):
     JSON text stands for them (``JsonItems``), written only if the document
     prints them as they came, else one dict per message."""
     from amijson.jsonout import JsonItems  # only long lists come as runs
-    if not _needs_lists(tuple(run.template.fields)):
-        # run.json is written only if the document prints these records as they came: a
-        # query maps them from the raw text instead.
+    if not _needs_lists(tuple(run.template.fields)):  # a query maps them from the raw text instead
         return JsonItems(run.json, run.count, lambda: [message_to_json(m) for m in run.messages()],
                          lambda keys: run_table(run, keys))
     return [message_to_json(m) for m in run.messages()]

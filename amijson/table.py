@@ -18,7 +18,7 @@ a whole column at once; ``convert_column`` uses it when there is one.
 
 from itertools import repeat
 
-from amijson.jsonout import JsonItems, _string, c_json, plain
+from amijson.jsonout import JsonItems, _string, c_json, dumps, plain
 
 # Stands for null in a column of strings written inside quotes: a printable
 # column cannot hold it, so '"\x00"' in the text can only be such a null.
@@ -106,7 +106,6 @@ def _column_json(column):
     if kinds <= {int} or kinds == {bool}:
         lookup = _BOOL if kinds == {bool} else _NULL
         return "%s", list(map(lookup, column, column)), False
-    from amijson.jsonout import dumps
     return "%s", [dumps(value) for value in column], False
 
 
