@@ -15,6 +15,7 @@ import sys
 from amijson import __version__
 from amijson.document import Document
 from amijson.errors import AmijsonError
+from amijson.inputs import shown as _shown, text
 from amijson.request import Request
 
 USAGE = """\
@@ -25,7 +26,8 @@ usage: amijson [options] action NAME [KEY=VALUE ...]
                                                 contacts, queues [QUEUE], peers, db [FAMILY],
                                                 modules [KEYWORD], bridges
 
-Runs one AMI action or CLI command and prints one JSON document.
+Runs one AMI action or CLI command and prints one JSON document. Options come
+before the verb: every word after it (or after --) is an operand, never an option.
 
 connection:
   --host HOST            Asterisk host (AMIJSON_HOST; default 127.0.0.1)
@@ -36,7 +38,7 @@ connection:
   --cafile PATH          CA certificates for --tls (AMIJSON_CAFILE)
   --insecure             TLS without verification (said in warnings)
   --auth auto|md5|plain  login method: plain (Secret), md5 (Challenge, then Login with the
-                         key); auto (default): plain over TLS and loopback, md5 otherwise
+                         key); auto (default): plain only over verified TLS, md5 otherwise
   --timeout SECONDS      one deadline for the whole run (default 10)
   --connect-timeout S    deadline for connecting (default 3)
   --events MASK          event mask sent at login (default off)
@@ -87,35 +89,42 @@ OPTIONS = {
     "--via": ("via", True),
     "--http-prefix": ("http_prefix", True),
     "--asterisk": ("asterisk", True),
-    # drop-in for `asterisk -rx CMD` in old scripts: the same words, a JSON document out
-    "-rx": ("rx_command", True),
-    "-x": ("rx_command", True),
     "--help": ("help", False),
     "-h": ("help", False),
     "--version": ("version", False),
 }
 
 
+# Words that end the options: everything after them is an operand, whatever
+# it starts with. A PHP page passes a queue name or a number from a web form
+# after the verb; read as an option, "--host=elsewhere" would send the login there.
+DROP_IN = ("-rx", "-x")
+
+
 def parse_args(argv):
-    """(options dict, verb, verb arguments). Options may come before or after the verb."""
+    """(options dict, verb, operands).
+
+    Options come first and end at the verb (``action``, ``command``, a query
+    name, or ``-rx``/``-x``) or at ``--``: every word after that is an operand,
+    never an option, whatever it starts with."""
     options = {}
-    words = []
     i = 0
     while i < len(argv):
         arg = argv[i]
         i += 1
         if arg == "--":
-            words.extend(argv[i:])
-            break
+            rest = argv[i:]
+            return (options, rest[0], rest[1:]) if rest else (options, None, [])
         if not arg.startswith("-") or arg == "-":
-            words.append(arg)
-            continue
+            return options, arg, argv[i:]
         name, eq, inline = arg.partition("=")
         if name in ("--secret", "--password"):
             raise AmijsonError("usage", "the secret is never taken from the command line (any user can read "
                                "it with ps): use AMIJSON_SECRET, --secret-file, --secret-stdin or a config file")
+        if name in DROP_IN:
+            return options, name, _drop_in_command(name, inline if eq else None, argv[i:])
         if name not in OPTIONS:
-            raise AmijsonError("usage", "unknown option %s (see amijson --help)" % name)
+            raise AmijsonError("usage", "unknown option %s (see amijson --help)" % _shown(name))
         key, takes_value = OPTIONS[name]
         if takes_value:
             if eq:
@@ -130,9 +139,26 @@ def parse_args(argv):
             if eq:
                 raise AmijsonError("usage", "%s takes no value" % name)
             options[key] = True
-    if not words:
-        return options, None, []
-    return options, words[0], words[1:]
+    return options, None, []
+
+
+def _drop_in_command(name, inline, rest):
+    """The one operand of ``-rx``/``-x``: the whole CLI command.
+
+    No Asterisk CLI command starts with ``-``, so such a word is refused rather
+    than run: it is an option put in the wrong place, or a value that tries to
+    pass for one (``asterisk -rx`` itself would read it as an option)."""
+    if inline is None:
+        if not rest:
+            raise AmijsonError("usage", '%s needs the CLI command: amijson %s "core show channels"' % (name, name))
+        inline, rest = rest[0], rest[1:]
+    if rest:
+        raise AmijsonError("usage", "%s takes the whole CLI command as one word; nothing may follow it "
+                           "(options go before %s)" % (name, name))
+    if inline.lstrip().startswith("-"):
+        raise AmijsonError("usage", "%s %s: a CLI command never starts with '-' (options go before %s)"
+                           % (name, _shown(inline), name))
+    return [inline]
 
 
 def build_plan(verb, args):
@@ -202,7 +228,11 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
     pretty = False
     records_only = False
     secret = None
+    from amijson.deadline import DEFAULT_TIMEOUT, Deadline
+    deadline = Deadline(DEFAULT_TIMEOUT)  # the clock starts before anything is read; resolve sets the timeout
     try:
+        for number, arg in enumerate(argv, 1):
+            text("argument %d" % number, arg)
         options, verb, args = parse_args(argv)
         pretty = bool(options.get("pretty"))
         records_only = bool(options.get("records_only"))
@@ -212,19 +242,15 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         if options.get("version"):
             _write("amijson %s\n" % __version__, stdout)
             return 0
-        if options.get("rx_command") is not None:
-            if verb is not None:
-                raise AmijsonError("usage", "-rx takes the whole CLI command; nothing may follow it")
-            verb, args = "command", [options["rx_command"]]
+        if verb in DROP_IN:
+            verb = "command"
         if verb is None:
-            raise AmijsonError("usage", "nothing to do: amijson [options] action NAME | command \"CLI\" "
-                               "(see amijson --help)")
-        from amijson.deadline import Deadline
+            raise AmijsonError("usage", "nothing to do: amijson [options] action NAME | command \"CLI\" | "
+                               "-rx \"CLI\" | QUERY (channels, queues, ...; see amijson --help)")
         plan = build_plan(verb, args)
         from amijson.settings import resolve
-        settings = resolve(options, environ, stdin if stdin is not None else sys.stdin)
+        settings = resolve(options, environ, stdin if stdin is not None else sys.stdin, deadline)
         secret = settings.secret
-        deadline = Deadline(settings.timeout)
         document.warnings.extend(settings.warnings)
         from amijson.runner import execute
         execute(settings, plan, document, deadline, environ)
