@@ -16,7 +16,10 @@ cost start-up time and cannot read Asterisk's syntax.
 
 import os
 
+from amijson.files import MAX_CONFIG_BYTES, read_regular
+
 MAX_INCLUDE_DEPTH = 10
+MAX_TOTAL_BYTES = 4 * MAX_CONFIG_BYTES  # a file and all it includes: includes may not multiply the limit
 
 
 class ConfigFileError(Exception):
@@ -53,14 +56,14 @@ def _include_targets(directive, base_dir):
 def read_sections(path, _depth=0, _state=None):
     """Parse ``path`` (and what it includes) into ``{section: {key: value}}``."""
     if _state is None:
-        _state = {"sections": {}, "templates": {}, "current": None, "own": set()}
+        _state = {"sections": {}, "templates": {}, "current": None, "own": set(), "read": 0}
     if _depth > MAX_INCLUDE_DEPTH:
         raise ConfigFileError("includes nested deeper than %d at %s" % (MAX_INCLUDE_DEPTH, path))
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, min(MAX_CONFIG_BYTES, MAX_TOTAL_BYTES - _state["read"]))
     except OSError as exc:
         raise ConfigFileError("cannot read %s: %s" % (path, exc.strerror or exc))
+    _state["read"] += len(data)
     text = data.decode("utf-8", "replace")
     base_dir = os.path.dirname(path) or "."
     sections = _state["sections"]

@@ -6,13 +6,23 @@ import time
 
 from amijson.errors import AmijsonError
 
+DEFAULT_TIMEOUT = 10.0
+
 
 class Deadline:
     """One deadline for the whole run: every wait asks what is left of it."""
 
     def __init__(self, seconds):
+        self.start = time.monotonic()
         self.seconds = seconds
-        self.end = time.monotonic() + seconds
+        self.end = self.start + seconds
+
+    def set(self, seconds):
+        """Make the deadline ``seconds`` after the start. The run starts its clock
+        before reading anything (a config file, a secret on standard input),
+        and only learns its timeout from what it read."""
+        self.seconds = seconds
+        self.end = self.start + seconds
 
     def remaining(self):
         return self.end - time.monotonic()

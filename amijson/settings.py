@@ -21,13 +21,14 @@ exist when named.
 
 import os
 
+from amijson import inputs
+from amijson.deadline import DEFAULT_TIMEOUT
 from amijson.errors import AmijsonError
 
 DEFAULT_PORT = 5038
 DEFAULT_TLS_PORT = 5039
 DEFAULT_HTTP_PORT = 8088  # http.conf's bindport
 DEFAULT_HTTPS_PORT = 8089  # http.conf's tlsbindport
-DEFAULT_TIMEOUT = 10.0
 DEFAULT_CONNECT_TIMEOUT = 3.0
 DEFAULT_MANAGER_CONF = "/etc/asterisk/manager.conf"
 DEFAULT_MAX_SIZE = 64  # MiB of AMI text one run accepts (a 5,000-channel list is about 2.2)
@@ -92,16 +93,6 @@ def _flag(name, text):
     raise AmijsonError("config", "%s: expected yes or no, got %r" % (name, text))
 
 
-def _number(name, text, kind=float, low=0.0):
-    try:
-        value = kind(text)
-    except (TypeError, ValueError):
-        value = None
-    if value is None or value <= low or (kind is int and value > 65535):
-        raise AmijsonError("usage", "%s: not a valid value: %r" % (name, text))
-    return value
-
-
 def _loose_permissions(path):
     try:
         return os.stat(path).st_mode & 0o077
@@ -112,9 +103,9 @@ def _loose_permissions(path):
 def _find_config(explicit, environ):
     for named in (explicit, environ.get("AMIJSON_CONFIG")):
         if named:
-            if not os.path.isfile(named):
-                raise AmijsonError("config", "config file not found: %s" % named)
-            return named
+            if not os.path.exists(named):
+                raise AmijsonError("config", "config file not found: %s" % inputs.shown(named))
+            return named  # read_sections refuses what is not a regular file
     home = environ.get("HOME") or os.path.expanduser("~")
     for candidate in (os.path.join(home, ".config", "amijson", "config"), "/etc/amijson.conf"):
         if os.path.isfile(candidate):
@@ -123,12 +114,15 @@ def _find_config(explicit, environ):
 
 
 def _read_secret_file(path):
+    from amijson.files import MAX_SECRET_BYTES, read_regular
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(65536)
+        data = read_regular(path, MAX_SECRET_BYTES)
     except OSError as exc:
-        raise AmijsonError("config", "cannot read secret file %s: %s" % (path, exc.strerror or exc))
-    return data.decode("utf-8", "replace").strip("\r\n")
+        raise AmijsonError("config", "cannot read secret file %s: %s" % (inputs.shown(path), exc.strerror or exc))
+    try:
+        return data.decode("utf-8").strip("\r\n")
+    except UnicodeDecodeError:
+        raise AmijsonError("config", "secret file %s is not valid UTF-8 text" % inputs.shown(path))
 
 
 def _manager_conf_secret(path, user):
@@ -147,40 +141,50 @@ def _manager_conf_secret(path, user):
     return None
 
 
-def _read_line(stream, seconds):
-    """The first line of ``stream``, waiting at most ``seconds``: a caller that
-    leaves standard input open without writing must not hang the run."""
+def _read_line(stream, deadline):
+    """The first line of ``stream``, within the run's ``deadline``: a caller that
+    leaves standard input open without writing must not hang the run, nor one
+    that writes without end fill its memory."""
+    from amijson.files import MAX_SECRET_BYTES
     try:
         fd = stream.fileno()
     except (AttributeError, OSError, ValueError):
-        return stream.readline()  # not a real file (tests pass a StringIO)
+        return stream.readline(MAX_SECRET_BYTES)  # not a real file (tests pass a StringIO)
     import select
-    import time
 
-    end = time.monotonic() + seconds
     data = b""
     while b"\n" not in data:
-        left = end - time.monotonic()
+        left = deadline.remaining()
         if left <= 0 or not select.select([fd], [], [], left)[0]:
-            raise AmijsonError("timeout", "no secret arrived on standard input within %gs (--secret-stdin)"
-                               % seconds)
+            raise AmijsonError("timeout", "deadline of %gs passed before a secret arrived on standard input "
+                               "(--secret-stdin)" % deadline.seconds)
         chunk = os.read(fd, 4096)
         if not chunk:
             break
         data += chunk
-    return data.split(b"\n", 1)[0].decode("utf-8", "replace")
+        if len(data) > MAX_SECRET_BYTES and b"\n" not in data[:MAX_SECRET_BYTES]:
+            raise AmijsonError("config", "the secret on standard input is longer than %d bytes" % MAX_SECRET_BYTES)
+    try:
+        return data.split(b"\n", 1)[0].decode("utf-8")
+    except UnicodeDecodeError:
+        raise AmijsonError("config", "the secret on standard input is not valid UTF-8 text")
 
 
-def resolve(options, environ, stdin=None):
-    """Settings from parsed ``options`` (a dict of what the command line gave)."""
+def resolve(options, environ, stdin=None, deadline=None):
+    """Settings from parsed ``options`` (a dict of what the command line gave).
+
+    ``deadline`` (an ``amijson.deadline.Deadline`` started before anything was
+    read) is set to the resolved timeout; reading the secret from standard input
+    waits on it."""
     settings = Settings()
 
     def given(name):
         if options.get(name) is not None:
-            return options[name]
+            return inputs.text("--" + name.replace("_", "-"), options[name]) \
+                if isinstance(options[name], str) else options[name]
         env = ENVIRONMENT.get(name)
         if env and environ.get(env, "") != "":
-            return environ[env]
+            return inputs.text(env, environ[env])
         return None
 
     config_path = _find_config(options.get("config"), environ)
@@ -198,7 +202,8 @@ def resolve(options, environ, stdin=None):
                 raise AmijsonError("config", "no profile [%s] in %s" % (profile_name, config_path))
             profile.update(sections[profile_name])
         settings.config_path = config_path
-        if "secret" in profile and _loose_permissions(config_path):
+        # Any profile's secret counts: the file is as readable when another profile is chosen.
+        if any("secret" in body for body in sections.values()) and _loose_permissions(config_path):
             settings.warnings.append(
                 "config file %s holds a secret and is readable by group or others; chmod 600 it" % config_path)
     elif profile_name:
@@ -208,9 +213,11 @@ def resolve(options, environ, stdin=None):
         value = given(name)
         if value is None:
             value = profile.get(name)
+            if value is not None:
+                value = inputs.text("%s in %s" % (name, config_path), value, "config")
         return value
 
-    settings.host = setting("host") or settings.host
+    settings.host = inputs.host(setting("host") or settings.host)
     settings.user = setting("user")
     for name in ("tls", "insecure"):
         value = setting(name)
@@ -220,46 +227,47 @@ def resolve(options, environ, stdin=None):
     settings.asterisk = setting("asterisk")
     via = (setting("via") or settings.via).lower()
     if via not in ("auto", "ami", "http", "rx"):
-        raise AmijsonError("usage", "--via must be auto, ami, http or rx, not %r" % via)
+        raise AmijsonError("usage", "--via must be auto, ami, http or rx, not %s" % inputs.shown(via))
     settings.via = via
     settings.http_prefix = setting("http_prefix") or ""
     auth = (setting("auth") or settings.auth).lower()
     if auth not in ("auto", "md5", "plain"):
-        raise AmijsonError("usage", "--auth must be auto, md5 or plain, not %r" % auth)
+        raise AmijsonError("usage", "--auth must be auto, md5 or plain, not %s" % inputs.shown(auth))
     settings.auth = auth
     port = setting("port")
     if port is not None:
-        settings.port = _number("port", port, int)
+        settings.port = inputs.integer("port", port)
     elif via == "http":
         settings.port = DEFAULT_HTTPS_PORT if settings.tls else DEFAULT_HTTP_PORT
     else:
         settings.port = DEFAULT_TLS_PORT if settings.tls else DEFAULT_PORT
     timeout = setting("timeout")
     if timeout is not None:
-        settings.timeout = _number("timeout", timeout)
+        settings.timeout = inputs.seconds("timeout", timeout)
     connect_timeout = setting("connect_timeout")
     if connect_timeout is not None:
-        settings.connect_timeout = _number("connect-timeout", connect_timeout)
+        settings.connect_timeout = inputs.seconds("connect-timeout", connect_timeout)
     encoding = setting("fallback_encoding")
     if encoding:
-        try:
-            b"".decode(encoding)
-        except LookupError:
-            raise AmijsonError("usage", "unknown --fallback-encoding %r" % encoding)
-        settings.fallback_encoding = encoding
+        settings.fallback_encoding = inputs.encoding(encoding)
     settings.debug = bool(options.get("debug"))
     max_size = setting("max_size")
     if max_size is not None:
-        settings.max_size = _number("max-size", max_size, int)
+        settings.max_size = inputs.integer("max-size", max_size)
     if options.get("events"):
-        settings.events = options["events"]
+        settings.events = inputs.text("--events", options["events"])
+    if deadline is not None:
+        deadline.set(settings.timeout)
     if settings.insecure:
         settings.warnings.append("TLS certificate verification is off (--insecure)")
 
     # The secret, first source found wins.
     secret_file = given("secret_file")
     if options.get("secret_stdin"):
-        data = _read_line(stdin, settings.timeout) if stdin is not None else ""
+        if deadline is None:
+            from amijson.deadline import Deadline
+            deadline = Deadline(settings.timeout)
+        data = _read_line(stdin, deadline) if stdin is not None else ""
         settings.secret, settings.secret_source = data.rstrip("\r\n"), "stdin"
     elif secret_file:
         settings.secret, settings.secret_source = _read_secret_file(secret_file), "secret-file"
@@ -268,6 +276,11 @@ def resolve(options, environ, stdin=None):
                 "secret file %s is readable by group or others; chmod 600 it" % secret_file)
     elif environ.get("AMIJSON_SECRET"):
         settings.secret, settings.secret_source = environ["AMIJSON_SECRET"], "environment"
+        # Not shown: the value is the secret.
+        try:
+            inputs.text("AMIJSON_SECRET", settings.secret, "config")
+        except AmijsonError:
+            raise AmijsonError("config", "AMIJSON_SECRET is not valid UTF-8 text without NUL characters")
     elif profile.get("secret"):
         settings.secret, settings.secret_source = profile["secret"], "config"
     else:
