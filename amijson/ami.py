@@ -50,14 +50,15 @@ def run(settings, request, document, deadline):
 
 def answer(settings, request, document, session):
     """Log in, run ``request`` and fill ``document``, over any session with AmiSession's
-    interface (``is_private``, ``login_and_call``, ``exchange``, ``identity``, ``logoff``,
+    interface (``is_verified_tls``, ``login_and_call``, ``exchange``, ``identity``, ``logoff``,
     ``close``); the session is closed in the end."""
     try:
         auth = settings.auth
         if auth == "auto":
-            # The plain secret where nobody can read it off the wire (TLS, loopback);
-            # elsewhere MD5 keeps it off the network, at the cost of a round trip.
-            auth = "plain" if session.is_private() else "md5"
+            # The plain secret only to a peer whose certificate was verified; to any
+            # other, MD5 keeps it off the wire and away from an impostor, at the
+            # cost of a round trip.
+            auth = "plain" if session.is_verified_tls() else "md5"
         try:
             exchange = session.login_and_call(settings.user, settings.secret, request.action, request.headers,
                                               auth, settings.events)

@@ -54,10 +54,10 @@ class HttpAmiSession:
                                   tls=settings.tls, cafile=settings.cafile, insecure=settings.insecure)
         self.reader = ResponseReader()
 
-    def is_private(self):
+    def is_verified_tls(self):
         if self.connection is None:
             self._connect()
-        return self.connection.is_private()
+        return self.connection.is_verified_tls()
 
     def post(self, name, headers, redact=()):
         """Send one action; return (its ActionID, the messages of the answer's body)."""

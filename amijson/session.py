@@ -97,7 +97,7 @@ class AmiSession:
 
     def read_banner(self):
         while not self.pending:
-            self._read_more("before sending the AMI banner")
+            self._read_more("waiting for the AMI banner")
         item = self.pending.pop(0)
         if not isinstance(item, Banner):  # pragma: no cover - the parser yields it first
             raise AmijsonError("protocol", "no AMI banner")
@@ -139,19 +139,19 @@ class AmiSession:
         """Read the banner, log in and run one action; Login and the action are
         sent in one write.
 
-        Asterisk runs a session's actions in the order sent, and after a failed
-        login it answers that failure and closes the session, so the action
-        never runs unauthenticated; sending them together saves a round trip.
-        The MD5 challenge (when asked for) comes first: the key needs it. The
-        first write does not wait for the banner either: Asterisk reads what
-        was sent once its banner is out, and the banner is still read and
-        checked before any answer is. (Waiting would protect nothing: whatever
-        listens on the port gets the first write either way.)"""
+        Nothing is sent before a valid AMI banner has arrived: whatever listens
+        on the port (another local user's program while Asterisk restarts, say)
+        gets neither the user name nor the MD5 challenge's request, let alone a
+        secret, unless it first shows itself as AMI. Asterisk runs a session's
+        actions in the order sent, and after a failed login it answers that
+        failure and closes the session, so the action never runs
+        unauthenticated; sending the two together saves a round trip. The MD5
+        challenge (when asked for) comes first: the key needs it."""
+        self.read_banner()
         challenge = None
         if auth == "md5":
             challenge_id, data = self._format("Challenge", [("AuthType", "MD5")])
             self.connection.send(data)
-            self.read_banner()
             exchange = self.exchange = ActionExchange(challenge_id)
             challenge = self._collect(exchange, "Challenge").response
         headers_for_login, redact = login_headers(user, secret, events, challenge)
@@ -159,8 +159,6 @@ class AmiSession:
         login_id, login_data = self._format("Login", headers_for_login, redact)
         action_id, action_data = self._format(name, headers)
         self.connection.send(login_data + action_data)
-        if self.banner is None:
-            self.read_banner()
         try:
             reply = self._collect(ActionExchange(login_id), "Login", keep_rest=True).response
         except AmijsonError as exc:
@@ -172,8 +170,8 @@ class AmiSession:
         exchange = self.exchange = ActionExchange(action_id)
         return self._collect(exchange, name)
 
-    def is_private(self):
-        return self.connection.is_private()
+    def is_verified_tls(self):
+        return self.connection.is_verified_tls()
 
     def identity(self):
         """(banner text, AMI version) once the banner came, else (None, None)."""

@@ -24,11 +24,12 @@ def _lost(exc, peer, what):
 class Connection:
     """A connected stream socket with deadline-aware ``send`` and ``recv``."""
 
-    def __init__(self, sock, deadline, peer, tls=False):
+    def __init__(self, sock, deadline, peer, tls=False, verified=False):
         self.sock = sock
         self.deadline = deadline
         self.peer = peer
         self.tls = tls
+        self.verified = verified  # TLS with the certificate and host name checked
 
     def send(self, data):
         self.sock.settimeout(self.deadline.left_or_fail("while sending to %s" % self.peer))
@@ -52,16 +53,12 @@ class Connection:
                 raise AmijsonError("tls", "TLS failure from %s: %s" % (self.peer, exc))
             raise _lost(exc, self.peer, what)
 
-    def is_private(self):
-        """True when the secret cannot be read off the wire: TLS, or a loopback
-        peer (only root can watch loopback, and root can read manager.conf)."""
-        if self.tls:
-            return True
-        try:
-            address = self.sock.getpeername()[0]
-        except OSError:
-            return False
-        return address.startswith(("127.", "::ffff:127.")) or address == "::1"
+    def is_verified_tls(self):
+        """True when the secret cannot be read off the wire, nor by a peer that is
+        not the one named: TLS whose certificate and host name were verified.
+        (Loopback is no such place: any local user may listen on the port while
+        Asterisk restarts.)"""
+        return self.verified
 
     def close(self):
         try:
@@ -163,4 +160,4 @@ def connect(host, port, deadline, connect_timeout, tls=False, cafile=None, insec
     except (ssl.SSLError, OSError) as exc:
         sock.close()
         raise AmijsonError("tls", "TLS handshake with %s failed: %s" % (peer, exc))
-    return Connection(tls_sock, deadline, peer, tls=True)
+    return Connection(tls_sock, deadline, peer, tls=True, verified=not insecure)

@@ -145,14 +145,14 @@ def test_tls_server_on_the_plain_port(amijson_offline, tmp_path):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
 
-    def scenario(peer):  # a TLS server takes amijson's first write for a broken ClientHello
+    def scenario(peer):  # a TLS server waits for a ClientHello that never comes
         try:
             context.wrap_socket(peer.conn, server_side=True)
         except (ssl.SSLError, OSError):
             pass
-    # amijson writes before the banner comes, so the server gives up at once and
-    # the error is the missing banner, not a wait to the deadline.
-    run, _ = run_against(amijson_offline, scenario, "action", "Ping", code=6, error="protocol")
+    # amijson sends nothing before an AMI banner, so both sides wait: the error is
+    # the missing banner, at the deadline.
+    run, _ = run_against(amijson_offline, scenario, "action", "Ping", code=5, error="timeout")
     assert "banner" in run.doc["error"]["message"]
 
 
@@ -367,24 +367,73 @@ def _non_loopback_address():
     return None if address.startswith("127.") else address
 
 
-def test_auth_auto_sends_the_secret_only_where_nobody_can_read_it(amijson_offline):
-    """--auth auto (the default): plain Secret to a loopback peer, MD5 otherwise."""
-    def scenario(peer):
-        h = logged_in(peer)
-        peer.send(b"Response: Success\r\n" + aid(h) + b"Ping: Pong\r\n\r\n")
-        finish(peer)
-    with ScriptedAmi(scenario) as server:
+def _ping_scenario(peer):
+    h = logged_in(peer)
+    peer.send(b"Response: Success\r\n" + aid(h) + b"Ping: Pong\r\n\r\n")
+    finish(peer)
+
+
+def test_auth_auto_uses_md5_on_loopback_too(amijson_offline):
+    """--auth auto (the default) sends the plain secret only over verified TLS:
+    any local user can listen on a loopback port while Asterisk restarts."""
+    with ScriptedAmi(_ping_scenario) as server:
         run = amijson_offline("--port", str(server.port), "action", "Ping")
-    assert run.returncode == 0
-    assert server.actions()[:2] == ["login", "ping"] and "secret" in server.received[0]
-    address = _non_loopback_address()
-    if address is None:
-        pytest.skip("no address but loopback on this machine")
-    with ScriptedAmi(scenario, host=address) as server:
-        run = amijson_offline("--host", address, "--port", str(server.port), "action", "Ping")
     assert run.returncode == 0, run.doc
     assert server.actions()[:3] == ["challenge", "login", "ping"]
     assert "secret" not in server.received[1] and server.received[1]["authtype"].lower() == "md5"
+    address = _non_loopback_address()
+    if address is None:
+        pytest.skip("no address but loopback on this machine")
+    with ScriptedAmi(_ping_scenario, host=address) as server:
+        run = amijson_offline("--host", address, "--port", str(server.port), "action", "Ping")
+    assert run.returncode == 0, run.doc
+    assert server.actions()[:3] == ["challenge", "login", "ping"]
+
+
+def test_auth_plain_when_asked_for(amijson_offline):
+    with ScriptedAmi(_ping_scenario) as server:
+        run = amijson_offline("--port", str(server.port), "--auth", "plain", "action", "Ping")
+    assert run.returncode == 0, run.doc
+    assert server.actions()[:2] == ["login", "ping"] and server.received[0]["secret"] == FAULT_SECRET
+
+
+def test_tls_without_verification_gets_md5(amijson_offline, tmp_path):
+    """--tls --insecure: the peer's certificate says nothing about who it is, so no plain secret."""
+    key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", str(key),
+                    "-out", str(cert), "-subj", "/CN=localhost"], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+
+    def scenario(peer):
+        peer.conn = context.wrap_socket(peer.conn, server_side=True)
+        _ping_scenario(peer)
+    with ScriptedAmi(scenario) as server:
+        run = amijson_offline("--port", str(server.port), "--tls", "--insecure", "action", "Ping")
+    assert run.returncode == 0, run.doc
+    assert server.actions()[:3] == ["challenge", "login", "ping"]
+    assert all("secret" not in h for h in server.received)
+
+
+@pytest.mark.parametrize("auth", ["auto", "md5", "plain"])
+@pytest.mark.parametrize("greeting", [None, b"SSH-2.0-OpenSSH_9.2\r\n", b"HTTP/1.1 400 Bad Request\r\n\r\n"])
+def test_nothing_is_sent_before_an_ami_banner(amijson_offline, auth, greeting):
+    """A listener that is not AMI (silent, or another protocol) gets not one byte:
+    no user name, no challenge request, no secret."""
+    got = []
+
+    def scenario(peer):
+        peer.conn.settimeout(0.5)
+        if greeting:
+            peer.send(greeting)
+        try:
+            got.append(peer.conn.recv(65536))
+        except OSError:
+            got.append(b"")
+        peer.wait_closed(3)
+    code, error = (5, "timeout") if greeting is None else (6, "protocol")
+    run, _ = run_against(amijson_offline, scenario, "--auth", auth, "action", "Ping", code=code, error=error)
+    assert got == [b""], got
 
 
 def test_secret_is_not_in_argv_or_document(amijson_offline, tmp_path):
