@@ -4,9 +4,11 @@
 HTTP server, the same actions as over AMI). ``--via rx`` runs CLI commands through the local
 ``asterisk -rx``. ``--via auto`` (the default) tries AMI; when AMI cannot be
 reached or is not configured (refused, no answer to connect, no user or
-secret) and an ``asterisk`` executable is here, it answers through rx and says
-in ``warnings`` why AMI was passed over. An answer from Asterisk, an error
-included (a wrong secret, a refused command), is never retried elsewhere.
+secret), the target is this machine (``amijson.locality``) and an ``asterisk``
+executable is here, it answers through rx and says in ``warnings`` why AMI was
+passed over. A question about another host is never answered by this one. An
+answer from Asterisk, an error included (a wrong secret, a refused command),
+is never retried elsewhere.
 """
 
 from amijson.errors import AmijsonError
@@ -57,7 +59,8 @@ def execute(settings, plan, document, deadline, environ):
                 document.records = []
             elif (settings.via != "auto" or exc.code not in UNREACHABLE  # a route asked for by name
                   or plan.request("rx").command is None  # an AMI action has no CLI twin
-                  or find_executable(settings.asterisk, environ) is None):
+                  or find_executable(settings.asterisk, environ) is None
+                  or not _is_this_machine(settings.host, deadline)):
                 raise
             else:
                 document.warnings.append("AMI not used (%s: %s); answered through asterisk -rx"
@@ -66,6 +69,11 @@ def execute(settings, plan, document, deadline, environ):
                 request = _start(plan, "rx", document)
                 _run_rx(settings, request, document, deadline, environ, plan)
     plan.finish(request, document)
+
+
+def _is_this_machine(host, deadline):
+    from amijson.locality import is_this_machine
+    return is_this_machine(host, deadline)
 
 
 def _start(plan, route, document):

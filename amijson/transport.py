@@ -67,7 +67,7 @@ class Connection:
             pass
 
 
-def _literal_address(host, port):
+def literal_address(host, port):
     """getaddrinfo's answer for an IP literal, without getaddrinfo: resolving
     encodes the name with the idna codec, a start-up cost a literal does not need."""
     for family in (_socket.AF_INET, _socket.AF_INET6):
@@ -80,7 +80,7 @@ def _literal_address(host, port):
     return None
 
 
-def _resolve(host, port, deadline):
+def resolve(host, port, deadline):
     """getaddrinfo under the deadline: it has no timeout of its own, and a
     broken resolver can block far longer than the run may take. It runs in a
     daemon thread that is simply abandoned if the deadline passes."""
@@ -91,7 +91,7 @@ def _resolve(host, port, deadline):
     def lookup():
         try:
             result["infos"] = _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM)
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:  # UnicodeError: a name the idna codec refuses
             result["error"] = exc
 
     worker = threading.Thread(target=lookup, daemon=True)
@@ -107,9 +107,9 @@ def _resolve(host, port, deadline):
 
 def _connect_tcp(host, port, deadline, connect_timeout, socket_class):
     peer = "%s:%s" % (host, port)
-    infos = _literal_address(host, port)
+    infos = literal_address(host, port)
     if infos is None:
-        infos = _resolve(host, port, deadline)
+        infos = resolve(host, port, deadline)
     last = None
     for family, kind, proto, _name, address in infos:
         sock = socket_class(family, kind, proto)

@@ -69,3 +69,18 @@ def test_secret_stdin_left_open_does_not_hang(tmp_path):
     assert time.monotonic() - started < 2.0
     doc = validate_document(out.decode())
     assert proc.returncode == 5 and doc["error"]["code"] == "timeout" and b"Traceback" not in err
+
+
+def test_auto_falls_back_to_rx_only_for_this_machine(amijson_offline, tmp_path, unused_port):
+    """--via auto answers through the local asterisk -rx only when the target is this
+    machine: a question about another PBX is never answered by this one."""
+    marker = tmp_path / "rx-ran"
+    exe = fake_asterisk(tmp_path, "touch '%s'; printf 'System uptime: 42\\nLast reload: 7\\n'\n" % marker)
+    env = {"AMIJSON_ASTERISK": exe}
+    elsewhere = amijson_offline("--host", "pbx2.invalid", "--port", str(unused_port), "uptime", env=env)
+    assert elsewhere.returncode == 3 and elsewhere.doc["error"]["code"] == "connect", elsewhere.doc
+    assert elsewhere.doc["route"] == "ami" and not marker.exists()
+    for host in ("127.0.0.1", "localhost"):
+        local = amijson_offline("--host", host, "--port", str(unused_port), "uptime", env=env)
+        assert local.returncode == 0 and local.doc["route"] == "rx", local.doc
+        assert "answered through asterisk -rx" in local.doc["warnings"][-1]
