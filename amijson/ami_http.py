@@ -82,6 +82,7 @@ class HttpAmiSession:
         self.server = response.header("server") or self.server
         if self.transcript:
             self.transcript("<", response.body)
+            self.transcript.flush()  # a body is whole: its last line too
         if response.status == 404:
             raise AmijsonError("connect", "no AMI over HTTP at %s (404 %s): Asterisk serves it when manager.conf "
                                "says webenabled = yes and http.conf enables its server; --http-prefix gives "

@@ -20,7 +20,9 @@ prefixed forms) are arrays even with one value, so their type never flips.
 """
 
 REDACTED = "********"
-SECRET_KEYS = frozenset(("secret", "key"))
+# Keys whose value is a credential in any action. Login's MD5 ``Key`` never
+# appears in a request (amijson logs in itself); DBGet's ``Key`` is data.
+SECRET_KEYS = frozenset(("secret",))
 
 
 def always_list(lower_key):

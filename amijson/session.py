@@ -181,6 +181,8 @@ class AmiSession:
 
     def close(self):
         self.connection.close()
+        if self.transcript:
+            self.transcript.flush()
 
     def logoff(self):
         """Say goodbye so the session ends on Asterisk's side at once; never raises.

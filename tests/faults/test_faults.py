@@ -354,6 +354,36 @@ def test_debug_transcript_redacts_secret_and_key(amijson_offline):
         # amijson_offline already asserts the secret is in neither stdout nor stderr
 
 
+def test_debug_redacts_a_secret_split_across_reads(amijson_offline):
+    half = len(FAULT_SECRET) // 2
+
+    def scenario(peer):
+        h = logged_in(peer)
+        peer.send(b"Response: Success\r\n" + aid(h) + b"Echo: " + FAULT_SECRET[:half].encode())
+        time.sleep(0.2)  # two reads on amijson's side
+        peer.send(FAULT_SECRET[half:].encode() + b"\r\n\r\n")
+        finish(peer)
+    with ScriptedAmi(scenario) as server:
+        run = amijson_offline("--port", str(server.port), "--debug", "action", "Ping")
+    assert run.returncode == 0, run.doc
+    assert "< Echo: ********" in run.stderr
+    assert FAULT_SECRET[:half] not in run.stderr and FAULT_SECRET[half:] not in run.stderr
+
+
+def test_a_key_that_is_data_is_not_redacted(amijson_offline):
+    """Only Login's Key is a credential: DBGet's Key is shown, in the document and with --debug."""
+    def scenario(peer):
+        h = logged_in(peer)
+        peer.send(b"Response: Success\r\n" + aid(h) + b"Message: Result will follow\r\n\r\n")
+        finish(peer)
+    with ScriptedAmi(scenario) as server:
+        run = amijson_offline("--port", str(server.port), "--debug", "action", "DBGet", "Family=cidname",
+                              "Key=5551234")
+    assert run.doc["request"]["headers"] == {"Family": "cidname", "Key": "5551234"}
+    assert "> Key: 5551234" in run.stderr and "> Key: ********" in run.stderr  # the DBGet's, then Login's
+    assert server.received[2]["key"] == "5551234"
+
+
 def _non_loopback_address():
     """This machine's address on its default route (no packet is sent), or None."""
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

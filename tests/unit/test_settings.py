@@ -77,3 +77,100 @@ def test_manager_conf_secret_with_includes_and_templates(tmp_path):
     assert sections["other"]["secret"] == "template-secret"
     s = resolve({"user": "monitor", "manager_conf": str(tmp_path / "manager.conf")}, {"HOME": str(tmp_path)})
     assert (s.secret, s.secret_source) == ("s3cr;et", "manager.conf")
+
+
+def test_secret_in_a_profile_not_chosen_still_warns(tmp_path):
+    config = tmp_path / "c"
+    config.write_text("[default]\nuser = u\n\n[other]\nsecret = s\n")
+    os.chmod(config, 0o644)
+    s = resolve({"config": str(config)}, {"HOME": str(tmp_path), "AMIJSON_SECRET": "x"})
+    assert any("chmod 600" in w for w in s.warnings)
+
+
+# --- files: regular only, bounded -------------------------------------------------------
+
+def _refused(options, env, code="config"):
+    with pytest.raises(AmijsonError) as caught:
+        resolve(options, env)
+    assert caught.value.code == code, caught.value.message
+    return caught.value.message
+
+
+def test_a_fifo_as_secret_file_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    message = _refused({"secret_file": str(fifo)}, {"HOME": str(tmp_path)})
+    assert "not a regular file (a FIFO)" in message
+
+
+def test_devices_and_directories_are_not_secret_or_config_files(tmp_path):
+    assert "a device" in _refused({"secret_file": "/dev/zero"}, {"HOME": str(tmp_path)})
+    assert "a device" in _refused({"config": "/dev/zero"}, {"HOME": str(tmp_path)})
+    assert "a directory" in _refused({"config": str(tmp_path)}, {"HOME": str(tmp_path)})
+
+
+def test_an_include_of_dev_zero_or_a_fifo_is_refused(tmp_path):
+    os.mkfifo(tmp_path / "fifo")
+    for target in ("/dev/zero", str(tmp_path / "fifo")):
+        config = tmp_path / "c"
+        config.write_text("[default]\nuser = u\n#include %s\n" % target)
+        assert "not a regular file" in _refused({"config": str(config)}, {"HOME": str(tmp_path)})
+
+
+def test_oversized_config_and_secret_files_are_refused(tmp_path):
+    big = tmp_path / "big"
+    big.write_bytes(b"; padding\n" * 200000)  # 2 MB
+    assert "larger than" in _refused({"config": str(big)}, {"HOME": str(tmp_path)})
+    long_secret = tmp_path / "secret"
+    long_secret.write_bytes(b"x" * 10000)
+    os.chmod(long_secret, 0o600)
+    assert "larger than" in _refused({"secret_file": str(long_secret)}, {"HOME": str(tmp_path)})
+
+
+def test_includes_cannot_multiply_the_size_limit(tmp_path):
+    part = tmp_path / "part.conf"
+    part.write_bytes(b"; padding\n" * 90000)  # 900 KB, under the one-file limit
+    config = tmp_path / "c"
+    config.write_text("[default]\n" + "#include part.conf\n" * 8)
+    assert "larger than" in _refused({"config": str(config)}, {"HOME": str(tmp_path)})
+
+
+def test_secret_stdin_waits_on_the_run_deadline(tmp_path):
+    import time
+    from amijson.deadline import Deadline
+    read_end, write_end = os.pipe()
+    try:
+        deadline = Deadline(10)
+        deadline.start -= 0.7  # the run has already spent 0.7 s of its 1 s
+        started = time.monotonic()
+        with open(read_end, "rb", closefd=False) as stdin:
+            with pytest.raises(AmijsonError) as caught:
+                resolve({"secret_stdin": True, "timeout": "1"}, {"HOME": str(tmp_path)}, stdin, deadline)
+        assert caught.value.code == "timeout"
+        assert time.monotonic() - started < 0.6
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("options, word", [
+    ({"timeout": "nan"}, "nan"), ({"timeout": "inf"}, "inf"), ({"timeout": "1e308"}, "1e308"),
+    ({"connect_timeout": "-1"}, "-1"), ({"port": "\u0663"}, "\u0663"), ({"port": "1_0"}, "1_0"),
+    ({"max_size": "0"}, "0"), ({"host": "a..b"}, "a..b"), ({"host": "x" * 300}, "xxxx"),
+    ({"host": "[::zz]"}, "::zz"), ({"fallback_encoding": "rot13"}, "rot13"),
+    ({"fallback_encoding": "base64"}, "base64"), ({"fallback_encoding": "undefined"}, "undefined"),
+    ({"via": "ssh"}, "ssh"), ({"auth": "none"}, "none"), ({"user": "u\x00"}, "NUL"),
+])
+def test_bad_values_are_usage_errors_naming_the_value(tmp_path, options, word):
+    message = _refused(options, {"HOME": str(tmp_path), "AMIJSON_USER": "u", "AMIJSON_SECRET": "s"}, "usage")
+    assert word in message
+
+
+def test_a_secret_that_is_not_utf8_is_a_config_error_that_does_not_show_it(tmp_path):
+    secret_file = tmp_path / "s"
+    secret_file.write_bytes(b"caf\xe9-secret\n")
+    os.chmod(secret_file, 0o600)
+    message = _refused({"secret_file": str(secret_file)}, {"HOME": str(tmp_path)})
+    assert "UTF-8" in message and "secret" in message and "caf" not in message
+    message = _refused({}, {"HOME": str(tmp_path), "AMIJSON_SECRET": "caf\udce9"})
+    assert "UTF-8" in message and "caf" not in message
