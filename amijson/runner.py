@@ -50,7 +50,7 @@ def execute(settings, plan, document, deadline, environ):
         request = _start(plan, "rx", document)
         _run_rx(settings, request, document, deadline, environ, plan)
     else:
-        request = _start(plan, "ami", document)  # AMI over HTTP takes the same actions
+        request = _start(plan, "ami", document, settings.via)  # AMI over HTTP takes the same actions
         try:
             (_run_http if settings.via == "http" else _run_ami)(settings, request, document, deadline)
         except AmijsonError as exc:
@@ -76,9 +76,15 @@ def _is_this_machine(host, deadline):
     return is_this_machine(host, deadline)
 
 
-def _start(plan, route, document):
+def _start(plan, route, document, via=None):
+    """The request for ``route``, shown in the document and checked against what
+    Asterisk takes there (``via``: the AMI route asked for, ``ami`` or ``http``)."""
+    from amijson.limits import check
     request = plan.request(route)
     document.set_request(request.action, request.headers, request.command)
+    if route == "rx" and request.command is None:
+        return request  # the rx route refuses an action itself, naming it
+    check(request, "http" if via == "http" else route)
     return request
 
 
