@@ -20,6 +20,7 @@ from amijson.transport import connect
 from amijson.wire import AmiParser, ProtocolError, format_action
 
 COOKIE = "mansession_id"
+LOGOFF_RESERVE = 0.5  # seconds of the run kept for Logoff
 
 
 def rawman_path(prefix):
@@ -33,7 +34,10 @@ class HttpAmiSession:
 
     def __init__(self, settings, deadline, transcript=None):
         self.settings = settings
-        self.deadline = deadline
+        # Logoff keeps the last part of the run: a session left logged in lingers on
+        # Asterisk for http.conf's session timeout, even when the run timed out.
+        self.logoff_deadline = deadline
+        self.deadline = deadline.reserve(LOGOFF_RESERVE)
         self.path = rawman_path(settings.http_prefix)
         self.url = "%s://%s:%s%s" % ("https" if settings.tls else "http", settings.host, settings.port, self.path)
         host = settings.host if ":" not in settings.host else "[%s]" % settings.host
@@ -156,12 +160,17 @@ class HttpAmiSession:
         if not self.logged_in:
             return
         self.logged_in = False
-        try:
-            if self.connection is None:
-                self._connect()
-            self.connection.send(self._request([("Action", "Logoff"), ("ActionID", self.ids.next())]))
-        except Exception:  # the server may be gone already; nothing left to do
-            return
+        self.deadline = self.logoff_deadline
+        request = self._request([("Action", "Logoff"), ("ActionID", self.ids.next())])
+        for _attempt in range(2):  # the kept connection, then a new one if that one is gone
+            try:
+                if self.connection is None:
+                    self._connect()
+                self.connection.deadline = self.deadline
+                self.connection.send(request)
+                return
+            except Exception:  # closed under us, or the server is gone: try a fresh connection once
+                self.close()
 
     def close(self):
         if self.connection is not None:

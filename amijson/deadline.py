@@ -32,3 +32,12 @@ class Deadline:
         if left <= 0:
             raise AmijsonError("timeout", "deadline of %gs passed %s" % (self.seconds, what))
         return left
+
+    def reserve(self, seconds):
+        """A deadline that ends ``seconds`` (at most a quarter of the run) before
+        this one, for the work of the run; what is left is for cleaning up after
+        it, such as ending a manager session that would otherwise linger."""
+        inner = Deadline.__new__(Deadline)
+        inner.start, inner.seconds = self.start, self.seconds
+        inner.end = self.end - min(seconds, self.seconds / 4)
+        return inner
