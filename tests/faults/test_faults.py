@@ -138,12 +138,18 @@ def test_speaks_something_else(amijson_offline, greeting):
     assert "banner" in run.doc["error"]["message"]
 
 
-def test_tls_server_on_the_plain_port(amijson_offline, tmp_path):
+def self_signed_server_context(tmp_path):
+    """A TLS server context with a fresh self-signed certificate for localhost."""
     key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", str(key),
                     "-out", str(cert), "-subj", "/CN=localhost"], check=True, capture_output=True)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
+    return context
+
+
+def test_tls_server_on_the_plain_port(amijson_offline, tmp_path):
+    context = self_signed_server_context(tmp_path)
 
     def scenario(peer):  # a TLS server waits for a ClientHello that never comes
         try:
@@ -429,11 +435,7 @@ def test_auth_plain_when_asked_for(amijson_offline):
 
 def test_tls_without_verification_gets_md5(amijson_offline, tmp_path):
     """--tls --insecure: the peer's certificate says nothing about who it is, so no plain secret."""
-    key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", str(key),
-                    "-out", str(cert), "-subj", "/CN=localhost"], check=True, capture_output=True)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(str(cert), str(key))
+    context = self_signed_server_context(tmp_path)
 
     def scenario(peer):
         peer.conn = context.wrap_socket(peer.conn, server_side=True)
