@@ -9,14 +9,31 @@ package, which costs more start-up time than a whole small run.
 
     request = format_request("POST", "/rawman", "pbx:8088", [("Cookie", ...)],
                              form_body([("Action", "Ping")]))
-    reader = ResponseReader()
+    reader = ResponseReader(max_body=64 << 20)
     response = reader.feed(data)    # None until a whole response is in
     response = reader.end()         # at end of stream: a body that ran to it
+
+Every number the peer sends (status code, Content-Length, chunk sizes) is read
+strictly: ASCII digits only, of a bounded count. ``int()`` alone would take
+``-1``, ``+5``, ``1_0``, `` 5`` and other scripts' digits, and a chunk of size
+``-1`` once made the reader keep all it was sent.
 """
 
 
 class HttpError(Exception):
     """The peer's bytes are not an HTTP/1.x response."""
+
+
+class BodyTooLarge(HttpError):
+    """A body larger than the reader's ``max_body``: ``size`` bytes came or were
+    announced (``announced``: by Content-Length or a chunk size, before its bytes)."""
+
+    def __init__(self, size, limit, announced):
+        super().__init__("a body of %s%d bytes, more than the %d allowed"
+                         % ("at least " if not announced else "", size, limit))
+        self.size = size
+        self.limit = limit
+        self.announced = announced
 
 
 class Response:
@@ -77,19 +94,74 @@ def cookie_value(set_cookie, name):
 
 
 MAX_HEAD = 65536  # a response head longer than this is not from an HTTP server
+# Bounds on the peer's numbers: 18 decimal digits stay under 10**18 bytes, 16 hex
+# digits under 2**64; no real body comes near either.
+MAX_LENGTH_DIGITS = 18
+MAX_CHUNK_DIGITS = 16
+# A chunk-size line (size and extensions) or a trailer line longer than this is not
+# from an HTTP server either.
+MAX_CHUNK_LINE = 4096
+
+_DIGITS = b"0123456789"
+_HEXDIGITS = b"0123456789abcdefABCDEF"
+# Control characters, which a chunk extension may not hold (HTAB may: it is whitespace).
+_CONTROLS = bytes(range(0x20)).replace(b"\t", b"") + b"\x7f"
+
+
+def _is_digits(text, most):
+    """True when ``text`` (str) is 1 to ``most`` ASCII digits and nothing else."""
+    return 0 < len(text) <= most and text.isascii() and not text.encode("ascii").translate(None, _DIGITS)
+
+
+def chunk_size(line):
+    """The size a chunk-size line (bytes, CRLF removed) gives, or HttpError.
+
+    RFC 9112 section 7.1: ``1*HEXDIG *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )``.
+    Extensions mean nothing to amijson and are skipped; only control characters
+    in them are refused, since those could hide a line end."""
+    size, semicolon, extensions = line.partition(b";")
+    if semicolon:
+        size = size.rstrip(b" \t")  # BWS before the first ";"
+        if extensions.translate(None, _CONTROLS) != extensions:
+            raise HttpError("bad chunk extension: %r" % line[:40])
+    if not 0 < len(size) <= MAX_CHUNK_DIGITS or size.translate(None, _HEXDIGITS):
+        raise HttpError("bad chunk size: %r" % line[:40])
+    return int(size, 16)
+
+
+def content_length(values):
+    """The body length the Content-Length header ``values`` (every one received,
+    each possibly a comma list) give, or HttpError. RFC 9112 section 6.3: the same
+    number repeated is that number; differing numbers are an unrecoverable error."""
+    numbers = set()
+    for value in values:
+        for item in value.split(","):
+            item = item.strip(" \t")
+            if not _is_digits(item, MAX_LENGTH_DIGITS):
+                raise HttpError("bad Content-Length: %r" % value[:40])
+            numbers.add(int(item))
+    if len(numbers) != 1:
+        raise HttpError("differing Content-Length values: %r" % ", ".join(values)[:80])
+    return numbers.pop()
 
 
 class ResponseReader:
-    """Reads one response after another from the bytes of one connection."""
+    """Reads one response after another from the bytes of one connection.
 
-    def __init__(self, method="POST"):
+    ``max_body``: the most body bytes (decoded, for a chunked body) one response
+    may bring; past it, or at a Content-Length or chunk size announcing more,
+    ``BodyTooLarge``. None: no limit."""
+
+    def __init__(self, method="POST", max_body=None):
         self.method = method
+        self.max_body = max_body
         self._buf = bytearray()
         self._head = None  # (status, reason, headers, keep_alive) once the head is in
         self._length = None  # Content-Length, or None: chunked, or to the end of the stream
         self._chunked = False
-        self._chunks = []
+        self._body = bytearray()  # a chunked body's data so far
         self._chunk_left = None
+        self._in_trailer = False
 
     def feed(self, data):
         """Take ``data``; return the complete Response, or None while one is not in yet."""
@@ -103,6 +175,7 @@ class ResponseReader:
             body = self._read_chunks()
             return None if body is None else self._done(body)
         if self._length is None:
+            self._check_size(len(self._buf), announced=False)
             return None  # ends with the connection: see end()
         if len(self._buf) < self._length:
             return None
@@ -125,8 +198,9 @@ class ResponseReader:
         self._head = None
         self._length = None
         self._chunked = False
-        self._chunks = []
+        self._body = bytearray()
         self._chunk_left = None
+        self._in_trailer = False
         return Response(status, reason, headers, body, alive if keep_alive is None else keep_alive)
 
     def _read_head(self):
@@ -142,7 +216,9 @@ class ResponseReader:
         lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
         del buf[:end + 4]
         parts = lines[0].split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+        # RFC 9112 section 4: HTTP/1.DIGIT, then a status code of exactly 3 digits, 100 to 599.
+        if (len(parts) < 2 or len(parts[0]) != 8 or not parts[0].startswith("HTTP/1.")
+                or not _is_digits(parts[0][7:], 1) or not _is_digits(parts[1], 3) or not "100" <= parts[1] <= "599"):
             raise HttpError("not an HTTP response: %r" % lines[0][:80])
         status = int(parts[1])
         reason = parts[2] if len(parts) > 2 else ""
@@ -158,40 +234,52 @@ class ResponseReader:
         if "chunked" in fields.get("transfer-encoding", "").lower():
             self._chunked = True
         elif "content-length" in fields:
-            length = fields["content-length"]
-            if not length.isdigit():
-                raise HttpError("bad Content-Length: %r" % length)
-            self._length = int(length)
+            self._length = content_length([value for name, value in headers if name == "content-length"])
+            self._check_size(self._length, announced=True)
         else:
             keep_alive = False  # the body runs to the end of the stream
         self._head = (status, reason, headers, keep_alive)
         return True
 
+    def _check_size(self, size, announced):
+        if self.max_body is not None and size > self.max_body:
+            raise BodyTooLarge(size, self.max_body, announced)
+
     def _read_chunks(self):
-        """The whole body once the last chunk and trailer are in, else None."""
+        """The whole body once the last chunk and trailer are in, else None.
+        Each chunk's size is checked against ``max_body`` before its data is
+        waited for, and its data is copied once, into the body."""
         buf = self._buf
-        while True:
+        body = self._body
+        while not self._in_trailer:
             if self._chunk_left is None:
-                end = buf.find(b"\r\n")
+                end = buf.find(b"\r\n", 0, MAX_CHUNK_LINE + 2)
                 if end < 0:
+                    if len(buf) > MAX_CHUNK_LINE:
+                        raise HttpError("chunk-size line longer than %d bytes" % MAX_CHUNK_LINE)
                     return None
-                size = bytes(buf[:end]).split(b";", 1)[0].strip()
-                try:
-                    self._chunk_left = int(size, 16)
-                except ValueError:
-                    raise HttpError("bad chunk size: %r" % size[:20])
+                size = chunk_size(bytes(buf[:end]))
+                self._check_size(len(body) + size, announced=True)
                 del buf[:end + 2]
-            if self._chunk_left == 0:
-                end = buf.find(b"\r\n")  # trailer fields, then an empty line
-                while end > 0:
-                    del buf[:end + 2]
-                    end = buf.find(b"\r\n")
-                if end < 0:
-                    return None
-                del buf[:2]
-                return b"".join(self._chunks)
-            if len(buf) < self._chunk_left + 2:
+                if size == 0:
+                    self._in_trailer = True
+                    break
+                self._chunk_left = size
+            left = self._chunk_left
+            if len(buf) < left + 2:
                 return None
-            self._chunks.append(bytes(buf[:self._chunk_left]))
-            del buf[:self._chunk_left + 2]
+            if buf[left:left + 2] != b"\r\n":
+                raise HttpError("chunk data not followed by CRLF: %r" % bytes(buf[left:left + 2]))
+            body += buf[:left]
+            del buf[:left + 2]
             self._chunk_left = None
+        # Trailer fields (ignored), then an empty line; all of them within MAX_HEAD.
+        while True:
+            end = buf.find(b"\r\n", 0, MAX_HEAD)
+            if end < 0:
+                if len(buf) > MAX_HEAD:
+                    raise HttpError("trailer longer than %d bytes" % MAX_HEAD)
+                return None
+            del buf[:end + 2]
+            if end == 0:
+                return bytes(body)
