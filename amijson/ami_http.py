@@ -14,7 +14,7 @@ while the server keeps it open, over a new one when it does not.
 from amijson.ami import answer, check_credentials, open_transcript
 from amijson.errors import AmijsonError
 from amijson.exchange import ActionExchange, ActionIdCounter
-from amijson.httpwire import HttpError, ResponseReader, cookie_value, form_body, format_request
+from amijson.httpwire import BodyTooLarge, HttpError, ResponseReader, cookie_value, form_body, format_request
 from amijson.session import check_login, check_size, login_headers
 from amijson.transport import connect
 from amijson.wire import AmiParser, ProtocolError, format_action
@@ -56,7 +56,7 @@ class HttpAmiSession:
         settings = self.settings
         self.connection = connect(settings.host, settings.port, self.deadline, settings.connect_timeout,
                                   tls=settings.tls, cafile=settings.cafile, insecure=settings.insecure)
-        self.reader = ResponseReader()
+        self.reader = ResponseReader(max_body=self.max_bytes)
 
     def is_verified_tls(self):
         if self.connection is None:
@@ -107,6 +107,9 @@ class HttpAmiSession:
         return format_request("POST", self.path, self.host_header, cookie, form_body(fields))
 
     def _read_response(self, name):
+        """The next response on the connection. A response refused (broken framing, past
+        --max-size) closes the connection first: the rest of it is unread, and a Logoff
+        sent behind it would wait there, so logoff() opens a new one."""
         what = "waiting for the HTTP reply to %s" % name
         received = 0
         while True:
@@ -114,6 +117,12 @@ class HttpAmiSession:
             try:
                 response = self.reader.feed(data) if data else self.reader.end()
             except HttpError as exc:
+                self.close()
+                if isinstance(exc, BodyTooLarge):
+                    # check_size's words: a body counts against --max-size as decoded, and one
+                    # announced larger (Content-Length, a chunk size) fails before it is read.
+                    raise AmijsonError("protocol", "Asterisk %s more than %d MiB %s; --max-size raises the limit"
+                                       % ("announced" if exc.announced else "sent", self.max_bytes >> 20, what))
                 if not received and data.startswith(b"Asterisk Call Manager/"):
                     raise AmijsonError("protocol", "%s:%s speaks AMI over TCP, not HTTP: use --via ami there, "
                                        "or the port of Asterisk's HTTP server (http.conf's bindport)"
@@ -122,7 +131,9 @@ class HttpAmiSession:
             if response is not None:
                 return response
             received += len(data)
-            check_size(received, self.max_bytes, what)
+            if received > self.max_bytes:
+                self.close()
+                check_size(received, self.max_bytes, what)
 
     def call(self, name, headers, redact=()):
         """One action's ActionExchange, whole: a body holds the reply and its whole list."""

@@ -15,8 +15,8 @@ package, which costs more start-up time than a whole small run.
 
 Every number the peer sends (status code, Content-Length, chunk sizes) is read
 strictly: ASCII digits only, of a bounded count. ``int()`` alone would take
-``-1``, ``+5``, ``1_0``, `` 5`` and other scripts' digits, and a chunk of size
-``-1`` once made the reader keep all it was sent.
+``-1``, ``+5``, ``1_0``, a leading space and other scripts' digits, and a chunk
+of size ``-1`` once made the reader keep all it was sent.
 """
 
 
@@ -98,8 +98,8 @@ MAX_HEAD = 65536  # a response head longer than this is not from an HTTP server
 # digits under 2**64; no real body comes near either.
 MAX_LENGTH_DIGITS = 18
 MAX_CHUNK_DIGITS = 16
-# A chunk-size line (size and extensions) or a trailer line longer than this is not
-# from an HTTP server either.
+# A chunk-size line (size and extensions) longer than this is not from an HTTP
+# server either; nor is a trailer longer than MAX_HEAD.
 MAX_CHUNK_LINE = 4096
 
 _DIGITS = b"0123456789"
@@ -161,7 +161,7 @@ class ResponseReader:
         self._chunked = False
         self._body = bytearray()  # a chunked body's data so far
         self._chunk_left = None
-        self._in_trailer = False
+        self._trailer_size = None  # bytes of the trailer so far, once the last chunk came
 
     def feed(self, data):
         """Take ``data``; return the complete Response, or None while one is not in yet."""
@@ -169,7 +169,7 @@ class ResponseReader:
         if self._head is None and not self._read_head():
             return None
         status, reason, headers, keep_alive = self._head
-        if status in (204, 304) or 100 <= status < 200 or self.method == "HEAD":
+        if not self._has_body(status):
             return self._done(b"")
         if self._chunked:
             body = self._read_chunks()
@@ -200,7 +200,7 @@ class ResponseReader:
         self._chunked = False
         self._body = bytearray()
         self._chunk_left = None
-        self._in_trailer = False
+        self._trailer_size = None
         return Response(status, reason, headers, body, alive if keep_alive is None else keep_alive)
 
     def _read_head(self):
@@ -217,29 +217,36 @@ class ResponseReader:
         del buf[:end + 4]
         parts = lines[0].split(" ", 2)
         # RFC 9112 section 4: HTTP/1.DIGIT, then a status code of exactly 3 digits, 100 to 599.
-        if (len(parts) < 2 or len(parts[0]) != 8 or not parts[0].startswith("HTTP/1.")
-                or not _is_digits(parts[0][7:], 1) or not _is_digits(parts[1], 3) or not "100" <= parts[1] <= "599"):
+        version, code = parts[0], parts[1] if len(parts) > 1 else ""
+        if (len(version) != 8 or not version.startswith("HTTP/1.") or not _is_digits(version[7:], 1)
+                or len(code) != 3 or not _is_digits(code, 3) or not "1" <= code[0] <= "5"):
             raise HttpError("not an HTTP response: %r" % lines[0][:80])
-        status = int(parts[1])
+        status = int(code)
         reason = parts[2] if len(parts) > 2 else ""
         headers = []
         for line in lines[1:]:
             name, colon, value = line.partition(":")
             if not colon:
                 raise HttpError("malformed header line: %r" % line[:80])
-            headers.append((name.strip().lower(), value.strip()))
+            # Only SP and HTAB are whitespace here (RFC 9110 section 5.6.3): str.strip()
+            # would also take the Latin-1 NBSP and NEL, and " \xa05" would read as 5.
+            headers.append((name.strip(" \t").lower(), value.strip(" \t")))
         fields = dict(headers)
         connection = fields.get("connection", "").lower()
-        keep_alive = "close" not in connection and (parts[0] != "HTTP/1.0" or "keep-alive" in connection)
+        keep_alive = "close" not in connection and (version != "HTTP/1.0" or "keep-alive" in connection)
         if "chunked" in fields.get("transfer-encoding", "").lower():
             self._chunked = True
         elif "content-length" in fields:
             self._length = content_length([value for name, value in headers if name == "content-length"])
-            self._check_size(self._length, announced=True)
+            if self._has_body(status):
+                self._check_size(self._length, announced=True)  # before any of it is read
         else:
             keep_alive = False  # the body runs to the end of the stream
         self._head = (status, reason, headers, keep_alive)
         return True
+
+    def _has_body(self, status):
+        return not (status in (204, 304) or 100 <= status < 200 or self.method == "HEAD")
 
     def _check_size(self, size, announced):
         if self.max_body is not None and size > self.max_body:
@@ -251,7 +258,8 @@ class ResponseReader:
         waited for, and its data is copied once, into the body."""
         buf = self._buf
         body = self._body
-        while not self._in_trailer:
+        limit = self.max_body if self.max_body is not None else float("inf")
+        while self._trailer_size is None:
             if self._chunk_left is None:
                 end = buf.find(b"\r\n", 0, MAX_CHUNK_LINE + 2)
                 if end < 0:
@@ -259,10 +267,11 @@ class ResponseReader:
                         raise HttpError("chunk-size line longer than %d bytes" % MAX_CHUNK_LINE)
                     return None
                 size = chunk_size(bytes(buf[:end]))
-                self._check_size(len(body) + size, announced=True)
+                if len(body) + size > limit:  # _check_size, inline: this runs once per chunk
+                    raise BodyTooLarge(len(body) + size, limit, True)
                 del buf[:end + 2]
                 if size == 0:
-                    self._in_trailer = True
+                    self._trailer_size = 0
                     break
                 self._chunk_left = size
             left = self._chunk_left
@@ -275,11 +284,12 @@ class ResponseReader:
             self._chunk_left = None
         # Trailer fields (ignored), then an empty line; all of them within MAX_HEAD.
         while True:
-            end = buf.find(b"\r\n", 0, MAX_HEAD)
-            if end < 0:
-                if len(buf) > MAX_HEAD:
-                    raise HttpError("trailer longer than %d bytes" % MAX_HEAD)
+            end = buf.find(b"\r\n")
+            if end < 0 and self._trailer_size + len(buf) <= MAX_HEAD:
                 return None
+            self._trailer_size += end + 2
+            if end < 0 or self._trailer_size > MAX_HEAD:
+                raise HttpError("trailer longer than %d bytes" % MAX_HEAD)
             del buf[:end + 2]
             if end == 0:
                 return bytes(body)

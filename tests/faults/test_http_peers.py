@@ -3,8 +3,11 @@ show. Asterisk 11's server closes after every response (tests/fakeami.py, http_r
 a proxy may re-chunk the body; broken or silent peers must end in a clear error document
 within the deadline plus 1 s."""
 
+import subprocess
+import sys
 import time
 
+from conftest import amijson_path, offline_env, validate_document
 from fakeami import ScriptedAmi, aid_line, core_show_channels_11, http_reply_11, http_reply_22
 
 DEADLINE = 2.0
@@ -150,3 +153,103 @@ def test_a_web_server_that_is_not_asterisk(amijson_offline):
         peer.wait_closed(5)
     run, _ = run_http(amijson_offline, nginx, "action", "Ping", code=6, error="protocol")
     assert "(Server: nginx) held no AMI response" in run.doc["error"]["message"]
+
+
+# --- hostile chunked bodies: bounded time and memory ----------------------------------------
+
+CHUNKED_HEAD = b"HTTP/1.1 200 OK\r\nServer: Asterisk/22.10.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+HOSTILE_HOST = "127.0.0.7"  # any loopback address: the peer need not be 127.0.0.1
+
+# Spawns argv from a small process and prints its exit code and peak memory (kB) on
+# stderr, as tests/faults/test_faults.py does: a child spawned from pytest itself would
+# count pytest's resident memory in its peak.
+_MEASURE = """
+import os, sys
+pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+sys.stderr.write("%d %d" % (os.waitstatus_to_exitcode(status), usage.ru_maxrss))
+"""
+
+
+def run_measured(tmp_path, scenario, *args, timeout=10):
+    """amijson --via http against ``scenario`` on HOSTILE_HOST: (exit code, document,
+    its stderr, seconds taken, peak memory in MB)."""
+    with ScriptedAmi(scenario, host=HOSTILE_HOST) as server:
+        started = time.monotonic()
+        argv = [amijson_path(), "--via", "http", "--auth", "plain", "--host", HOSTILE_HOST,
+                "--port", str(server.port), "--timeout", str(timeout), *args]
+        proc = subprocess.run([sys.executable, "-c", _MEASURE, *argv],
+                              capture_output=True, env=offline_env(tmp_path), timeout=timeout + 30)
+        elapsed = time.monotonic() - started
+    stderr = proc.stderr.decode("utf-8", "replace")
+    code, peak_kb = stderr.split()[-2:]
+    return int(code), validate_document(proc.stdout.decode()), stderr, elapsed, int(peak_kb) / 1024
+
+
+def send_until_closed(peer, data, most):
+    """Send ``data`` again and again, ``most`` bytes at most, while the client takes it."""
+    for _ in range(most // len(data)):
+        peer.send(data)  # OSError once the client is gone: the scenario ends there
+
+
+def test_a_chunked_body_of_negative_chunk_sizes(tmp_path):
+    # int("-1", 16) is -1; a reader that took it once held 700 MB with --max-size 1.
+    def negative_chunks(peer):
+        peer.expect_http()
+        peer.send(CHUNKED_HEAD)
+        send_until_closed(peer, b"-1\r\n" * 16384, 256 << 20)
+    code, doc, stderr, elapsed, peak_mb = run_measured(tmp_path, negative_chunks, "--max-size", "1",
+                                                       "action", "Ping")
+    assert code == 6 and doc["error"]["code"] == "protocol", doc["error"]
+    assert "bad chunk size: b'-1'" in doc["error"]["message"]
+    assert "Traceback" not in stderr, stderr
+    assert elapsed < 3, "took %.1fs" % elapsed
+    assert peak_mb < 100, "peak memory %.0f MB" % peak_mb
+
+
+def test_chunks_whose_decoded_size_passes_max_size(tmp_path):
+    # Valid chunks, each with an extension, 64 KiB apiece: 17 of them pass 1 MiB.
+    def many_chunks(peer):
+        peer.expect_http()
+        peer.send(CHUNKED_HEAD)
+        send_until_closed(peer, b"ffff;part=1\r\n" + b"x" * 0xffff + b"\r\n", 256 << 20)
+    code, doc, stderr, elapsed, peak_mb = run_measured(tmp_path, many_chunks, "--max-size", "1", "action", "Ping")
+    assert code == 6 and doc["error"]["code"] == "protocol", doc["error"]
+    assert "more than 1 MiB waiting for the HTTP reply to Login; --max-size raises the limit" \
+        in doc["error"]["message"]
+    assert "Traceback" not in stderr, stderr
+    assert elapsed < 3, "took %.1fs" % elapsed
+    assert peak_mb < 100, "peak memory %.0f MB" % peak_mb
+
+
+def test_a_chunk_announced_past_max_size_fails_before_its_data(tmp_path):
+    # The size line alone says 2 MiB: no waiting for the data (the peer never sends it).
+    def huge_chunk(peer):
+        peer.expect_http()
+        peer.send(CHUNKED_HEAD + b"200000\r\n")
+        peer.wait_closed(15)
+    code, doc, stderr, elapsed, _ = run_measured(tmp_path, huge_chunk, "--max-size", "1", "action", "Ping")
+    assert code == 6 and doc["error"]["code"] == "protocol", doc["error"]
+    assert "announced more than 1 MiB" in doc["error"]["message"]
+    assert "Traceback" not in stderr, stderr
+    assert elapsed < 3, "took %.1fs: waited for the body" % elapsed
+
+
+def test_a_content_length_past_max_size_fails_before_the_body(amijson_offline):
+    def announced(peer):
+        peer.expect_http()
+        peer.send(b"HTTP/1.1 200 OK\r\nServer: Asterisk/22.10.1\r\nContent-Length: 999999999999999999\r\n\r\n")
+        peer.wait_closed(15)
+    run, _ = run_http(amijson_offline, announced, "--max-size", "1", "action", "Ping", code=6, error="protocol")
+    assert "announced more than 1 MiB" in run.doc["error"]["message"]
+    assert run.elapsed < 1.5, "took %.1fs: waited for the body" % run.elapsed
+
+
+def test_a_status_code_in_other_digits(amijson_offline):
+    # "²00".isdigit() is True and int("²00") raises: the reader must refuse it, not crash.
+    def superscript(peer):
+        peer.expect_http()
+        peer.send(b"HTTP/1.1 \xb200 OK\r\nContent-Length: 0\r\n\r\n")
+        peer.wait_closed(5)
+    run, _ = run_http(amijson_offline, superscript, "action", "Ping", code=6, error="protocol")
+    assert "not an HTTP response" in run.doc["error"]["message"]
