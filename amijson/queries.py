@@ -80,12 +80,15 @@ text.column = _texts
 
 
 def integer(value):
+    """An AMI count to an int; None when it is not an optionally negative run of
+    ASCII digits: int() alone takes "+5", "1_0" and other scripts' digits ("٣").
+    The CLI parsers' int_or_none reads the same; it is not imported here, so a
+    query over AMI does not load the parsers package."""
     if value is None or isinstance(value, int):
         return value
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
+    text = str(value).strip(" \t\n\r\x0b\x0c")  # ASCII whitespace: strip() also takes NBSP
+    digits = text[1:] if text[:1] == "-" else text
+    return int(text) if digits.isascii() and digits.isdecimal() else None
 
 
 def _integers(column):

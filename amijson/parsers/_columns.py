@@ -12,7 +12,14 @@
   table's header line, or -1 after a warning quoting the unexpected text.
 * ``plural_duration_to_seconds(text)``: ``"1 year, 2 weeks, 3 days, 4 hours,
   5 minutes, 6 seconds"`` (singulars too) to seconds; None when no unit found.
+* ``ascii_digits(text)``: True for a non-empty run of ASCII digits.
 * ``int_or_none(text)``: an optionally negative decimal number to int, else None.
+* ``float_or_none(text)``: ``87.5`` (an optional minus, ASCII digits, an optional
+  fraction) to a float, else None.
+
+Numbers are ASCII digits only: ``str.isdecimal()`` and ``int()`` also take other
+scripts' digits (``int("٣") == 3``), and ``int()``/``float()`` take a ``+``,
+underscores (``1_0``), ``inf`` and ``nan``, none of which Asterisk prints.
 """
 
 from amijson.clitext import strip_ansi as _strip_ansi
@@ -27,22 +34,35 @@ _UNITS = {
 }
 
 
+# Padding around a number: ASCII whitespace only (str.strip() also takes NBSP and the like).
+PADDING = " \t\n\r\x0b\x0c"
+
+
+def ascii_digits(text):
+    """True when ``text`` is one or more of the ASCII digits 0-9 and nothing else."""
+    return text.isascii() and text.isdecimal()
+
+
 def int_or_none(text):
-    """``" 42"`` or ``"-1"`` to an int; None for anything else (``-``, empty, None)."""
-    text = (text or "").strip()
-    if text.lstrip("-").isdecimal() and text != "-":
+    """``" 42"`` or ``"-1"`` to an int; None for anything else (``-``, ``+5``,
+    ``1_0``, ``٣``, empty, None). Spaces around it are a column's padding."""
+    text = (text or "").strip(PADDING)
+    if ascii_digits(text[1:] if text[:1] == "-" else text):
         return int(text)
     return None
 
 
 def float_or_none(text):
-    """``"87.5"`` to a float; None for anything else, NaN included (JSON has no
-    NaN, and PHP's json_decode refuses the ``NaN`` json.dumps would write)."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
+    """``"87.5"`` or ``"-0.5"`` to a float; None for anything else: NaN and
+    infinity included (JSON has neither, and PHP's json_decode refuses the
+    ``NaN`` json.dumps would write), and exponents, which Asterisk never prints."""
+    if not isinstance(text, str):
         return None
-    return None if value != value else value
+    text = text.strip(PADDING)
+    whole, dot, fraction = (text[1:] if text[:1] == "-" else text).partition(".")
+    if ascii_digits(whole) and (not dot or ascii_digits(fraction)):
+        return float(text)
+    return None
 
 
 def strip_ansi(text):
@@ -116,7 +136,7 @@ def hms_to_seconds(text):
     total = 0
     factors = (1, 60, 3600, 86400)
     for factor, part in zip(factors, reversed(parts)):
-        if not part.isdecimal():  # not isdigit(): it takes "¹", which int() refuses
+        if not ascii_digits(part):
             return None
         total += int(part) * factor
     return total
@@ -131,7 +151,7 @@ def plural_duration_to_seconds(text):
     text = text.strip().rstrip(".")
     if not text:
         return None
-    if text.isdecimal():
+    if ascii_digits(text):
         return int(text)
     words = text.replace(",", " ").split()
     total = 0
@@ -139,7 +159,7 @@ def plural_duration_to_seconds(text):
     i = 0
     while i < len(words):
         word = words[i]
-        if word.isdecimal() and i + 1 < len(words):
+        if ascii_digits(word) and i + 1 < len(words):
             unit = words[i + 1].lower()
             if unit.endswith("s"):
                 unit = unit[:-1]
@@ -159,7 +179,7 @@ def is_count_line(line, nouns, tail):
     """True for a trailer ``<n> <noun> <tail>``, e.g. ``4 results found.``
     (``nouns`` holds the plural and singular, ``tail`` the words after them)."""
     words = line.split()
-    return (len(words) == 2 + len(tail.split()) and words[0].isdecimal()
+    return (len(words) == 2 + len(tail.split()) and ascii_digits(words[0])
             and words[1] in nouns and words[2:] == tail.split())
 
 

@@ -39,7 +39,7 @@ Example output::
       "duration": 2}]
 """
 
-from amijson.parsers._columns import find_header, hms_to_seconds, strip_ansi
+from amijson.parsers._columns import ascii_digits, find_header, hms_to_seconds, strip_ansi
 
 COMMANDS = {"bridge show all": "default"}
 
@@ -80,7 +80,7 @@ def parse(text, variant=None, warnings=None):
             {
                 "bridge_id": bridge_id,
                 "name": _none(middle) if has_name else None,
-                "channels": int(channels) if channels.isdecimal() else None,
+                "channels": int(channels) if ascii_digits(channels) else None,
                 "type": _none(values["type"]),
                 "technology": _none(values["technology"]),
                 "duration": hms_to_seconds(values["duration"]) if has_duration else None,

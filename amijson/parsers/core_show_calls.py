@@ -30,7 +30,7 @@ Example output::
       "system_uptime": 93784}]
 """
 
-from amijson.parsers._columns import plural_duration_to_seconds, strip_ansi
+from amijson.parsers._columns import ascii_digits, plural_duration_to_seconds, strip_ansi
 
 COMMANDS = {
     "core show calls": "default",
@@ -45,7 +45,7 @@ def call_count_line(line):
     ``N of M max active calls`` gives two pairs: a list is returned then),
     ``calls_processed``. Always a list of pairs, empty when not such a line."""
     words = line.split()
-    if not words or not words[0].isdecimal():
+    if not words or not ascii_digits(words[0]):
         return []
     count = int(words[0])
     rest = [w.lower() for w in words[1:]]
@@ -58,7 +58,7 @@ def call_count_line(line):
     if (
         len(rest) >= 4
         and rest[0] == "of"
-        and rest[1].isdecimal()
+        and ascii_digits(rest[1])
         and rest[2] == "max"
         and rest[3] == "active"
     ):

@@ -42,8 +42,8 @@ Example output::
       "read_perms": 2147483647, "write_perms": 2147483647}]
 """
 
-from amijson.parsers._columns import (column_spans, find_header, int_or_none, is_count_line, strip_ansi,
-                                      truncation_warning)
+from amijson.parsers._columns import (ascii_digits, column_spans, find_header, int_or_none, is_count_line,
+                                      strip_ansi, truncation_warning)
 
 COMMANDS = {"manager show connected": "default"}
 
@@ -77,7 +77,7 @@ def _is_trailer(line):
 
 def _is_ipv4(text):
     parts = text.split(".")
-    return len(parts) == 4 and all(p.isdecimal() for p in parts)
+    return len(parts) == 4 and all(map(ascii_digits, parts))
 
 
 def parse(text, variant=None, warnings=None):

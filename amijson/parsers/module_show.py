@@ -38,7 +38,8 @@ Example output::
       "use_count": 1, "status": "Running", "support_level": "core"}]
 """
 
-from amijson.parsers._columns import column_spans, find_header, is_count_line, strip_ansi, truncation_warning
+from amijson.parsers._columns import (column_spans, find_header, int_or_none, is_count_line, strip_ansi,
+                                      truncation_warning)
 
 COMMANDS = {
     "module show": "default",
@@ -76,9 +77,9 @@ def parse(text, variant=None, warnings=None):
         start = max(desc_start, module_end + 1)
         description = line[start:start + desc_width].rstrip()
         rest = line[start + desc_width:].split()
-        use_count = None
-        if rest and rest[0].lstrip("-").isdecimal():
-            use_count = int(rest.pop(0))
+        use_count = int_or_none(rest[0]) if rest else None
+        if use_count is not None:
+            rest.pop(0)
         status = support = None
         if has_support and rest:
             support = rest.pop()

@@ -45,7 +45,7 @@ Example output::
      {"aor": "103", "max_contacts": 1, "contacts": []}]
 """
 
-from amijson.parsers._columns import truncation_warning
+from amijson.parsers._columns import ascii_digits, truncation_warning
 from amijson.parsers.pjsip_contacts import (
     contact_row,
     header_fields,
@@ -61,7 +61,7 @@ def aor_row(line, colon, spans):
     """``({aor, max_contacts}, truncated_width_or_None)`` of an ``Aor:`` row,
     or (None, None). ``spans``: the ``Aor`` header's groups (may be empty)."""
     tokens = line[colon + 1:].split()
-    if len(tokens) < 2 or not tokens[-1].isdecimal():
+    if len(tokens) < 2 or not ascii_digits(tokens[-1]):
         return None, None
     aor = " ".join(tokens[:-1])
     record = {"aor": aor, "max_contacts": int(tokens[-1])}

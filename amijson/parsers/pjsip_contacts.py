@@ -49,7 +49,7 @@ The helpers ``header_fields``, ``contact_row`` and ``number_or_none`` are
 shared with ``pjsip_aors`` and ``pjsip_endpoints``.
 """
 
-from amijson.parsers._columns import strip_ansi, truncation_warning
+from amijson.parsers._columns import float_or_none, strip_ansi, truncation_warning
 
 COMMANDS = {"pjsip show contacts": "default"}
 
@@ -113,13 +113,7 @@ def header_fields(lines):
 
 def number_or_none(text):
     """``12.345`` to 12.345; ``nan``/``-nan``/``inf``/anything else to None."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    if value != value or value in (float("inf"), float("-inf")):
-        return None
-    return value
+    return float_or_none(text)
 
 
 def contact_row(line, colon, spans):

@@ -71,7 +71,7 @@ Example output::
 """
 
 from amijson.parsers.pjsip_aors import aor_row
-from amijson.parsers._columns import truncation_warning
+from amijson.parsers._columns import ascii_digits, int_or_none, truncation_warning
 from amijson.parsers.pjsip_contacts import (
     contact_row,
     header_fields,
@@ -107,7 +107,7 @@ def _endpoint_row(line, colon, spans):
         "endpoint": name,
         "caller_id": None,
         "state": state or None,
-        "channels": int(used) if used.strip().lstrip("-").isdecimal() else None,
+        "channels": int_or_none(used),
         "max_channels": _limit(limit),
     }
     endpoint, slash, caller_id = name.partition("/")
@@ -122,14 +122,8 @@ def _endpoint_row(line, colon, spans):
 
 
 def _limit(text):
-    text = text.strip()
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    if value != value or value in (float("inf"), float("-inf")):
-        return None
-    return int(value)
+    """``device_state_busy_at`` as Asterisk prints it (``%.0f``): an int, or None for ``inf``."""
+    return int_or_none(text)
 
 
 def _new_children(record):
@@ -196,8 +190,8 @@ def parse(text, variant=None, warnings=None):
                 record["transports"].append({
                     "transport": tokens[0],
                     "type": tokens[1],
-                    "cos": int(tokens[2]) if tokens[2].isdecimal() else None,
-                    "tos": int(tokens[3]) if tokens[3].isdecimal() else None,
+                    "cos": int(tokens[2]) if ascii_digits(tokens[2]) else None,
+                    "tos": int(tokens[3]) if ascii_digits(tokens[3]) else None,
                     "bind_address": " ".join(tokens[4:]) or None,
                 })
         elif label == "Identify":

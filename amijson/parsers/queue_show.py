@@ -81,7 +81,7 @@ Example output::
                    "wait": 2, "priority": 0}]}]
 """
 
-from amijson.parsers._columns import float_or_none, strip_ansi
+from amijson.parsers._columns import ascii_digits, float_or_none, int_or_none, strip_ansi
 
 COMMANDS = {"queue show": "default"}
 
@@ -100,8 +100,7 @@ def _secs_ago(text, prefix):
     """``N`` of ``<prefix> N secs ago``, or None."""
     if not text.startswith(prefix) or not text.endswith(" secs ago"):
         return None
-    number = text[len(prefix):-len(" secs ago")].strip()
-    return int(number) if number.lstrip("-").isdecimal() else None
+    return int_or_none(text[len(prefix):-len(" secs ago")])
 
 
 def _member(line):
@@ -134,9 +133,9 @@ def _member(line):
         index = tail.rfind("(login was ")
         member["login_secs"] = _secs_ago(tail[index + 1:-1], "login was ")
         tail = tail[:index].strip()
-    if tail and tail[0].isdecimal():
+    if tail and ascii_digits(tail[0]):
         number, _, rest = tail.partition(" calls")
-        member["calls_taken"] = int(number) if number.isdecimal() else 0
+        member["calls_taken"] = int(number) if ascii_digits(number) else 0
         rest = rest.strip()
         if rest.startswith("(") and rest.endswith(")"):
             member["last_call_secs"] = _secs_ago(rest[1:-1], "last was ")
@@ -161,8 +160,8 @@ def _member(line):
                 member["in_call"] = True
             elif inner.startswith("ringinuse "):
                 member["ringinuse"] = inner == "ringinuse enabled"
-            elif inner.startswith("with penalty ") and inner[13:].lstrip("-").isdecimal():
-                member["penalty"] = int(inner[13:])
+            elif inner.startswith("with penalty ") and int_or_none(inner[13:]) is not None:
+                member["penalty"] = int_or_none(inner[13:])
             elif inner == "paused" or inner.startswith("paused:") or inner.startswith("paused "):
                 member["paused"] = True
                 body = inner[len("paused"):]
@@ -176,8 +175,8 @@ def _member(line):
             rest = rest[:index]
             continue
         words = rest.rsplit(" ", 3)
-        if len(words) == 4 and words[1:3] == ["with", "penalty"] and words[3].lstrip("-").isdecimal():
-            member["penalty"] = int(words[3])
+        if len(words) == 4 and words[1:3] == ["with", "penalty"] and int_or_none(words[3]) is not None:
+            member["penalty"] = int_or_none(words[3])
             rest = words[0]
             continue
         break
@@ -200,8 +199,9 @@ def parse(text, variant=None, warnings=None):
     """Records, one per queue (``[]`` for ``No queues.`` / ``No such queue``)."""
     import re
 
-    queue_re = re.compile(_QUEUE)
-    caller_re = re.compile(_CALLER)
+    # re.ASCII: a str pattern's \d takes any script's digits, and int() reads them.
+    queue_re = re.compile(_QUEUE, re.ASCII)
+    caller_re = re.compile(_CALLER, re.ASCII)
     records = []
     section = None
     for raw in strip_ansi(text or "").splitlines():

@@ -50,7 +50,7 @@ Example output::
       "description": null, "realtime": null}]
 """
 
-from amijson.parsers._columns import column_spans, strip_ansi, truncation_warning
+from amijson.parsers._columns import ascii_digits, column_spans, int_or_none, strip_ansi, truncation_warning
 
 COMMANDS = {
     "sip show peers": "default",
@@ -63,7 +63,7 @@ _COLUMNS = ("Name/username", "Host", "Dyn", "Forcerport", "Comedia", "ACL", "Por
 
 def _is_trailer(line):
     words = line.split()
-    return len(words) >= 3 and words[0].isdecimal() and words[1:3] == ["sip", "peers"]
+    return len(words) >= 3 and ascii_digits(words[0]) and words[1:3] == ["sip", "peers"]
 
 
 def _status_text(rest):
@@ -79,9 +79,7 @@ def _status_text(rest):
 def _latency(status):
     for prefix in ("OK (", "LAGGED ("):
         if status.startswith(prefix) and status.endswith(" ms)"):
-            number = status[len(prefix):-len(" ms)")]
-            if number.lstrip("-").isdecimal():
-                return int(number)
+            return int_or_none(status[len(prefix):-len(" ms)")])
     return None
 
 
@@ -149,7 +147,7 @@ def parse(text, variant=None, warnings=None):
             "force_rport": field("Forcerport").strip() or None,
             "comedia": field("Comedia").strip() or None,
             "acl": field("ACL").strip() == "A",
-            "port": int(port) if port.isdecimal() and int(port) else None,
+            "port": int(port) if ascii_digits(port) and int(port) else None,
             "status": status or None,
             "latency_ms": _latency(status),
             "description": description or None,
