@@ -28,14 +28,19 @@ ACTION_ID_ROOM = 32  # an ActionID amijson makes is shorter than this
 
 def check(request, route):
     """A ``usage`` error when Asterisk would not take ``request`` on ``route``
-    (``ami``, ``http`` or ``rx``)."""
+    (``ami``, ``http`` or ``rx``), or when a value would end its line early."""
     if route == "rx":
+        if "\r" in request.command or "\n" in request.command:  # the console reads one line per command
+            raise AmijsonError("usage", "a CLI command may not contain CR or LF")
         size = len(request.command.encode("utf-8"))
         if size > RX_MAX_COMMAND:
             raise AmijsonError("usage", "the CLI command has %d bytes; through the console socket (asterisk -rx) "
                                "Asterisk runs at most %d and silently drops a longer one" % (size, RX_MAX_COMMAND))
         return
     headers = [("Action", request.action)] + list(request.headers)
+    for key, value in headers:
+        if "\r" in key + value or "\n" in key + value:  # would end the line and smuggle in more headers
+            raise AmijsonError("usage", "a header may not contain CR or LF: %r" % key)
     if len(headers) + 1 > AMI_MAX_LINES:
         raise AmijsonError("usage", "the action has %d headers; Asterisk takes at most %d lines per action"
                            % (len(headers) - 1, AMI_MAX_LINES - 2))

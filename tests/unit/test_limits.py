@@ -37,3 +37,11 @@ def test_http_body_size():
     assert str(HTTP_MAX_BODY) in refused(Request("DBGet", [("Family", "x" * HTTP_MAX_BODY)]), "http")
     # percent-encoding counts: each of these is three bytes on the wire
     refused(Request("DBGet", [("Family", "/" * (HTTP_MAX_BODY // 3 + 10))]), "http")
+
+
+def test_cr_and_lf_are_refused_on_every_route():
+    for route in ("ami", "http"):
+        refused(Request("QueueStatus", [("Queue", "a\r\nAction: Originate")]), route)
+        refused(Request("QueueStatus", [("Queue", "a\nb")]), route)
+    refused(Request.cli("core show uptime\ncore stop now"), "rx")
+    refused(Request.cli("core show uptime\rx"), "ami")
