@@ -5,8 +5,16 @@
  * No Composer, PHP 7.4 or newer. Include it and call amijson():
  *
  *     require __DIR__ . '/amijson.php';
- *     $channels = amijson(['--records', 'action', 'CoreShowChannels']);
+ *     $channels = amijson(['action', 'CoreShowChannels'], ['records' => true]);
  *     $doc      = amijson(['command', 'core show version'], ['user' => 'monitor', 'secret' => $secret]);
+ *     $queue    = amijson(['queues', $_GET['queue']]);   // a web form's value, safely: see below
+ *
+ * Values from web forms: $args starts with the verb ('action', 'command', a query such as
+ * 'queues'); every element after the verb is data, never an option, whatever it starts with
+ * (amijson's options end at the verb). So `amijson(['queues', '--host=elsewhere'])` asks for a
+ * queue of that name and connects nowhere else. Put your own options in $opts (or before the verb,
+ * never after it). A NUL byte in any value is refused here (AmijsonException 'usage'); CR, LF and
+ * invalid UTF-8 are refused by amijson with the same code.
  *
  * amijson() starts amijson with proc_open() and an argument ARRAY: no shell is involved, so no
  * argument is ever parsed or expanded by /bin/sh. The secret travels in the child's environment
@@ -130,13 +138,15 @@ function amijson_find_binary(?string $binary = null): string
 /**
  * Run amijson once and return its document (or, with --records, its records array).
  *
- * $args: amijson's arguments, one array element each, e.g. ['action', 'QueueStatus', 'Queue=support']
- *        or ['--records', 'command', 'core show channels concise']. Never put a secret here.
+ * $args: amijson's arguments, one array element each, starting with the verb, e.g.
+ *        ['action', 'QueueStatus', 'Queue=' . $queue] or ['command', 'core show channels concise'].
+ *        Every element after the verb is data, never an option. Never put a secret here.
  * $opts: 'host', 'port', 'user', 'secret', 'secret_file', 'timeout', 'connect_timeout', 'config',
  *        'profile', 'tls', 'cafile', 'insecure', 'auth', 'fallback_encoding', 'via' (auto, ami,
  *        http, rx), 'http_prefix', 'asterisk' (the executable for amijson's rx route) become the matching
  *        AMIJSON_* environment variables of the child (null or absent: inherited from PHP's own
- *        environment); 'binary' is the executable (else $AMIJSON_BIN, else amijson on PATH);
+ *        environment); 'records' => true prints only the records array (--records, placed before
+ *        $args); 'binary' is the executable (else $AMIJSON_BIN, else amijson on PATH);
  *        'env' is an array of further environment variables.
  *
  * Throws AmijsonException when the document says ok=false, or the output is not JSON.
@@ -166,7 +176,10 @@ function amijson(array $args, array $opts = []): array
         $env[$name] = (string) $value;
     }
 
-    $command = array_merge([$binary], array_map('strval', array_values($args)));
+    $args = array_map('strval', array_values($args));
+    amijson_refuse_nul($args, $opts, $env);
+    // The library's own options first: amijson reads options only before the verb.
+    $command = array_merge([$binary], !empty($opts['records']) ? ['--records'] : [], $args);
     $descriptors = [
         0 => ['file', '/dev/null', 'r'],
         1 => ['pipe', 'w'],
@@ -183,10 +196,10 @@ function amijson(array $args, array $opts = []): array
     // catches a child that outlives it by a wide margin.
     $timeout = isset($env['AMIJSON_TIMEOUT']) && is_numeric($env['AMIJSON_TIMEOUT'])
         ? (float) $env['AMIJSON_TIMEOUT'] : 10.0;
-    foreach ($args as $i => $arg) {
-        if ($arg === '--timeout' && isset($args[$i + 1]) && is_numeric($args[$i + 1])) {
-            $timeout = (float) $args[$i + 1];
-        }
+    // Only an option counts (before the verb): a --timeout among the caller's values is data.
+    $optionTimeout = amijson_option_value($args, '--timeout');
+    if ($optionTimeout !== null && is_numeric($optionTimeout)) {
+        $timeout = (float) $optionTimeout;
     }
     $deadline = microtime(true) + $timeout + 15.0;
     $stdout = '';
@@ -234,6 +247,53 @@ function amijson(array $args, array $opts = []): array
                                    null, null, $stderr);
     }
     return amijson_decode($stdout, $exitCode, $stderr);
+}
+
+/**
+ * The value of option $name in $args, looking only at the options before the verb (or before
+ * "--"), as amijson itself does; null when it is not given there.
+ */
+function amijson_option_value(array $args, string $name): ?string
+{
+    // amijson's options that take a value (the next word, or after "=").
+    static $takesValue = ['--host', '--port', '--user', '--cafile', '--auth', '--timeout', '--connect-timeout',
+                          '--events', '--max-size', '--profile', '--config', '--secret-file', '--fallback-encoding',
+                          '--manager-conf', '--via', '--http-prefix', '--asterisk'];
+    $found = null;
+    for ($i = 0, $n = count($args); $i < $n; $i++) {
+        $arg = $args[$i];
+        if ($arg === '--' || $arg === '' || $arg[0] !== '-' || $arg === '-' || $arg === '-rx' || $arg === '-x') {
+            break;   // the verb: everything after it is data
+        }
+        $eq = strpos($arg, '=');
+        $key = $eq === false ? $arg : substr($arg, 0, $eq);
+        $value = $eq === false ? null : substr($arg, $eq + 1);
+        if ($eq === false && in_array($key, $takesValue, true)) {
+            $value = $args[++$i] ?? null;
+        }
+        if ($key === $name) {
+            $found = $value;
+        }
+    }
+    return $found;
+}
+
+/**
+ * Refuse a NUL byte in any argument, option or environment value before starting amijson:
+ * PHP 8's proc_open throws a ValueError for it, and a C string would end there anyway.
+ */
+function amijson_refuse_nul(array $args, array $opts, array $env = []): void
+{
+    foreach ($args as $i => $arg) {
+        if (strpos($arg, "\0") !== false) {
+            throw new AmijsonException('usage', "argument " . ($i + 1) . " contains a NUL byte");
+        }
+    }
+    foreach ($opts + $env as $key => $value) {
+        if (is_scalar($value) && strpos((string) $value, "\0") !== false) {
+            throw new AmijsonException('usage', "option or environment value '$key' contains a NUL byte");
+        }
+    }
 }
 
 /**
@@ -291,8 +351,8 @@ function amijson_decode(?string $stdout, ?int $exitCode, string $stderr = ''): a
  *    (~/.config/amijson/config, /etc/amijson.conf, or $opts['config']).
  *  - amijson's standard error is not captured: it goes to PHP's standard error (the server log).
  *
- * $opts: 'binary', plus the non-secret settings 'host', 'port', 'user', 'timeout', 'config',
- *        'profile', which become command-line options (--host ...). 'secret' is refused.
+ * $opts: 'binary', 'records', plus the non-secret settings 'host', 'port', 'user', 'timeout', 'config',
+ *        'profile', which become command-line options (--host ...) before $args. 'secret' is refused.
  */
 function amijson_shell(array $args, array $opts = []): array
 {
@@ -308,7 +368,13 @@ function amijson_shell(array $args, array $opts = []): array
     if ($binary === '') {
         $binary = 'amijson';
     }
+    $args = array_map('strval', array_values($args));
+    amijson_refuse_nul($args, $opts);
+    // Options first, the caller's values after the verb: amijson reads options only before it.
     $line = [escapeshellarg($binary)];
+    if (!empty($opts['records'])) {
+        $line[] = '--records';
+    }
     foreach (['host', 'port', 'user', 'timeout', 'config', 'profile'] as $key) {
         if (isset($opts[$key])) {
             $line[] = '--' . $key;

@@ -11,7 +11,7 @@
  */
 require_once __DIR__ . '/amijson.php';
 
-$args = ['--records', 'action', 'CoreShowChannels'];
+$args = ['--records', 'action', 'CoreShowChannels'];   // options first: amijson reads none after the verb
 try {
     $records = amijson($args);
 } catch (AmijsonException $e) {

@@ -36,7 +36,7 @@ function channels_before(): array
 /** AFTER: the same list, from the records of `amijson --records action CoreShowChannels`. */
 function channels_after(): array
 {
-    return array_column(amijson(['--records', 'action', 'CoreShowChannels']), 'Channel');
+    return array_column(amijson(['action', 'CoreShowChannels'], ['records' => true]), 'Channel');
 }
 
 $asterisk = getenv('AMIJSON_ASTERISK') ?: 'asterisk';

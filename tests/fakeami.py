@@ -261,3 +261,46 @@ class FakeAmi(ScriptedAmi):
             peer.send(reply(headers))
             if action == "logoff":
                 return
+
+
+# --- for hostile values: replies with nothing to show, and a decoy ----------------------
+
+class Decoy:
+    """Accepts and records connections on 127.0.0.2, where hostile values point: a test that
+    passes such values asserts ``connections`` stays empty."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.2", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.connections = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.settimeout(1)
+            try:
+                self.connections.append(conn.recv(65536))
+            except OSError:
+                self.connections.append(b"")
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def queue_status_13(h):
+    """13.38.3 QueueStatus with no queue to show."""
+    aid = aid_line(h)
+    return (b"Response: Success\r\n" + aid + b"EventList: start\r\nMessage: Queue status will follow\r\n\r\n"
+            b"Event: QueueStatusComplete\r\n" + aid + b"EventList: Complete\r\nListItems: 0\r\n\r\n")
+
+
+def db_get_13(h):
+    """13.38.3 DBGet of a key that is not there."""
+    return b"Response: Error\r\n" + aid_line(h) + b"Message: Database entry not found\r\n\r\n"

@@ -5,55 +5,14 @@ A scripted AMI peer (Asterisk 13.38.3's framing, tests/fakeami.py) answers on 12
 records every action; a decoy on 127.0.0.2, at the port the hostile values name, records any
 connection at all."""
 
-import socket
-import threading
-
 import pytest
 
-from fakeami import FakeAmi, aid_line
-
-
-class Decoy:
-    """Accepts and records connections on 127.0.0.2 (the address hostile values point at)."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.2", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.connections = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            conn.settimeout(1)
-            try:
-                self.connections.append(conn.recv(65536))
-            except OSError:
-                self.connections.append(b"")
-            conn.close()
-
-    def close(self):
-        self.sock.close()
-
-
-def queue_status(h):
-    aid = aid_line(h)
-    return (b"Response: Success\r\n" + aid + b"EventList: start\r\nMessage: Queue status will follow\r\n\r\n"
-            b"Event: QueueStatusComplete\r\n" + aid + b"EventList: Complete\r\nListItems: 0\r\n\r\n")
-
-
-def db_get(h):
-    return b"Response: Error\r\n" + aid_line(h) + b"Message: Database entry not found\r\n\r\n"
+from fakeami import Decoy, FakeAmi, db_get_13, queue_status_13
 
 
 @pytest.fixture
 def peers():
-    server = FakeAmi(replies={"queuestatus": queue_status, "dbget": db_get})
+    server = FakeAmi(replies={"queuestatus": queue_status_13, "dbget": db_get_13})
     decoy = Decoy()
     yield server, decoy
     server.close()
