@@ -91,8 +91,12 @@ def test_https_verified_with_the_sandbox_ca(amijson, sandbox):
 
 
 def test_debug_shows_the_exchange_without_the_secret(http, sandbox):
-    run = http("--debug", "action", "Ping")
+    run = http("--debug", "action", "Ping")  # MD5 by default: plain HTTP is not verified TLS
     assert run.returncode == 0
-    assert "> Action: Login" in run.stderr and "Secret: ********" in run.stderr
+    assert "> Action: Challenge" in run.stderr and "> Key: ********" in run.stderr
     assert "< Ping: Pong" in run.stderr
-    assert sandbox["AMIJSON_SECRET"] not in run.stderr
+    plain = http("--debug", "--auth", "plain", "action", "Ping")
+    assert plain.returncode == 0
+    assert "> Action: Challenge" not in plain.stderr and "> Secret: ********" in plain.stderr
+    for stderr in (run.stderr, plain.stderr):
+        assert sandbox["AMIJSON_SECRET"] not in stderr
