@@ -29,10 +29,12 @@
  * A failed run: Asterisk said Error, the login was refused, the host was unreachable, or
  * amijson did not print a JSON document at all.
  *
- * getErrorCode(): the document's error.code (auth, connect, action_failed, timeout, ...), or one of
- *                 this library's own codes: not_found (no amijson executable), start_failed
- *                 (proc_open failed), bad_output (stdout was not one JSON document), killed (the
- *                 PHP-side watchdog stopped a run that outlived its timeout).
+ * getErrorCode(): the document's error.code (auth, connect, action_failed, usage, timeout, ...),
+ *                 or one of this library's own codes: not_found (no amijson executable),
+ *                 start_failed (proc_open failed), bad_output (stdout was not one JSON document),
+ *                 killed (the PHP-side watchdog stopped a run that outlived its timeout). The
+ *                 library throws usage itself, with a null exit code and before starting anything,
+ *                 for a value it cannot pass on: a NUL byte, an array (what ?q[]=x makes of $_GET['q']).
  * getExitCode():  amijson's exit code (see README: 1 action failed, 2 usage/config, 3 connect,
  *                 4 auth, 5 timeout, 6 protocol, 70 internal); null when it is not known, which is
  *                 always the case with amijson_shell().
@@ -135,12 +137,19 @@ function amijson_find_binary(?string $binary = null): string
     throw new AmijsonException('not_found', "no '$binary' on PATH ($path); set AMIJSON_BIN or opts['binary']");
 }
 
+/** The longest deadline amijson takes (--timeout, AMIJSON_TIMEOUT): a day. */
+const AMIJSON_MAX_TIMEOUT = 86400.0;
+
 /**
- * Run amijson once and return its document (or, with --records, its records array).
+ * Run amijson once and return its document (or, with records, its records array).
  *
  * $args: amijson's arguments, one array element each, starting with the verb, e.g.
- *        ['action', 'QueueStatus', 'Queue=' . $queue] or ['command', 'core show channels concise'].
- *        Every element after the verb is data, never an option. Never put a secret here.
+ *        ['action', 'QueueStatus', 'Queue=' . $queue], ['queues', $queue] or
+ *        ['command', 'core show channels concise']. Your own options go in $opts or before the
+ *        verb; every element after the verb is data, never an option (['queues', '--records']
+ *        asks for a queue of that name). ['--records', 'action', ...] still works. Each element is
+ *        a string (or an int, float, null, or object with __toString()); an array element or a
+ *        NUL byte throws AmijsonException('usage') before anything starts. Never put a secret here.
  * $opts: 'host', 'port', 'user', 'secret', 'secret_file', 'timeout', 'connect_timeout', 'config',
  *        'profile', 'tls', 'cafile', 'insecure', 'auth', 'fallback_encoding', 'via' (auto, ami,
  *        http, rx), 'http_prefix', 'asterisk' (the executable for amijson's rx route) become the matching
@@ -153,7 +162,9 @@ function amijson_find_binary(?string $binary = null): string
  */
 function amijson(array $args, array $opts = []): array
 {
-    $binary = amijson_find_binary(isset($opts['binary']) ? (string) $opts['binary'] : null);
+    $args = amijson_words($args);
+    amijson_refuse_nul($args, $opts);
+    $binary = amijson_find_binary(isset($opts['binary']) ? amijson_word($opts['binary'], "opts['binary']") : null);
 
     $env = getenv();   // PHP's environment, as an array; proc_open's $env replaces it entirely
     foreach (AMIJSON_OPT_ENV as $name) {
@@ -170,14 +181,12 @@ function amijson(array $args, array $opts = []): array
         if (is_bool($value)) {
             $value = $value ? '1' : '0';
         }
-        $env[$name] = (string) $value;
+        $env[$name] = amijson_word($value, "opts['$key']");
     }
     foreach ($opts['env'] ?? [] as $name => $value) {
-        $env[$name] = (string) $value;
+        $env[$name] = amijson_word($value, "opts['env'] value");
     }
 
-    $args = array_map('strval', array_values($args));
-    amijson_refuse_nul($args, $opts, $env);
     // The library's own options first: amijson reads options only before the verb.
     $command = array_merge([$binary], !empty($opts['records']) ? ['--records'] : [], $args);
     $descriptors = [
@@ -194,14 +203,17 @@ function amijson(array $args, array $opts = []): array
     // Read stdout and stderr together, so a chatty stderr can never block the child.
     // amijson keeps its own deadline (--timeout, 10 s by default); the watchdog here only
     // catches a child that outlives it by a wide margin.
-    $timeout = isset($env['AMIJSON_TIMEOUT']) && is_numeric($env['AMIJSON_TIMEOUT'])
-        ? (float) $env['AMIJSON_TIMEOUT'] : 10.0;
+    $timeout = isset($env['AMIJSON_TIMEOUT']) && is_numeric(trim($env['AMIJSON_TIMEOUT']))
+        ? (float) trim($env['AMIJSON_TIMEOUT']) : 10.0;
     // Only an option counts (before the verb): a --timeout among the caller's values is data.
     $optionTimeout = amijson_option_value($args, '--timeout');
-    if ($optionTimeout !== null && is_numeric($optionTimeout)) {
-        $timeout = (float) $optionTimeout;
+    if ($optionTimeout !== null && is_numeric(trim($optionTimeout))) {
+        $timeout = (float) trim($optionTimeout);
     }
-    $deadline = microtime(true) + $timeout + 15.0;
+    if (!is_finite($timeout) || $timeout <= 0.0) {
+        $timeout = 10.0;   // amijson refuses such a timeout itself, at once, with a usage error
+    }
+    $deadline = microtime(true) + min($timeout, AMIJSON_MAX_TIMEOUT) + 15.0;
     $stdout = '';
     $stderr = '';
     $open = [1 => $pipes[1], 2 => $pipes[2]];
@@ -261,12 +273,12 @@ function amijson_option_value(array $args, string $name): ?string
                           '--manager-conf', '--via', '--http-prefix', '--asterisk'];
     $found = null;
     for ($i = 0, $n = count($args); $i < $n; $i++) {
-        $arg = $args[$i];
-        if ($arg === '--' || $arg === '' || $arg[0] !== '-' || $arg === '-' || $arg === '-rx' || $arg === '-x') {
-            break;   // the verb: everything after it is data
-        }
+        $arg = (string) $args[$i];
         $eq = strpos($arg, '=');
         $key = $eq === false ? $arg : substr($arg, 0, $eq);
+        if ($arg === '--' || $arg === '' || $arg[0] !== '-' || $arg === '-' || $key === '-rx' || $key === '-x') {
+            break;   // the verb (-rx=CMD too): everything after it is data
+        }
         $value = $eq === false ? null : substr($arg, $eq + 1);
         if ($eq === false && in_array($key, $takesValue, true)) {
             $value = $args[++$i] ?? null;
@@ -279,21 +291,68 @@ function amijson_option_value(array $args, string $name): ?string
 }
 
 /**
- * Refuse a NUL byte in any argument, option or environment value before starting amijson:
- * PHP 8's proc_open throws a ValueError for it, and a C string would end there anyway.
+ * $args as the list of strings amijson gets. An element that has no string form amijson could
+ * take is refused with AmijsonException('usage'): an array (a web form's ?queue[]=x makes one of
+ * $_GET['queue']; PHP would warn and pass the word "Array"), an object with no __toString().
  */
-function amijson_refuse_nul(array $args, array $opts, array $env = []): void
+function amijson_words(array $args): array
+{
+    $words = [];
+    foreach (array_values($args) as $i => $arg) {
+        $words[] = amijson_word($arg, 'argument ' . ($i + 1));
+    }
+    return $words;
+}
+
+/** One value as a string (see amijson_words()); $what names it in the usage error. */
+function amijson_word($value, string $what): string
+{
+    if (!is_scalar($value) && $value !== null && !(is_object($value) && method_exists($value, '__toString'))) {
+        throw new AmijsonException('usage', "$what is not a string but " . gettype($value));
+    }
+    return (string) $value;
+}
+
+/**
+ * Refuse a NUL byte in any argument, option value or opts['env'] name or value before starting
+ * amijson: PHP 8's proc_open throws a ValueError for it, PHP 7.4 cuts the word there. An
+ * opts['env'] name that is empty or holds '=' would set another variable: refused too.
+ */
+function amijson_refuse_nul(array $args, array $opts): void
 {
     foreach ($args as $i => $arg) {
-        if (strpos($arg, "\0") !== false) {
+        if (strpos((string) $arg, "\0") !== false) {
             throw new AmijsonException('usage', "argument " . ($i + 1) . " contains a NUL byte");
         }
     }
-    foreach ($opts + $env as $key => $value) {
-        if (is_scalar($value) && strpos((string) $value, "\0") !== false) {
-            throw new AmijsonException('usage', "option or environment value '$key' contains a NUL byte");
+    $extra = isset($opts['env']) && is_array($opts['env']) ? $opts['env'] : [];
+    foreach ([$opts, $extra] as $values) {
+        foreach ($values as $key => $value) {
+            if ((is_scalar($value) || (is_object($value) && method_exists($value, '__toString')))
+                && strpos((string) $value, "\0") !== false) {
+                throw new AmijsonException('usage', "option or environment value '" . str_replace("\0", '\\0', (string) $key)
+                                           . "' contains a NUL byte");
+            }
         }
     }
+    foreach (array_keys($extra) as $name) {
+        $name = (string) $name;
+        if ($name === '' || strpos($name, "\0") !== false || strpos($name, '=') !== false) {
+            throw new AmijsonException('usage', 'environment name ' . json_encode(str_replace("\0", '\\0', $name))
+                                       . ' is empty or contains NUL or =');
+        }
+    }
+}
+
+/**
+ * One word for /bin/sh, in single quotes, byte for byte. Unlike escapeshellarg(), it never drops
+ * a byte: escapeshellarg() drops those that are not valid in the locale (under C, every non-ASCII
+ * byte; under any locale, invalid UTF-8), so "\xff\xfe" became '' and a queue filter became none.
+ * amijson itself then refuses invalid UTF-8 as usage.
+ */
+function amijson_shell_quote(string $word): string
+{
+    return "'" . str_replace("'", "'\\''", $word) . "'";
 }
 
 /**
@@ -340,9 +399,9 @@ function amijson_decode(?string $stdout, ?int $exitCode, string $stderr = ''): a
  *  - shell_exec() gives no exit code. Success or failure is read from the output alone: a document
  *    with ok=false throws, with getExitCode() === null. No output at all (amijson missing, or
  *    killed) also throws, as bad_output, without saying why.
- *  - It runs /bin/sh -c "COMMAND LINE", so it builds that line with escapeshellarg() on every
- *    argument. escapeshellarg() drops bytes that are not valid in the current locale (LC_CTYPE=C
- *    strips non-ASCII), so keep arguments ASCII, or set a UTF-8 locale with setlocale().
+ *  - It runs /bin/sh -c "COMMAND LINE", so it puts every argument in single quotes, byte for
+ *    byte (amijson_shell_quote(); not escapeshellarg(), which drops bytes it finds invalid in the
+ *    locale). $args follow the same rules as amijson()'s: options before the verb, data after.
  *  - It cannot hand a secret to the child privately: the only channel would be the command line
  *    (`AMIJSON_SECRET=... amijson` is in /bin/sh's argv, readable by every user). So it takes no
  *    secret at all. The secret must already be where amijson looks: AMIJSON_SECRET or
@@ -361,28 +420,28 @@ function amijson_shell(array $args, array $opts = []): array
             'amijson_shell() cannot pass a secret without putting it on a command line; '
             . 'put it in the environment or a 0600 config file');
     }
-    $binary = (string) ($opts['binary'] ?? '');
+    $binary = amijson_word($opts['binary'] ?? '', "opts['binary']");
     if ($binary === '') {
         $binary = (string) getenv('AMIJSON_BIN');
     }
     if ($binary === '') {
         $binary = 'amijson';
     }
-    $args = array_map('strval', array_values($args));
+    $args = amijson_words($args);
     amijson_refuse_nul($args, $opts);
     // Options first, the caller's values after the verb: amijson reads options only before it.
-    $line = [escapeshellarg($binary)];
+    $line = [amijson_shell_quote($binary)];
     if (!empty($opts['records'])) {
         $line[] = '--records';
     }
     foreach (['host', 'port', 'user', 'timeout', 'config', 'profile'] as $key) {
         if (isset($opts[$key])) {
             $line[] = '--' . $key;
-            $line[] = escapeshellarg((string) $opts[$key]);
+            $line[] = amijson_shell_quote(amijson_word($opts[$key], "opts['$key']"));
         }
     }
     foreach ($args as $arg) {
-        $line[] = escapeshellarg((string) $arg);
+        $line[] = amijson_shell_quote($arg);
     }
     $out = shell_exec(implode(' ', $line) . ' </dev/null');
     return amijson_decode(is_string($out) ? $out : null, null);
