@@ -266,31 +266,39 @@ class FakeAmi(ScriptedAmi):
 # --- for hostile values: replies with nothing to show, and a decoy ----------------------
 
 class Decoy:
-    """Accepts and records connections on 127.0.0.2, where hostile values point: a test that
-    passes such values asserts ``connections`` stays empty."""
+    """Accepts and records every connection on (host, port): where a hostile value would lead if
+    it were read as an option. A test that passes such values asserts ``connections`` stays
+    empty; each entry is (the client's address, the first bytes it sent)."""
 
-    def __init__(self):
+    def __init__(self, host="127.0.0.2", port=0):
         self.sock = socket.socket()
-        self.sock.bind(("127.0.0.2", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.sock.listen(16)
+        self.address = self.sock.getsockname()
+        self.port = self.address[1]
         self.connections = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
         while True:
             try:
-                conn, _ = self.sock.accept()
+                conn, peer = self.sock.accept()
             except OSError:
                 return
             conn.settimeout(1)
             try:
-                self.connections.append(conn.recv(65536))
+                first = conn.recv(65536)
             except OSError:
-                self.connections.append(b"")
+                first = b""
+            self.connections.append((peer, first))
             conn.close()
 
     def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() above; close() alone would not
+        except OSError:
+            pass
         self.sock.close()
 
 

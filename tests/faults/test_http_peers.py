@@ -186,6 +186,17 @@ def run_measured(tmp_path, scenario, *args, timeout=10):
     return int(code), validate_document(proc.stdout.decode()), stderr, elapsed, int(peak_kb) / 1024
 
 
+def assert_refused_quickly(tmp_path, scenario, message):
+    """amijson --max-size 1 against ``scenario``: a protocol error saying ``message``, within
+    3 s, no traceback, under 100 MB at its peak."""
+    code, doc, stderr, elapsed, peak_mb = run_measured(tmp_path, scenario, "--max-size", "1", "action", "Ping")
+    assert code == 6 and doc["error"]["code"] == "protocol", doc["error"]
+    assert message in doc["error"]["message"]
+    assert "Traceback" not in stderr, stderr
+    assert elapsed < 3, "took %.1fs" % elapsed
+    assert peak_mb < 100, "peak memory %.0f MB" % peak_mb
+
+
 def send_until_closed(peer, data, most):
     """Send ``data`` again and again, ``most`` bytes at most, while the client takes it."""
     for _ in range(most // len(data)):
@@ -198,13 +209,7 @@ def test_a_chunked_body_of_negative_chunk_sizes(tmp_path):
         peer.expect_http()
         peer.send(CHUNKED_HEAD)
         send_until_closed(peer, b"-1\r\n" * 16384, 256 << 20)
-    code, doc, stderr, elapsed, peak_mb = run_measured(tmp_path, negative_chunks, "--max-size", "1",
-                                                       "action", "Ping")
-    assert code == 6 and doc["error"]["code"] == "protocol", doc["error"]
-    assert "bad chunk size: b'-1'" in doc["error"]["message"]
-    assert "Traceback" not in stderr, stderr
-    assert elapsed < 3, "took %.1fs" % elapsed
-    assert peak_mb < 100, "peak memory %.0f MB" % peak_mb
+    assert_refused_quickly(tmp_path, negative_chunks, "bad chunk size: b'-1'")
 
 
 def test_chunks_whose_decoded_size_passes_max_size(tmp_path):
@@ -213,13 +218,8 @@ def test_chunks_whose_decoded_size_passes_max_size(tmp_path):
         peer.expect_http()
         peer.send(CHUNKED_HEAD)
         send_until_closed(peer, b"ffff;part=1\r\n" + b"x" * 0xffff + b"\r\n", 256 << 20)
-    code, doc, stderr, elapsed, peak_mb = run_measured(tmp_path, many_chunks, "--max-size", "1", "action", "Ping")
-    assert code == 6 and doc["error"]["code"] == "protocol", doc["error"]
-    assert "more than 1 MiB waiting for the HTTP reply to Login; --max-size raises the limit" \
-        in doc["error"]["message"]
-    assert "Traceback" not in stderr, stderr
-    assert elapsed < 3, "took %.1fs" % elapsed
-    assert peak_mb < 100, "peak memory %.0f MB" % peak_mb
+    assert_refused_quickly(tmp_path, many_chunks,
+                           "more than 1 MiB waiting for the HTTP reply to Login; --max-size raises the limit")
 
 
 def test_a_chunk_announced_past_max_size_fails_before_its_data(tmp_path):
@@ -228,11 +228,7 @@ def test_a_chunk_announced_past_max_size_fails_before_its_data(tmp_path):
         peer.expect_http()
         peer.send(CHUNKED_HEAD + b"200000\r\n")
         peer.wait_closed(15)
-    code, doc, stderr, elapsed, _ = run_measured(tmp_path, huge_chunk, "--max-size", "1", "action", "Ping")
-    assert code == 6 and doc["error"]["code"] == "protocol", doc["error"]
-    assert "announced more than 1 MiB" in doc["error"]["message"]
-    assert "Traceback" not in stderr, stderr
-    assert elapsed < 3, "took %.1fs: waited for the body" % elapsed
+    assert_refused_quickly(tmp_path, huge_chunk, "announced more than 1 MiB")
 
 
 def test_a_content_length_past_max_size_fails_before_the_body(amijson_offline):

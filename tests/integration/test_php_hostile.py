@@ -16,15 +16,13 @@ version runs every value. One test repeats hostile queue filters against the rea
 
 import base64
 import json
-import socket
 import subprocess
-import threading
 import time
 
 import pytest
 
 from conftest import FAULT_SECRET, amijson_path
-from fakeami import FakeAmi, aid_line
+from fakeami import Decoy, FakeAmi, aid_line
 from test_php import LIBRARY, php_env, php_exe  # noqa: F401 (fixtures: host PHP, then 7.4)
 
 
@@ -74,36 +72,6 @@ class RecordingAmi(FakeAmi):
     def _talk(self, conn):
         self.connections += 1
         super()._talk(conn)
-
-
-class Decoy:
-    """Accepts and records every connection on (host, port)."""
-
-    def __init__(self, host, port=0):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, port))
-        self.sock.listen(16)
-        self.address = self.sock.getsockname()
-        self.port = self.address[1]
-        self.connections = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, peer = self.sock.accept()
-            except OSError:
-                return
-            self.connections.append(peer)
-            conn.close()
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)   # wakes the accept() above; close() alone would not
-        except OSError:
-            pass
-        self.sock.close()
 
 
 @pytest.fixture
