@@ -11,7 +11,8 @@ an MD5 Challenge, when used), the action, then Logoff, over one connection
 while the server keeps it open, over a new one when it does not.
 """
 
-from amijson.ami import answer, check_credentials, open_transcript
+from amijson.answer import Answer
+from amijson.conversation import ManagerSession, check_credentials, converse, open_transcript
 from amijson.errors import AmijsonError
 from amijson.exchange import ActionExchange, ActionIdCounter
 from amijson.httpwire import BodyTooLarge, HttpError, ResponseReader, cookie_value, form_body, format_request
@@ -29,7 +30,7 @@ def rawman_path(prefix):
     return "/%s/rawman" % prefix if prefix else "/rawman"
 
 
-class HttpAmiSession:
+class HttpAmiSession(ManagerSession):
     """Login, one action and logoff over HTTP; each request's body parsed as AMI."""
 
     def __init__(self, settings, deadline, transcript=None):
@@ -189,8 +190,14 @@ class HttpAmiSession:
             self.connection = None
 
 
-def run(settings, request, document, deadline):
-    document.route = "http+tls" if settings.tls else "http"
-    document.server = {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None}
-    check_credentials(settings)
-    answer(settings, request, document, HttpAmiSession(settings, deadline, open_transcript(settings)))
+def run(settings, request, deadline):
+    """The Answer to ``request`` over Asterisk's HTTP server; AmijsonError, carrying
+    the Answer so far, when it fails."""
+    answer = Answer("http+tls" if settings.tls else "http",
+                    {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None})
+    try:
+        check_credentials(settings)
+        converse(settings, request, HttpAmiSession(settings, deadline, open_transcript(settings)), answer)
+    except AmijsonError as exc:
+        raise answer.failed(exc)
+    return answer

@@ -1,9 +1,12 @@
 """The one JSON document amijson prints, for success and for every failure.
 
+Routes never write it: each returns an ``amijson.answer.Answer``, and the
+runner alone takes that into the document (``Document.take``).
+
 Top-level keys (schema: ``amijson/document.schema.json``):
 
 ``ok``        true when the action or command succeeded
-``route``     how Asterisk was reached: ``ami``, ``ami+tls`` or ``rx``
+``route``     how Asterisk was reached: ``ami``, ``ami+tls``, ``http``, ``http+tls`` or ``rx``
 ``server``    ``{host, port, banner, ami_version}``; null where not reached
 ``request``   ``{action, headers, command}``, secrets and keys redacted
 ``response``  the reply's headers, or null
@@ -128,6 +131,17 @@ class Document:
             else:
                 shown[key] = value
         self.request = {"action": action, "headers": shown, "command": command}
+
+    def take(self, answer):
+        """The fields an ``amijson.answer.Answer`` brings, from the route that answered."""
+        self.route = answer.route
+        self.server = answer.server
+        self.response = answer.response
+        self.records = answer.records
+        self.complete = answer.complete
+        self.output = answer.output
+        self.parser = answer.parser
+        self.warnings.extend(answer.warnings)
 
     def fail(self, code, message):
         self.error = {"code": code, "message": message}

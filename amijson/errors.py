@@ -38,6 +38,7 @@ class AmijsonError(Exception):
             raise ValueError("unknown error code %r" % code)
         self.code = code
         self.message = message
+        self.answer = None  # the route's amijson.answer.Answer so far, when a route failed
 
     @property
     def exit_code(self):

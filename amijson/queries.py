@@ -443,25 +443,25 @@ def output_parse(name, request):
     return OutputParse.for_command(request.command, query.from_cli if query.from_cli is not same else None)
 
 
-def shape(name, request, document, parsed=None):
-    """Turn the document's raw records (events, or the CLI output) into the
+def shape(name, request, answer, parsed=None):
+    """Turn the answer's raw records (events, or the CLI output) into the
     query's records; ``parsed``: (parser name, records) already made while
     the output arrived."""
     query = QUERIES[name]
-    if parsed is not None and request.command is not None and document.output is not None:
-        document.parser, document.records = parsed
+    if parsed is not None and request.command is not None and answer.output is not None:
+        answer.parser, answer.records = parsed
         return
     if request.command is None:
         if query.from_reply is not None:
-            document.records = query.from_reply(document.response or {})
+            answer.records = query.from_reply(answer.response or {})
         else:
-            document.records = query.from_events(document.records)
+            answer.records = query.from_events(answer.records)
         return
     from amijson import parsers
-    parser_name, records = parsers.parse(request.command, "\n".join(document.output or []), document.warnings,
+    parser_name, records = parsers.parse(request.command, "\n".join(answer.output or []), answer.warnings,
                                          table=True)
-    document.parser = parser_name
-    document.records = map_records(query.from_cli, records)
+    answer.parser = parser_name
+    answer.records = map_records(query.from_cli, records)
 
 
 def is_empty_answer(name, error_message):

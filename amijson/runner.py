@@ -17,58 +17,68 @@ from amijson.errors import AmijsonError
 UNREACHABLE = frozenset(("connect", "config"))
 
 
-def _run_ami(settings, request, document, deadline):
+def _run_ami(settings, request, deadline):
     from amijson import ami
-    ami.run(settings, request, document, deadline)
+    return ami.run(settings, request, deadline)
 
 
-def _run_http(settings, request, document, deadline):
+def _run_http(settings, request, deadline):
     from amijson import ami_http
-    ami_http.run(settings, request, document, deadline)
+    return ami_http.run(settings, request, deadline)
 
 
-def _run_rx(settings, request, document, deadline, environ, plan):
+def _run_rx(settings, request, deadline, environ, plan):
     from amijson import rx
 
     def reader():
         plan.streamed = plan.output_parse(request)
         return plan.streamed
 
-    rx.run(settings, request, document, deadline, environ, reader)
-    streamed = plan.streamed
-    if streamed is not None and document.output is not None:
-        document.output_items = streamed.output_items(len(document.output))
+    return rx.run(settings, request, deadline, environ, reader)
 
 
 def execute(settings, plan, document, deadline, environ):
-    """Run ``plan`` on the chosen route and fill ``document``.
+    """Run ``plan`` on the chosen route and write its Answer into ``document``.
 
     ``plan.request(route)`` gives the Request for a route (``ami`` or ``rx``): a
     named query asks AMI with an action and rx with a CLI command.
-    ``plan.finish(request, document)`` turns what came back into records."""
+    ``plan.finish(request, answer)`` turns what came back into records. The
+    runner is the only writer of the document's answer fields: a route returns
+    an Answer, or raises with the Answer so far attached."""
+    try:
+        request, answer = _answer(settings, plan, document, deadline, environ)
+        plan.finish(request, answer)
+    except AmijsonError as exc:
+        if exc.answer is not None:
+            document.take(exc.answer)
+        raise
+    document.take(answer)
+    streamed = plan.streamed
+    if request.command is not None and streamed is not None and document.output is not None:
+        document.output_items = streamed.output_items(len(document.output))
+
+
+def _answer(settings, plan, document, deadline, environ):
+    """(the request that was answered, its Answer)."""
     if settings.via == "rx":
         request = _start(plan, "rx", document)
-        _run_rx(settings, request, document, deadline, environ, plan)
-    else:
-        request = _start(plan, "ami", document, settings.via)  # AMI over HTTP takes the same actions
-        try:
-            (_run_http if settings.via == "http" else _run_ami)(settings, request, document, deadline)
-        except AmijsonError as exc:
-            from amijson.rx import find_executable
-            if plan.empty_answer(request, exc):
-                document.records = []
-            elif (settings.via != "auto" or exc.code not in UNREACHABLE  # a route asked for by name
-                  or plan.request("rx").command is None  # an AMI action has no CLI twin
-                  or find_executable(settings.asterisk, environ) is None
-                  or not _is_this_machine(settings.host, deadline)):
-                raise
-            else:
-                document.warnings.append("AMI not used (%s: %s); answered through asterisk -rx"
-                                         % (exc.code, exc.message))
-                document.response = None
-                request = _start(plan, "rx", document)
-                _run_rx(settings, request, document, deadline, environ, plan)
-    plan.finish(request, document)
+        return request, _run_rx(settings, request, deadline, environ, plan)
+    request = _start(plan, "ami", document, settings.via)  # AMI over HTTP takes the same actions
+    try:
+        return request, (_run_http if settings.via == "http" else _run_ami)(settings, request, deadline)
+    except AmijsonError as exc:
+        from amijson.rx import find_executable
+        if plan.empty_answer(request, exc):
+            exc.answer.records = []
+            return request, exc.answer
+        if (settings.via != "auto" or exc.code not in UNREACHABLE  # a route asked for by name
+                or plan.request("rx").command is None  # an AMI action has no CLI twin
+                or find_executable(settings.asterisk, environ) is None
+                or not _is_this_machine(settings.host, deadline)):
+            raise
+        document.warnings.append("AMI not used (%s: %s); answered through asterisk -rx" % (exc.code, exc.message))
+        request = _start(plan, "rx", document)
+        return request, _run_rx(settings, request, deadline, environ, plan)
 
 
 def _is_this_machine(host, deadline):
@@ -115,13 +125,13 @@ class Plan(_Streamed):
         from amijson.parsers import OutputParse
         return OutputParse.for_command(request.command)
 
-    def finish(self, request, document):
-        if request.command is not None and document.output is not None:
+    def finish(self, request, answer):
+        if request.command is not None and answer.output is not None:
             parsed = self.streamed_records()
             if parsed is not None:
-                document.parser, document.records = parsed
+                answer.parser, answer.records = parsed
             else:
-                _parse_output(request.command, document)
+                _parse_output(request.command, answer)
 
 
 class QueryPlan(_Streamed):
@@ -144,19 +154,19 @@ class QueryPlan(_Streamed):
         from amijson.queries import output_parse
         return output_parse(self.name, request)
 
-    def finish(self, request, document):
+    def finish(self, request, answer):
         from amijson.queries import shape
-        shape(self.name, request, document, self.streamed_records())
+        shape(self.name, request, answer, self.streamed_records())
 
 
-def _parse_output(command, document):
+def _parse_output(command, answer):
     from amijson import parsers
     from amijson.table import Table
-    text = "\n".join(document.output)
+    text = "\n".join(answer.output)
     try:
-        document.parser, records = parsers.parse(command, text, document.warnings, table=True)
-        document.records = [records.items()] if type(records) is Table else records
+        answer.parser, records = parsers.parse(command, text, answer.warnings, table=True)
+        answer.records = [records.items()] if type(records) is Table else records
     except Exception as exc:  # a parser bug must not cost the caller the output lines
-        document.warnings.append("parser failed on this output (%s: %s); records left empty"
-                                 % (type(exc).__name__, exc))
-        document.parser, document.records = None, []
+        answer.warnings.append("parser failed on this output (%s: %s); records left empty"
+                               % (type(exc).__name__, exc))
+        answer.parser, answer.records = None, []

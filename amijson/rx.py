@@ -15,6 +15,7 @@ config file, else ``asterisk`` on PATH (or in /usr/sbin, where Debian puts it).
 
 import os
 
+from amijson.answer import Answer
 from amijson.clitext import cli_failure, output_lines, strip_ansi
 from amijson.errors import AmijsonError
 
@@ -191,9 +192,18 @@ def _pidfd(pid):
         return None
 
 
-def run(settings, request, document, deadline, environ, reader=None):
-    document.route = "rx"
-    document.server = None
+def run(settings, request, deadline, environ, reader=None):
+    """The Answer to CLI command ``request`` through the local ``asterisk -rx``;
+    AmijsonError, carrying the Answer so far (a failed command's output), when it fails."""
+    answer = Answer("rx")
+    try:
+        _run(settings, request, deadline, environ, reader, answer)
+    except AmijsonError as exc:
+        raise answer.failed(exc)
+    return answer
+
+
+def _run(settings, request, deadline, environ, reader, answer):
     if request.command is None:
         raise AmijsonError("usage", "the rx route runs CLI commands only; %s is an AMI action" % request.action)
     executable = find_executable(settings.asterisk, environ)
@@ -214,8 +224,8 @@ def run(settings, request, document, deadline, environ, reader=None):
     if returncode != 0:
         raise AmijsonError("rx_unavailable", "%s -rx exited %d: %s" % (executable, returncode,
                                                                        message or "no message"))
-    text = strip_ansi(decode_lines(stdout, settings.fallback_encoding, document.warnings))
-    document.output = output_lines(text)
-    failure = cli_failure(document.output, request.command)
+    text = strip_ansi(decode_lines(stdout, settings.fallback_encoding, answer.warnings))
+    answer.output = output_lines(text)
+    failure = cli_failure(answer.output, request.command)
     if failure:
         raise AmijsonError("command_failed", failure)

@@ -8,6 +8,7 @@ answers to amijson's error codes.
 
 import time
 
+from amijson.conversation import ManagerSession
 from amijson.errors import AmijsonError
 from amijson.exchange import ActionExchange, ActionIdCounter, is_error
 from amijson.wire import AmiParser, Banner, ProtocolError, format_action
@@ -62,7 +63,7 @@ def check_size(received, max_bytes, what):
                            % (max_bytes >> 20, what))
 
 
-class AmiSession:
+class AmiSession(ManagerSession):
     def __init__(self, connection, fallback_encoding="latin-1", transcript=None, max_bytes=64 << 20):
         self.connection = connection
         self.parser = AmiParser(fallback_encoding=fallback_encoding, max_message=max_bytes)

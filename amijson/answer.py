@@ -1,0 +1,30 @@
+"""What a route brings back: one ``Answer``, whatever the route.
+
+A route (``ami``, ``ami_http``, ``rx``) reaches Asterisk, runs one request and
+returns an Answer; the runner alone turns it into the ``Document`` (and a
+named query first shapes its records). A route that fails raises
+``AmijsonError`` with the Answer so far attached (``error.answer``): the
+server's identity, the reply that opened a list cut short, the output of a
+failed command still reach the document.
+"""
+
+
+class Answer:
+    __slots__ = ("route", "server", "response", "records", "complete", "output", "parser", "warnings")
+
+    def __init__(self, route, server=None):
+        self.route = route  # "ami", "ami+tls", "http", "http+tls" or "rx"
+        self.server = server  # {host, port, banner, ami_version}, or None where no server was reached
+        self.response = None  # the reply's headers (a dict), or None
+        self.records = []  # list items in order; a query's shape() maps them
+        self.complete = None  # the list's closing event, or None
+        self.output = None  # a CLI command's output lines, or None
+        self.parser = None  # the CLI parser that made the records, or None
+        self.warnings = []
+
+    def failed(self, error):
+        """``error`` (an AmijsonError) carrying this answer, to raise: what was known
+        when the route failed still reaches the document."""
+        if getattr(error, "answer", None) is None:
+            error.answer = self
+        return error

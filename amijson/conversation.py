@@ -1,0 +1,143 @@
+"""Logging in and answering one request over a manager session, on any route.
+
+Both AMI routes (TCP/TLS in ``amijson.ami``, HTTP in ``amijson.ami_http``)
+drive a session that implements ``ManagerSession``; ``converse`` logs in, runs
+the request and turns the exchange into an ``Answer``. It lives below the
+routes so that no route imports another.
+"""
+
+from amijson.document import fallback_warnings, message_to_json, run_records
+from amijson.errors import AmijsonError
+from amijson.exchange import is_error
+from amijson.wire import MessageRun
+
+
+class ManagerSession:
+    """What ``converse`` needs of a session (``AmiSession``, ``HttpAmiSession``)."""
+
+    exchange = None  # the ActionExchange under way, so a failure can still show its reply
+
+    def is_verified_tls(self):
+        """True when the peer's certificate and host name were verified (the plain secret may go)."""
+        raise NotImplementedError
+
+    def login_and_call(self, user, secret, name, headers, auth, events):
+        """Log in (``auth``: ``plain`` or ``md5``) and run one action; its ActionExchange."""
+        raise NotImplementedError
+
+    def identity(self):
+        """(banner or Server header, AMI version or None) of the peer, once known."""
+        raise NotImplementedError
+
+    def logoff(self):
+        """End the session on Asterisk's side if it logged in; never raises."""
+        raise NotImplementedError
+
+    def close(self):
+        raise NotImplementedError
+
+
+def _command_lines(reply):
+    if reply.body is not None:  # Asterisk <= 13: Response: Follows and raw text
+        from amijson.clitext import output_lines
+        return output_lines(reply.body)
+    return reply.get_all("Output")
+
+
+def _record(answer, message, where, encoding):
+    if message.fell_back:
+        answer.warnings.extend(fallback_warnings(message, where, encoding))
+    return message_to_json(message)
+
+
+def check_credentials(settings):
+    if not settings.user:
+        raise AmijsonError("config", "no AMI user: give --user, AMIJSON_USER or user= in a config file")
+    if settings.secret is None:
+        raise AmijsonError("config", "no secret for AMI user %r: set AMIJSON_SECRET, --secret-file, "
+                           "--secret-stdin or secret= in a config file" % settings.user)
+
+
+def open_transcript(settings):
+    """The --debug transcript on stderr (secrets redacted), or None."""
+    if not settings.debug:
+        return None
+    import sys
+    from amijson.debug import Transcript
+    return Transcript(sys.stderr, [settings.secret])
+
+
+def converse(settings, request, session, answer):
+    """Log in, run ``request`` and fill ``answer`` over ``session`` (a ManagerSession),
+    which is closed in the end."""
+    try:
+        auth = settings.auth
+        if auth == "auto":
+            # The plain secret only to a peer whose certificate was verified; to any
+            # other, MD5 keeps it off the wire and away from an impostor, at the
+            # cost of a round trip.
+            auth = "plain" if session.is_verified_tls() else "md5"
+        try:
+            exchange = session.login_and_call(settings.user, settings.secret, request.action, request.headers,
+                                              auth, settings.events)
+        except AmijsonError:
+            # Cut off mid-list: the reply that opened the list is still worth showing.
+            started = session.exchange
+            if started is not None and started.response is not None:
+                answer.response = message_to_json(started.response)
+            raise
+        finally:
+            answer.server["banner"], answer.server["ami_version"] = session.identity()
+        fill(answer, request, exchange, settings.fallback_encoding)
+    finally:
+        session.logoff()
+        session.close()
+
+
+def _count(records):
+    return sum(getattr(r, "count", 1) for r in records)
+
+
+def fill(answer, request, exchange, encoding):
+    """The answer from one action's exchange; AmijsonError when Asterisk said Error."""
+    reply = exchange.response
+    is_command = request.command is not None
+    answer.warnings.extend(fallback_warnings(reply, "response", encoding))
+    answer.response = message_to_json(reply, skip=("output",) if is_command else ())
+    records = answer.records = []
+    for item in exchange.records:
+        if type(item) is MessageRun:  # runs are ASCII: nothing falls back in them
+            found = run_records(item)
+            if isinstance(found, list):
+                records.extend(found)
+            else:
+                records.append(found)
+        elif item.fell_back:  # only the rare record with non-UTF-8 bytes pays for its warning's text
+            records.append(_record(answer, item, "records[%d]" % _count(records), encoding))
+        else:
+            records.append(message_to_json(item))
+    if exchange.complete is not None:
+        answer.complete = _record(answer, exchange.complete, "complete", encoding)
+    message = reply.get("Message") or ""
+    if is_command:
+        lines = _command_lines(reply)
+        answer.output = lines
+        if is_error(reply):
+            if message == "Permission denied":
+                raise AmijsonError("permission", "user may not run CLI commands (no 'command' write class): "
+                                   "Permission denied")
+            failure = next((line for line in lines if line.strip()), None) if lines else None
+            raise AmijsonError("command_failed", failure or message or "command failed")
+        # 14+ says Error itself; the 13 format only has the text to go by.
+        failure = None
+        if reply.body is not None:
+            from amijson.clitext import cli_failure
+            failure = cli_failure(lines, request.command)
+        if failure:
+            raise AmijsonError("command_failed", failure)
+        return
+    if is_error(reply):
+        code = "permission" if message == "Permission denied" else "action_failed"
+        raise AmijsonError(code, message or "%s failed" % request.action)
+    if exchange.list_error is not None:
+        raise AmijsonError("action_failed", exchange.list_error.get("Message") or "list failed")
