@@ -14,7 +14,7 @@ import sys
 
 from amijson import __version__
 from amijson.document import Document
-from amijson.errors import AmijsonError
+from amijson.errors import EXIT_CODES, AmijsonError
 from amijson.inputs import shown as _shown, text
 from amijson.request import Request
 
@@ -259,8 +259,8 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         document.fail(exc.code, exc.message)
         exit_code = exc.exit_code
     except KeyboardInterrupt:
-        document.fail("timeout", "interrupted")
-        exit_code = 130
+        document.fail("interrupted", "interrupted (SIGINT) before the run finished")
+        exit_code = EXIT_CODES["interrupted"]
     except Exception as exc:  # a bug: still one document, the traceback to stderr only
         if sys.stderr is not None:
             import traceback

@@ -36,7 +36,7 @@
  *                 library throws usage itself, with a null exit code and before starting anything,
  *                 for a value it cannot pass on: a NUL byte, an array (what ?q[]=x makes of $_GET['q']).
  * getExitCode():  amijson's exit code (see README: 1 action failed, 2 usage/config, 3 connect,
- *                 4 auth, 5 timeout, 6 protocol, 70 internal); null when it is not known, which is
+ *                 4 auth, 5 timeout, 6 protocol, 70 internal, 130 interrupted); null when not known, which is
  *                 always the case with amijson_shell().
  * getDocument():  the decoded error document, or null when there was none.
  */

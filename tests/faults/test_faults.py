@@ -79,6 +79,26 @@ def test_banner_then_silence(amijson_offline):
     run_against(amijson_offline, scenario, "action", "Ping", code=5, error="timeout")
 
 
+def test_ctrl_c_in_a_terminal_is_interrupted_130(tmp_path):
+    """Ctrl-C while amijson waits on a silent peer: one document, code interrupted, exit 130."""
+    import pexpect
+
+    def scenario(peer):
+        peer.send(BANNER_13)
+        peer.wait_closed(15)
+    with ScriptedAmi(scenario) as server:
+        child = pexpect.spawn(amijson_path(), ["--port", str(server.port), "--timeout", "10", "action", "Ping"],
+                              env=offline_env(tmp_path), encoding="utf-8", timeout=10)
+        time.sleep(0.5)  # logged in or waiting: either way, mid-run
+        child.sendintr()
+        child.expect(pexpect.EOF)
+        child.close()
+    shown = child.before.replace("\r\n", "\n")
+    doc = validate_document(shown[shown.index("{"):].strip() + "\n")  # after the terminal's echo of ^C
+    assert child.exitstatus == 130 and doc["error"]["code"] == "interrupted", (child.exitstatus, doc)
+    assert "Traceback" not in child.before
+
+
 def test_dribbles_one_byte_every_100ms(amijson_offline):
     def scenario(peer):
         peer.dribble(BANNER_13 + b"Response: Success\r\nActionID: x\r\nChallenge: 1\r\n\r\n", 0.1)
