@@ -13,7 +13,7 @@ import os
 import sys
 
 from amijson import __version__
-from amijson.document import Document
+from amijson.document import REDACTED, Document
 from amijson.errors import EXIT_CODES, AmijsonError
 from amijson.inputs import shown as _shown, text
 from amijson.request import Request
@@ -297,15 +297,15 @@ MIN_REDACTED_SECRET = 4
 
 def _redact_secret(pieces, secret, document, shown, pretty):
     """The secret never reaches the document, even if a peer echoes it back."""
-    from amijson.jsonout import dumps, _string
-    escaped = _string(secret)[1:-1]
+    from amijson.jsonout import dumps, json_string
+    escaped = json_string(secret)[1:-1]
     if not _contains(pieces, escaped.encode("ascii")):
         return pieces
     note = "the secret appeared in Asterisk's answer and was redacted"
     if shown is not document.records:
         document.warnings.append(note)
         shown = document.to_dict()
-    return [dumps(shown, pretty).replace(escaped, "********").encode("ascii")]
+    return [dumps(shown, pretty).replace(escaped, REDACTED).encode("ascii")]
 
 
 def _contains(pieces, needle):

@@ -7,7 +7,7 @@ itself wherever else it would appear (a hostile peer could echo it, split
 across reads if it likes). The document on standard output is unchanged.
 """
 
-REDACTED = "********"
+from amijson.document import REDACTED
 
 
 class Transcript:

@@ -22,7 +22,7 @@ array; keys known to repeat (``Output``, ``Variable``, ``ChanVariable`` and its
 prefixed forms) are arrays even with one value, so their type never flips.
 """
 
-REDACTED = "********"
+REDACTED = "********"  # what stands for a secret, in the document and in --debug
 # Keys whose value is a credential in any action. Login's MD5 ``Key`` never
 # appears in a request (amijson logs in itself); DBGet's ``Key`` is data.
 SECRET_KEYS = frozenset(("secret",))

@@ -34,7 +34,7 @@ def plain(text):
     return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
-def _string(text):
+def json_string(text):
     """A str as a JSON string, ASCII only, as json.dumps writes it."""
     if plain(text):
         return '"' + text + '"'  # nothing to escape, the common case
@@ -116,7 +116,7 @@ def _parts(value, encode, out):
     elif type(value) is dict and any(_holds_items(v) for v in value.values()):
         separator = "{"
         for key, item in value.items():
-            out.append(separator + _string(key) + ":")
+            out.append(separator + json_string(key) + ":")
             _parts(item, encode, out)
             separator = ","
         out.append("}")
@@ -126,7 +126,7 @@ def _parts(value, encode, out):
 
 def _compact(value, out):
     if isinstance(value, str):
-        out.append(_string(value))
+        out.append(json_string(value))
     elif isinstance(value, dict):
         if not value:
             out.append("{}")
@@ -134,7 +134,7 @@ def _compact(value, out):
         sep = "{"
         for key, item in value.items():
             out.append(sep)
-            out.append(_string(key))
+            out.append(json_string(key))
             out.append(":")
             _compact(item, out)
             sep = ","
@@ -172,7 +172,7 @@ def _pretty(value, out, indent):
         sep = "{" + pad
         for key, item in value.items():
             out.append(sep)
-            out.append(_string(key))
+            out.append(json_string(key))
             out.append(": ")
             _pretty(item, out, indent + 1)
             sep = "," + pad

@@ -109,7 +109,7 @@ def hms(value):
     if value is None or isinstance(value, int):
         return value
     # the parsers package loads only where output is parsed (after asterisk -rx starts)
-    from amijson.parsers._columns import hms_to_seconds
+    from amijson.parsers.columns import hms_to_seconds
     return hms_to_seconds(str(value))
 
 
@@ -202,7 +202,7 @@ def queues_from_events(events):
     queues = {}
     order = []
     from amijson.jsonout import expand_items
-    from amijson.parsers._columns import float_or_none  # the CLI parser's reading of the same field
+    from amijson.parsers.columns import float_or_none  # the CLI parser's reading of the same field
     for e in expand_items(events):  # runs of events opened into dicts
         kind = e.get("Event")
         name = e.get("Queue")

@@ -18,7 +18,7 @@ a whole column at once; ``convert_column`` uses it when there is one.
 
 from itertools import repeat
 
-from amijson.jsonout import JsonItems, _string, c_json, dumps, plain
+from amijson.jsonout import JsonItems, c_json, dumps, json_string, plain
 
 # Stands for null in a column of strings written inside quotes: a printable
 # column cannot hold it, so '"\x00"' in the text can only be such a null.
@@ -62,7 +62,7 @@ class Table:
         marked = False
         for key, column in zip(self.keys, self.columns):
             form, written, has_mark = _column_json(column)
-            fields.append(_string(key).replace("%", "%%") + ":" + form)
+            fields.append(json_string(key).replace("%", "%%") + ":" + form)
             if written is not None:
                 values.append(written)
             marked = marked or has_mark

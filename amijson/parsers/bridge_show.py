@@ -39,7 +39,7 @@ Example output::
       "duration": 2}]
 """
 
-from amijson.parsers._columns import ascii_digits, find_header, hms_to_seconds, strip_ansi
+from amijson.parsers.columns import ascii_digits, find_header, hms_to_seconds, strip_ansi
 
 COMMANDS = {"bridge show all": "default"}
 

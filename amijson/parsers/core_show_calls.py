@@ -30,7 +30,7 @@ Example output::
       "system_uptime": 93784}]
 """
 
-from amijson.parsers._columns import ascii_digits, plural_duration_to_seconds, strip_ansi
+from amijson.parsers.columns import ascii_digits, plural_duration_to_seconds, strip_ansi
 
 COMMANDS = {
     "core show calls": "default",

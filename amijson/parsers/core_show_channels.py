@@ -104,7 +104,7 @@ Example (default)::
 
 from itertools import repeat
 
-from amijson.parsers._columns import column_spans, hms_to_seconds, int_or_none, strip_ansi, truncation_warning
+from amijson.parsers.columns import column_spans, hms_to_seconds, int_or_none, strip_ansi, truncation_warning
 from amijson.table import Table, decimals
 from amijson.parsers.core_show_calls import call_count_line
 

@@ -29,7 +29,7 @@ Example output::
     [{"system_uptime": 93784, "last_reload": 45}]
 """
 
-from amijson.parsers._columns import plural_duration_to_seconds, strip_ansi
+from amijson.parsers.columns import plural_duration_to_seconds, strip_ansi
 
 COMMANDS = {
     "core show uptime": "default",

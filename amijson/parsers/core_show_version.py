@@ -32,7 +32,7 @@ Example output::
       "build_date": "2026-07-20 21:35:32 UTC"}]
 """
 
-from amijson.parsers._columns import strip_ansi
+from amijson.parsers.columns import strip_ansi
 
 COMMANDS = {"core show version": "default"}
 

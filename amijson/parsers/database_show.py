@@ -33,7 +33,7 @@ Example output::
       "name": "greeting", "value": "hello"}]
 """
 
-from amijson.parsers._columns import is_count_line, strip_ansi
+from amijson.parsers.columns import is_count_line, strip_ansi
 
 COMMANDS = {"database show": "default"}
 

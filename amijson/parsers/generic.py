@@ -33,7 +33,7 @@ Example output::
     [{"name": "foo", "type": "bar", "priority": "10"}]
 """
 
-from amijson.parsers._columns import strip_ansi
+from amijson.parsers.columns import strip_ansi
 
 COMMANDS = {}
 

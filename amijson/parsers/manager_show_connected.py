@@ -42,7 +42,7 @@ Example output::
       "read_perms": 2147483647, "write_perms": 2147483647}]
 """
 
-from amijson.parsers._columns import (ascii_digits, column_spans, find_header, int_or_none, is_count_line,
+from amijson.parsers.columns import (ascii_digits, column_spans, find_header, int_or_none, is_count_line,
                                       strip_ansi, truncation_warning)
 
 COMMANDS = {"manager show connected": "default"}

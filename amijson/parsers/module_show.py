@@ -38,7 +38,7 @@ Example output::
       "use_count": 1, "status": "Running", "support_level": "core"}]
 """
 
-from amijson.parsers._columns import (column_spans, find_header, int_or_none, is_count_line, strip_ansi,
+from amijson.parsers.columns import (column_spans, find_header, int_or_none, is_count_line, strip_ansi,
                                       truncation_warning)
 
 COMMANDS = {

@@ -45,7 +45,7 @@ Example output::
      {"aor": "103", "max_contacts": 1, "contacts": []}]
 """
 
-from amijson.parsers._columns import ascii_digits, truncation_warning
+from amijson.parsers.columns import ascii_digits, truncation_warning
 from amijson.parsers.pjsip_contacts import (
     contact_row,
     header_fields,

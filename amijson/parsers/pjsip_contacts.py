@@ -49,7 +49,7 @@ The helpers ``header_fields``, ``contact_row`` and ``number_or_none`` are
 shared with ``pjsip_aors`` and ``pjsip_endpoints``.
 """
 
-from amijson.parsers._columns import float_or_none, strip_ansi, truncation_warning
+from amijson.parsers.columns import float_or_none, strip_ansi, truncation_warning
 
 COMMANDS = {"pjsip show contacts": "default"}
 

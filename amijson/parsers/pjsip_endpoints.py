@@ -71,7 +71,7 @@ Example output::
 """
 
 from amijson.parsers.pjsip_aors import aor_row
-from amijson.parsers._columns import ascii_digits, int_or_none, truncation_warning
+from amijson.parsers.columns import ascii_digits, int_or_none, truncation_warning
 from amijson.parsers.pjsip_contacts import (
     contact_row,
     header_fields,

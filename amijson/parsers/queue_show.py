@@ -81,7 +81,7 @@ Example output::
                    "wait": 2, "priority": 0}]}]
 """
 
-from amijson.parsers._columns import ascii_digits, float_or_none, int_or_none, strip_ansi
+from amijson.parsers.columns import ascii_digits, float_or_none, int_or_none, strip_ansi
 
 COMMANDS = {"queue show": "default"}
 

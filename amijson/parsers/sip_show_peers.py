@@ -50,7 +50,7 @@ Example output::
       "description": null, "realtime": null}]
 """
 
-from amijson.parsers._columns import ascii_digits, column_spans, int_or_none, strip_ansi, truncation_warning
+from amijson.parsers.columns import ascii_digits, column_spans, int_or_none, strip_ansi, truncation_warning
 
 COMMANDS = {
     "sip show peers": "default",

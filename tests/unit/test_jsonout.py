@@ -38,7 +38,7 @@ def reference(value):
 @PROFILE
 @given(st.text())
 def test_string_is_what_json_writes(text):
-    assert jsonout._string(text) == json.dumps(text)
+    assert jsonout.json_string(text) == json.dumps(text)
 
 
 @PROFILE

@@ -11,7 +11,7 @@ import pathlib
 import pytest
 
 from amijson.parsers import (
-    _columns,
+    columns,
     bridge_show,
     core_show_calls,
     core_show_channels,
@@ -49,16 +49,16 @@ def by(records, key, value):
 
 
 def test_strip_ansi():
-    assert _columns.strip_ansi("\x1b[1;32mUp\x1b[0m  x") == "Up  x"
-    assert _columns.strip_ansi(None) == ""
+    assert columns.strip_ansi("\x1b[1;32mUp\x1b[0m  x") == "Up  x"
+    assert columns.strip_ansi(None) == ""
 
 
 def test_column_spans_and_cut():
     header = "Module                         Description                              Use Count  Status"
-    spans = _columns.column_spans(header, ["Module", "Description", "Use Count", "Status", "Missing"])
+    spans = columns.column_spans(header, ["Module", "Description", "Use Count", "Status", "Missing"])
     assert spans == [("Module", 0, 31), ("Description", 31, 72), ("Use Count", 72, 83), ("Status", 83, None)]
     line = "app_dial.so                    Dialing Application                      2          Running"
-    assert _columns.cut(line, spans) == {
+    assert columns.cut(line, spans) == {
         "Module": "app_dial.so",
         "Description": "Dialing Application",
         "Use Count": "2",
@@ -67,16 +67,16 @@ def test_column_spans_and_cut():
 
 
 def test_hms_and_plural_durations():
-    assert _columns.hms_to_seconds("01:02:03") == 3723
-    assert _columns.hms_to_seconds("100:00:01") == 360001
-    assert _columns.hms_to_seconds("-") is None
-    assert _columns.hms_to_seconds("") is None
-    assert _columns.plural_duration_to_seconds(
+    assert columns.hms_to_seconds("01:02:03") == 3723
+    assert columns.hms_to_seconds("100:00:01") == 360001
+    assert columns.hms_to_seconds("-") is None
+    assert columns.hms_to_seconds("") is None
+    assert columns.plural_duration_to_seconds(
         "1 year, 2 weeks, 3 days, 4 hours, 5 minutes, 6 seconds"
     ) == 365 * 86400 + 14 * 86400 + 3 * 86400 + 4 * 3600 + 5 * 60 + 6
-    assert _columns.plural_duration_to_seconds("1 week, 1 day, 1 hour, 1 minute, 1 second") == 694861
-    assert _columns.plural_duration_to_seconds("45") == 45
-    assert _columns.plural_duration_to_seconds("nothing") is None
+    assert columns.plural_duration_to_seconds("1 week, 1 day, 1 hour, 1 minute, 1 second") == 694861
+    assert columns.plural_duration_to_seconds("45") == 45
+    assert columns.plural_duration_to_seconds("nothing") is None
 
 
 # ------------------------------------------------------- core show channels --

@@ -359,7 +359,7 @@ def test_queue_show_penalty_in_parentheses_and_paused_without_reason():
 
 def test_queue_service_level_reads_alike_from_ami_and_cli():
     # One reading of the field on both routes; JSON has no NaN for it to become.
-    from amijson.parsers._columns import float_or_none
+    from amijson.parsers.columns import float_or_none
     from amijson.queries import queues_from_events
     assert [float_or_none(t) for t in ("87.5", "0.0", "nan", "", None, "n/a")] == [87.5, 0.0, None, None, None, None]
     params = {"Event": "QueueParams", "Queue": "q1", "Max": "0", "ServicelevelPerf": "nan"}

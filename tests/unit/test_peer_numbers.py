@@ -9,7 +9,7 @@ import pytest
 
 from amijson.parsers import (bridge_show, core_show_calls, module_show, pjsip_aors, pjsip_contacts,
                              pjsip_endpoints, queue_show, sip_show_peers)
-from amijson.parsers._columns import (ascii_digits, float_or_none, hms_to_seconds, int_or_none, is_count_line,
+from amijson.parsers.columns import (ascii_digits, float_or_none, hms_to_seconds, int_or_none, is_count_line,
                                       plural_duration_to_seconds)
 from amijson.queries import integer, queues_from_events
 
