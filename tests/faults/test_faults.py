@@ -494,11 +494,10 @@ def test_secret_is_not_in_argv_or_document(amijson_offline, tmp_path):
         peer.wait_closed()
 
     with ScriptedAmi(scenario) as server:
+        # The argv is the caller's to build: tests/integration/test_php.py checks that the PHP
+        # library keeps the secret out of the argv it builds. Here: not in what amijson prints.
         proc = subprocess.Popen([amijson_path(), "--port", str(server.port), "--timeout", "3", "action", "Ping"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=offline_env(tmp_path))
-        time.sleep(0.5)
-        with open("/proc/%d/cmdline" % proc.pid, "rb") as handle:
-            assert FAULT_SECRET.encode() not in handle.read()
-        out, err = proc.communicate(30)
+        out, err = proc.communicate(timeout=30)
     assert FAULT_SECRET not in out.decode() and FAULT_SECRET not in err.decode()

@@ -6,6 +6,8 @@ against the sandbox in tests/integration/test_routes.py."""
 import os
 import time
 
+import pytest
+
 
 def fake_asterisk(tmp_path, body):
     path = tmp_path / "asterisk"
@@ -15,14 +17,20 @@ def fake_asterisk(tmp_path, body):
 
 
 def test_deadline_kills_a_hanging_asterisk_rx(amijson_offline, tmp_path):
-    marker = tmp_path / "still-running"
-    exe = fake_asterisk(tmp_path, "sleep 30; touch '%s'\n" % marker)
+    pid_file = tmp_path / "pid"
+    exe = fake_asterisk(tmp_path, "echo $$ > '%s'; exec sleep 30\n" % pid_file)
     run = amijson_offline("--via", "rx", "--timeout", "2", "command", "core show uptime",
                           env={"AMIJSON_ASTERISK": exe})
     assert run.returncode == 5 and run.doc["error"]["code"] == "timeout"
     assert run.elapsed < 3.0
-    time.sleep(0.2)
-    assert not marker.exists()
+    pid = int(pid_file.read_text())
+    # amijson killed and reaped its child before it exited: the PID is gone, not a zombie.
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        pass
+    else:
+        pytest.fail("asterisk -rx (pid %d) outlived amijson's deadline" % pid)
 
 
 def test_colour_codes_are_stripped(amijson_offline, tmp_path):
