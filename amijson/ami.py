@@ -7,7 +7,7 @@ from amijson.session import AmiSession
 from amijson.transport import connect
 
 
-def run(settings, request, deadline):
+def run(settings, request, deadline, environ=None, reader=None):
     """The Answer to ``request`` over AMI's TCP (or TLS) port; AmijsonError, carrying
     the Answer so far, when it fails."""
     answer = Answer("ami+tls" if settings.tls else "ami",

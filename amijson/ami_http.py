@@ -190,7 +190,7 @@ class HttpAmiSession(ManagerSession):
             self.connection = None
 
 
-def run(settings, request, deadline):
+def run(settings, request, deadline, environ=None, reader=None):
     """The Answer to ``request`` over Asterisk's HTTP server; AmijsonError, carrying
     the Answer so far, when it fails."""
     answer = Answer("http+tls" if settings.tls else "http",

@@ -17,24 +17,14 @@ from amijson.errors import AmijsonError
 UNREACHABLE = frozenset(("connect", "config"))
 
 
-def _run_ami(settings, request, deadline):
-    from amijson import ami
-    return ami.run(settings, request, deadline)
-
-
-def _run_http(settings, request, deadline):
-    from amijson import ami_http
-    return ami_http.run(settings, request, deadline)
-
-
-def _run_rx(settings, request, deadline, environ, plan):
-    from amijson import rx
-
+def _run(route, settings, request, deadline, environ, plan):
+    """``route``'s Answer; a route that hands CLI output over as it comes (rx) calls ``reader``
+    for a parser to feed it to."""
     def reader():
         plan.streamed = plan.output_parse(request)
         return plan.streamed
 
-    return rx.run(settings, request, deadline, environ, reader)
+    return route.run(settings, request, deadline, environ, reader)
 
 
 def execute(settings, plan, document, deadline, environ):
@@ -60,25 +50,39 @@ def execute(settings, plan, document, deadline, environ):
 
 def _answer(settings, plan, document, deadline, environ):
     """(the request that was answered, its Answer)."""
-    if settings.via == "rx":
-        request = _start(plan, "rx", document)
-        return request, _run_rx(settings, request, deadline, environ, plan)
-    request = _start(plan, "ami", document, settings.via)  # AMI over HTTP takes the same actions
+    from amijson.routes import AUTO, BY_NAME, ROUTES
+    first = BY_NAME["ami" if settings.via == AUTO else settings.via]
+    request = _start(plan, first, document)
     try:
-        return request, (_run_http if settings.via == "http" else _run_ami)(settings, request, deadline)
+        return request, _run(first, settings, request, deadline, environ, plan)
     except AmijsonError as exc:
-        from amijson.rx import find_executable
         if plan.empty_answer(request, exc):
             exc.answer.records = []
             return request, exc.answer
-        if (settings.via != "auto" or exc.code not in UNREACHABLE  # a route asked for by name
-                or plan.request("rx").command is None  # an AMI action has no CLI twin
-                or find_executable(settings.asterisk, environ) is None
+        fallback = next((route for route in ROUTES if route.fallback), None)
+        if (settings.via != AUTO or exc.code not in UNREACHABLE  # a route asked for by name
+                or fallback is None
+                or plan.request(_kind(fallback)).command is None  # an AMI action has no CLI twin
+                or not _fallback_possible(fallback, settings, environ)
                 or not _is_this_machine(settings.host, deadline)):
             raise
-        document.warnings.append("AMI not used (%s: %s); answered through asterisk -rx" % (exc.code, exc.message))
-        request = _start(plan, "rx", document)
-        return request, _run_rx(settings, request, deadline, environ, plan)
+        document.warnings.append("AMI not used (%s: %s); answered through %s"
+                                 % (exc.code, exc.message, "asterisk -rx"))
+        request = _start(plan, fallback, document)
+        return request, _run(fallback, settings, request, deadline, environ, plan)
+
+
+def _kind(route):
+    """What a route is asked: ``ami`` (an action, a CLI command as the Command action) or ``rx``
+    (the CLI command itself)."""
+    return "ami" if route.runs_actions else "rx"
+
+
+def _fallback_possible(route, settings, environ):
+    if route.name == "rx":
+        from amijson.rx import find_executable
+        return find_executable(settings.asterisk, environ) is not None
+    return True
 
 
 def _is_this_machine(host, deadline):
@@ -86,15 +90,15 @@ def _is_this_machine(host, deadline):
     return is_this_machine(host, deadline)
 
 
-def _start(plan, route, document, via=None):
+def _start(plan, route, document):
     """The request for ``route``, shown in the document and checked against what
-    Asterisk takes there (``via``: the AMI route asked for, ``ami`` or ``http``)."""
+    Asterisk takes there."""
     from amijson.limits import check
-    request = plan.request(route)
+    request = plan.request(_kind(route))
     document.set_request(request.action, request.headers, request.command)
-    if route == "rx" and request.command is None:
-        return request  # the rx route refuses an action itself, naming it
-    check(request, "http" if via == "http" else route)
+    if not route.runs_actions and request.command is None:
+        return request  # the route refuses an action itself, naming it
+    check(request, route.name)
     return request
 
 

@@ -21,14 +21,10 @@ exist when named.
 
 import os
 
-from amijson import inputs
+from amijson import inputs, routes
 from amijson.deadline import DEFAULT_TIMEOUT
 from amijson.errors import AmijsonError
 
-DEFAULT_PORT = 5038
-DEFAULT_TLS_PORT = 5039
-DEFAULT_HTTP_PORT = 8088  # http.conf's bindport
-DEFAULT_HTTPS_PORT = 8089  # http.conf's tlsbindport
 DEFAULT_CONNECT_TIMEOUT = 3.0
 DEFAULT_MANAGER_CONF = "/etc/asterisk/manager.conf"
 DEFAULT_MAX_SIZE = 64  # MiB of AMI text one run accepts (a 5,000-channel list is about 2.2)
@@ -226,8 +222,9 @@ def resolve(options, environ, stdin=None, deadline=None):
     settings.cafile = setting("cafile")
     settings.asterisk = setting("asterisk")
     via = (setting("via") or settings.via).lower()
-    if via not in ("auto", "ami", "http", "rx"):
-        raise AmijsonError("usage", "--via must be auto, ami, http or rx, not %s" % inputs.shown(via))
+    if via not in routes.VIA:
+        raise AmijsonError("usage", "--via must be %s or %s, not %s"
+                           % (", ".join(routes.VIA[:-1]), routes.VIA[-1], inputs.shown(via)))
     settings.via = via
     settings.http_prefix = setting("http_prefix") or ""
     auth = (setting("auth") or settings.auth).lower()
@@ -237,10 +234,8 @@ def resolve(options, environ, stdin=None, deadline=None):
     port = setting("port")
     if port is not None:
         settings.port = inputs.integer("port", port)
-    elif via == "http":
-        settings.port = DEFAULT_HTTPS_PORT if settings.tls else DEFAULT_HTTP_PORT
     else:
-        settings.port = DEFAULT_TLS_PORT if settings.tls else DEFAULT_PORT
+        settings.port = routes.default_port(via, settings.tls)
     timeout = setting("timeout")
     if timeout is not None:
         settings.timeout = inputs.seconds("timeout", timeout)

@@ -1,0 +1,53 @@
+"""The routes to Asterisk, declared in one place.
+
+Each ``Route`` names its module (whose ``run`` returns an ``Answer``), its
+default ports, what it can run, and whether ``--via auto`` may fall back to it.
+``settings`` checks ``--via`` against this table and takes the default port
+from it, the runner finds a route's module here, and a test holds the CLI
+help and the document schema to it. Adding a route is one module and one
+entry below.
+"""
+
+
+class Route:
+    __slots__ = ("name", "module", "port", "tls_port", "runs_actions", "fallback", "what")
+
+    def __init__(self, name, module, port, tls_port, runs_actions, fallback, what):
+        self.name = name  # --via NAME; the document's route is NAME, or NAME+tls over TLS
+        self.module = module  # its run(settings, request, deadline, environ, reader) returns an Answer
+        self.port = port  # default port, and with --tls; None where no port is used
+        self.tls_port = tls_port
+        self.runs_actions = runs_actions  # AMI actions too, not only CLI commands
+        self.fallback = fallback  # --via auto may answer through it when AMI cannot be reached
+        self.what = what  # for --help
+
+    def document_names(self):
+        """The values the document's ``route`` takes for this route."""
+        return (self.name, self.name + "+tls") if self.tls_port else (self.name,)
+
+    def run(self, settings, request, deadline, environ, reader=None):
+        # __import__ rather than importlib: importlib costs start-up time; only the chosen route loads.
+        return __import__(self.module, fromlist=["run"]).run(settings, request, deadline, environ, reader)
+
+
+ROUTES = (
+    Route("ami", "amijson.ami", 5038, 5039, True, False, "AMI over TCP (TLS with --tls)"),
+    Route("http", "amijson.ami_http", 8088, 8089, True, False,
+          "AMI over Asterisk's HTTP server (POST /rawman; HTTPS with --tls)"),
+    Route("rx", "amijson.rx", None, None, False, True, "the local asterisk -rx (CLI commands only)"),
+)
+BY_NAME = {route.name: route for route in ROUTES}
+AUTO = "auto"  # AMI first, then a fallback route when AMI cannot be reached and the target is this machine
+VIA = (AUTO,) + tuple(BY_NAME)
+
+
+def default_port(via, tls):
+    """The port a run uses when none is given: the chosen route's (AMI's for auto)."""
+    route = BY_NAME.get(via) or BY_NAME["ami"]
+    if route.port is None:
+        route = BY_NAME["ami"]
+    return route.tls_port if tls else route.port
+
+
+def document_names():
+    return [name for route in ROUTES for name in route.document_names()]
