@@ -92,3 +92,28 @@ def test_the_rx_route_returns_an_answer(tmp_path):
     answer = rx.run(settings, Request.cli("core show uptime seconds"), Deadline(3), {"PATH": "/usr/bin"})
     assert answer.route == "rx" and answer.server is None
     assert answer.output == ["System uptime: 42", "Last reload: 7"] and answer.records == []
+
+
+# --- one policy for a parser that fails ------------------------------------------------------
+
+def _failing_parser(*args, **kwargs):
+    raise ValueError("a parser bug")
+
+
+@pytest.mark.parametrize("plan_for", [
+    lambda: __import__("amijson.runner", fromlist=["Plan"]).Plan(Request.cli("core show uptime seconds")),
+    lambda: __import__("amijson.runner", fromlist=["QueryPlan"]).QueryPlan("uptime", []),
+], ids=["command", "query"])
+def test_a_parser_that_fails_is_a_warning_for_commands_and_queries_alike(monkeypatch, plan_for):
+    """A parser bug costs the records, never the output lines nor the run: the same for
+    'command' and a named query. The bug is simulated: no known input breaks a parser."""
+    from amijson import parsers
+    monkeypatch.setattr(parsers, "parse", _failing_parser)
+    plan = plan_for()
+    request = plan.request("rx")
+    answer = Answer("rx")
+    answer.output = ["System uptime: 42", "Last reload: 7"]
+    plan.finish(request, answer)
+    assert answer.records == [] and answer.parser is None
+    assert answer.output == ["System uptime: 42", "Last reload: 7"]
+    assert answer.warnings == ["parser failed on this output (ValueError: a parser bug); records left empty"]
