@@ -485,6 +485,9 @@ def test_nothing_is_sent_before_an_ami_banner(amijson_offline, auth, greeting):
         peer.wait_closed(3)
     code, error = (5, "timeout") if greeting is None else (6, "protocol")
     run, _ = run_against(amijson_offline, scenario, "--auth", auth, "action", "Ping", code=code, error=error)
+    give_up = time.monotonic() + 3  # the peer's thread may not have noted the close yet
+    while not got and time.monotonic() < give_up:
+        time.sleep(0.01)
     assert got == [b""], got
 
 
