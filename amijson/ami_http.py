@@ -11,8 +11,7 @@ an MD5 Challenge, when used), the action, then Logoff, over one connection
 while the server keeps it open, over a new one when it does not.
 """
 
-from amijson.answer import Answer
-from amijson.conversation import ManagerSession, check_credentials, converse, open_transcript
+from amijson.conversation import ManagerSession, answer_over, open_transcript
 from amijson.errors import AmijsonError
 from amijson.exchange import ActionExchange, ActionIdCounter
 from amijson.httpwire import BodyTooLarge, HttpError, ResponseReader, cookie_value, form_body, format_request
@@ -193,11 +192,5 @@ class HttpAmiSession(ManagerSession):
 def run(settings, request, deadline, environ=None, reader=None):
     """The Answer to ``request`` over Asterisk's HTTP server; AmijsonError, carrying
     the Answer so far, when it fails."""
-    answer = Answer("http+tls" if settings.tls else "http",
-                    {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None})
-    try:
-        check_credentials(settings)
-        converse(settings, request, HttpAmiSession(settings, deadline, open_transcript(settings)), answer)
-    except AmijsonError as exc:
-        raise answer.failed(exc)
-    return answer
+    return answer_over(settings, request, "http",
+                       lambda: HttpAmiSession(settings, deadline, open_transcript(settings)))

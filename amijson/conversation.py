@@ -6,6 +6,7 @@ the request and turns the exchange into an ``Answer``. It lives below the
 routes so that no route imports another.
 """
 
+from amijson.answer import Answer
 from amijson.document import fallback_warnings, message_to_json, run_records
 from amijson.errors import AmijsonError
 from amijson.exchange import is_error
@@ -65,6 +66,20 @@ def open_transcript(settings):
     import sys
     from amijson.debug import Transcript
     return Transcript(sys.stderr, [settings.secret])
+
+
+def answer_over(settings, request, route, open_session):
+    """The Answer to ``request`` over the ManagerSession ``open_session()`` gives (it
+    connects, so it runs once the credentials are known to be there); the Answer's
+    route is ``route``, or ``route+tls``. AmijsonError carries the Answer so far."""
+    answer = Answer(route + "+tls" if settings.tls else route,
+                    {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None})
+    try:
+        check_credentials(settings)
+        converse(settings, request, open_session(), answer)
+    except AmijsonError as exc:
+        raise answer.failed(exc)
+    return answer
 
 
 def converse(settings, request, session, answer):
