@@ -34,7 +34,7 @@ Example input::
 
 Example output::
 
-    [{"bridge_id": "6312365e-e6b8-472c-a65c-bdc84d25987d", "name": None,
+    [{"bridge_id": "6312365e-e6b8-472c-a65c-bdc84d25987d", "name": null,
       "channels": 2, "type": "basic", "technology": "simple_bridge",
       "duration": 2}]
 """

@@ -77,9 +77,11 @@ Warnings: a value that fills its fixed-width column exactly may have been cut
 by Asterisk; a warning such as ``records[3].channel may be truncated at 20
 characters (fixed-width column); use 'core show channels concise'`` is added.
 
-Example (concise)::
+Example input (``core show channels concise``)::
 
     Local/bang@t-00000002;2!t!bang!2!Up!Dial!Local/wait@t,,,x!y!z!!!!3!1!6312365e-e6b8-472c-a65c-bdc84d25987d!1795680213.5
+
+Example output::
 
     [{"channel": "Local/bang@t-00000002;2", "context": "t",
       "extension": "bang", "priority": 2, "state": "Up",
@@ -89,13 +91,15 @@ Example (concise)::
       "bridge_id": "6312365e-e6b8-472c-a65c-bdc84d25987d",
       "uniqueid": "1795680213.5"}]
 
-Example (default)::
+Example input (``core show channels``)::
 
     Channel              Location             State   Application(Data)
     SIP/100-00000001     s@default:1          Up      Dial(SIP/200,30)
     1 active channel
     1 active call
     3 calls processed
+
+Example output::
 
     [{"channel": "SIP/100-00000001", "location": "s@default:1",
       "context": "default", "extension": "s", "priority": 1, "state": "Up",
