@@ -6,8 +6,6 @@ from a web form. Each check here turns a value amijson cannot use into a
 instead of a traceback deep inside a socket call or a codec.
 """
 
-import math
-
 from amijson.errors import AmijsonError
 
 MAX_SECONDS = 86400.0  # a deadline longer than a day is a mistake, and time arithmetic past ~1e9 s overflows
@@ -55,7 +53,8 @@ def seconds(what, value, high=MAX_SECONDS):
             number = float(value)
         except ValueError:
             number = None
-    if number is None or not math.isfinite(number) or not 0 < number <= high:
+    # number - number is 0.0 only for a finite number (nan and inf give nan): no math import.
+    if number is None or number - number != 0.0 or not 0 < number <= high:
         raise AmijsonError("usage", "%s: not a number of seconds above 0 and at most %g: %s"
                            % (what, high, shown(value)))
     return number
