@@ -194,15 +194,16 @@ class ScriptedAmi:
     """Serve ``scenario(peer)`` to each connection on 127.0.0.1, in its own thread.
     ``received`` collects every action any client sent."""
 
-    def __init__(self, scenario, host="127.0.0.1"):
+    def __init__(self, scenario, host="127.0.0.1", port=0):
         self.scenario = scenario
         self.received = []
         self.errors = []
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, 0))
+        self.sock.bind((host, port))
         self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
+        self.address = self.sock.getsockname()
+        self.port = self.address[1]
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
@@ -265,41 +266,34 @@ class FakeAmi(ScriptedAmi):
 
 # --- for hostile values: replies with nothing to show, and a decoy ----------------------
 
-class Decoy:
+class Decoy(ScriptedAmi):
     """Accepts and records every connection on (host, port): where a hostile value would lead if
     it were read as an option. A test that passes such values asserts ``connections`` stays
-    empty; each entry is (the client's address, the first bytes it sent)."""
+    empty; each entry is [the client's address, the first bytes it sent]."""
 
     def __init__(self, host="127.0.0.2", port=0):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, port))
-        self.sock.listen(16)
-        self.address = self.sock.getsockname()
-        self.port = self.address[1]
         self.connections = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(self._note, host, port)
 
-    def _accept(self):
-        while True:
-            try:
-                conn, peer = self.sock.accept()
-            except OSError:
-                return
-            conn.settimeout(1)
-            try:
-                first = conn.recv(65536)
-            except OSError:
-                first = b""
-            self.connections.append((peer, first))
-            conn.close()
+    def _note(self, peer):
+        try:
+            address = peer.conn.getpeername()
+        except OSError:  # already gone: it still came here
+            address = None
+        entry = [address, b""]
+        self.connections.append(entry)  # first, so no failure below can hide the connection
+        peer.conn.settimeout(1)
+        try:
+            entry[1] = peer.conn.recv(65536)
+        except OSError:
+            pass
 
     def close(self):
         try:
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() above; close() alone would not
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() loop; close() alone would not
         except OSError:
             pass
-        self.sock.close()
+        super().close()
 
 
 def queue_status_13(h):
