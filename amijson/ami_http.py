@@ -131,9 +131,11 @@ class HttpAmiSession(ManagerSession):
             if response is not None:
                 return response
             received += len(data)
-            if received > self.max_bytes:
-                self.close()
+            try:
                 check_size(received, self.max_bytes, what)
+            except AmijsonError:
+                self.close()
+                raise
 
     def call(self, name, headers, redact=()):
         """One action's ActionExchange, whole: a body holds the reply and its whole list."""

@@ -25,6 +25,6 @@ class Answer:
     def failed(self, error):
         """``error`` (an AmijsonError) carrying this answer, to raise: what was known
         when the route failed still reaches the document."""
-        if getattr(error, "answer", None) is None:
+        if error.answer is None:
             error.answer = self
         return error

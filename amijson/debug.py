@@ -7,7 +7,7 @@ itself wherever else it would appear (a hostile peer could echo it, split
 across reads if it likes). The document on standard output is unchanged.
 """
 
-from amijson.document import REDACTED
+from amijson.document import REDACTED, SECRET_KEYS
 
 
 class Transcript:
@@ -32,7 +32,7 @@ class Transcript:
                 data, self.partial = data[:cut], data[cut:]
                 if not data:
                     return
-        hidden = {key.lower() for key in redact} | {"secret"} if direction == ">" else set()
+        hidden = {key.lower() for key in redact} | SECRET_KEYS if direction == ">" else set()
         text = data.decode("utf-8", "replace")
         if text.endswith("\n"):
             text = text[:-1]

@@ -24,11 +24,10 @@ def _lost(exc, peer, what):
 class Connection:
     """A connected stream socket with deadline-aware ``send`` and ``recv``."""
 
-    def __init__(self, sock, deadline, peer, tls=False, verified=False):
+    def __init__(self, sock, deadline, peer, verified=False):
         self.sock = sock
         self.deadline = deadline
         self.peer = peer
-        self.tls = tls
         self.verified = verified  # TLS with the certificate and host name checked
 
     def send(self, data):
@@ -160,4 +159,4 @@ def connect(host, port, deadline, connect_timeout, tls=False, cafile=None, insec
     except (ssl.SSLError, OSError) as exc:
         sock.close()
         raise AmijsonError("tls", "TLS handshake with %s failed: %s" % (peer, exc))
-    return Connection(tls_sock, deadline, peer, tls=True, verified=not insecure)
+    return Connection(tls_sock, deadline, peer, verified=not insecure)
