@@ -10,31 +10,39 @@ entry below.
 
 
 class Route:
-    __slots__ = ("name", "module", "port", "tls_port", "runs_actions", "fallback", "what")
+    __slots__ = ("name", "module", "port", "tls_port", "runs_actions", "fallback", "label")
 
-    def __init__(self, name, module, port, tls_port, runs_actions, fallback, what):
+    def __init__(self, name, module, port, tls_port, runs_actions, fallback, label):
         self.name = name  # --via NAME; the document's route is NAME, or NAME+tls over TLS
         self.module = module  # its run(settings, request, deadline, environ, reader) returns an Answer
         self.port = port  # default port, and with --tls; None where no port is used
         self.tls_port = tls_port
         self.runs_actions = runs_actions  # AMI actions too, not only CLI commands
         self.fallback = fallback  # --via auto may answer through it when AMI cannot be reached
-        self.what = what  # for --help
+        self.label = label  # how a warning names it
 
     def document_names(self):
         """The values the document's ``route`` takes for this route."""
         return (self.name, self.name + "+tls") if self.tls_port else (self.name,)
 
-    def run(self, settings, request, deadline, environ, reader=None):
+    def _module(self):
         # __import__ rather than importlib: importlib costs start-up time; only the chosen route loads.
-        return __import__(self.module, fromlist=["run"]).run(settings, request, deadline, environ, reader)
+        return __import__(self.module, fromlist=["run"])
+
+    def run(self, settings, request, deadline, environ, reader=None):
+        return self._module().run(settings, request, deadline, environ, reader)
+
+    def available(self, settings, environ):
+        """Whether the route can be tried here: its module's ``available``, where it has one
+        (the rx route needs an ``asterisk`` executable); a network route always can."""
+        check = getattr(self._module(), "available", None)
+        return check is None or check(settings, environ)
 
 
 ROUTES = (
-    Route("ami", "amijson.ami", 5038, 5039, True, False, "AMI over TCP (TLS with --tls)"),
-    Route("http", "amijson.ami_http", 8088, 8089, True, False,
-          "AMI over Asterisk's HTTP server (POST /rawman; HTTPS with --tls)"),
-    Route("rx", "amijson.rx", None, None, False, True, "the local asterisk -rx (CLI commands only)"),
+    Route("ami", "amijson.ami", 5038, 5039, True, False, "AMI"),
+    Route("http", "amijson.ami_http", 8088, 8089, True, False, "AMI over HTTP"),
+    Route("rx", "amijson.rx", None, None, False, True, "asterisk -rx"),
 )
 BY_NAME = {route.name: route for route in ROUTES}
 AUTO = "auto"  # AMI first, then a fallback route when AMI cannot be reached and the target is this machine

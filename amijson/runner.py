@@ -63,11 +63,11 @@ def _answer(settings, plan, document, deadline, environ):
         if (settings.via != AUTO or exc.code not in UNREACHABLE  # a route asked for by name
                 or fallback is None
                 or plan.request(_kind(fallback)).command is None  # an AMI action has no CLI twin
-                or not _fallback_possible(fallback, settings, environ)
+                or not fallback.available(settings, environ)
                 or not _is_this_machine(settings.host, deadline)):
             raise
-        document.warnings.append("AMI not used (%s: %s); answered through %s"
-                                 % (exc.code, exc.message, "asterisk -rx"))
+        document.warnings.append("%s not used (%s: %s); answered through %s"
+                                 % (first.label, exc.code, exc.message, fallback.label))
         request = _start(plan, fallback, document)
         return request, _run(fallback, settings, request, deadline, environ, plan)
 
@@ -76,13 +76,6 @@ def _kind(route):
     """What a route is asked: ``ami`` (an action, a CLI command as the Command action) or ``rx``
     (the CLI command itself)."""
     return "ami" if route.runs_actions else "rx"
-
-
-def _fallback_possible(route, settings, environ):
-    if route.name == "rx":
-        from amijson.rx import find_executable
-        return find_executable(settings.asterisk, environ) is not None
-    return True
 
 
 def _is_this_machine(host, deadline):

@@ -36,6 +36,11 @@ def find_executable(configured, environ):
     return None
 
 
+def available(settings, environ):
+    """Whether this route can run here: an ``asterisk`` executable is there."""
+    return find_executable(settings.asterisk, environ) is not None
+
+
 def decode_lines(raw, fallback, warnings):
     """Decode per line: UTF-8 where valid, else the fallback (named in warnings)."""
     try:
