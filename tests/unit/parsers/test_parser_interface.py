@@ -41,6 +41,13 @@ def test_module_declares_commands_and_parse(name):
 
 
 @pytest.mark.parametrize("name", ALL)
+def test_no_text_is_no_records(name):
+    module = importlib.import_module("amijson.parsers." + name)
+    assert module.parse("") == []
+    assert module.parse("", variant=None, warnings=None) == []
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_docstring_example_is_what_parse_gives(name):
     module = importlib.import_module("amijson.parsers." + name)
     examples = _examples(module.__doc__)

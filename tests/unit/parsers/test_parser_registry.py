@@ -1,0 +1,92 @@
+"""The parser registry (amijson/parsers/__init__.py): which module and variant a command finds.
+
+Samples: tests/data/cli/ (cli_samples.py reads them)."""
+
+import pytest
+
+from amijson import parsers
+from amijson.parsers import module_show
+
+from cli_samples import BANG, BRIDGE, by, read
+
+
+def _registry():
+    import amijson.parsers as parsers
+
+    missing = []
+    for name in parsers.MODULES:
+        try:
+            parsers._load(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        pytest.fail("parser modules not present yet: %s" % ", ".join(missing))
+    return parsers
+
+
+def test_registry_find():
+    parsers = _registry()
+    assert parsers.find("core sh chan conc").name == "core_show_channels.concise"
+    assert parsers.find("core show channels").name == "core_show_channels"
+    assert parsers.find("core show channels verbose").variant == "verbose"
+    assert parsers.find("core show channels count").name == "core_show_channels.count"
+    match = parsers.find("module show like pjsip")
+    assert match.variant == "like" and match.arguments == ["pjsip"]
+    assert match.module is module_show
+    assert parsers.find("database show amijson").arguments == ["amijson"]
+    assert parsers.find("database show amijson").name == "database_show"
+    assert parsers.find("core show calls uptime seconds").name == "core_show_calls.uptime_seconds"
+    assert parsers.find("core show uptime").name == "core_show_uptime"
+    assert parsers.find("core show version").name == "core_show_version"
+    assert parsers.find("bridge show all").name == "bridge_show"
+    assert parsers.find("manager show connected").name == "manager_show_connected"
+    assert parsers.find("some unknown thing").name == "generic"
+
+
+def test_registry_shortcut_agrees_with_the_full_scan():
+    # find() asks the module named after a command first; every declared command,
+    # abbreviated or with an argument, must get what scanning every module gives.
+    parsers = _registry()
+    table = parsers._table()
+    declared = [" ".join(words) for words, _variant, _name in table]
+    assert len(declared) == len(set(declared)), "a command declared by two modules"
+
+    def scanned(command):
+        words = command.split()
+        best = None
+        for words_declared, variant, name in table:
+            if len(words_declared) <= len(words) and all(
+                    w.startswith(t) for w, t in zip(words_declared, words)):
+                if best is None or len(words_declared) > len(best[0]):
+                    best = (words_declared, variant, name)
+        return best[2] if best else "generic", best[1] if best else None
+
+    for command in declared:
+        for typed in (command, command + " extra", " ".join(w[:3] for w in command.split())):
+            match = parsers.find(typed)
+            assert (match.module.__name__.rsplit(".", 1)[1], match.variant) == scanned(typed), typed
+
+
+def test_registry_parse():
+    parsers = _registry()
+    warnings = []
+    name, records = parsers.parse("core show channels concise", read("core-show-channels-concise-22.txt"), warnings)
+    assert name == "core_show_channels.concise"
+    assert by(records, "channel", BANG)["bridge_id"] == BRIDGE
+
+
+@pytest.mark.parametrize("command, module, variant", [
+    ("pjsip show endpoints", "pjsip_endpoints", "show"),
+    ("pjsip list endpoints", "pjsip_endpoints", "list"),
+    ("pjsip show endpoints like 10", "pjsip_endpoints", "show"),
+    ("pjsip show contacts", "pjsip_contacts", "default"),
+    ("pjsip show aors", "pjsip_aors", "default"),
+    ("sip show peers", "sip_show_peers", "default"),
+    ("sip show peers like 10", "sip_show_peers", "like"),
+    ("queue show", "queue_show", "default"),
+    ("queue show support", "queue_show", "default"),
+])
+def test_registry_finds_these_parsers(command, module, variant):
+    match = parsers.find(command)
+    assert match.module.__name__ == "amijson.parsers." + module
+    assert match.variant == variant
