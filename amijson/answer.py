@@ -8,6 +8,8 @@ server's identity, the reply that opened a list cut short, the output of a
 failed command still reach the document.
 """
 
+from amijson.records import Records
+
 
 class Answer:
     __slots__ = ("route", "server", "response", "records", "complete", "output", "parser", "warnings")
@@ -16,7 +18,7 @@ class Answer:
         self.route = route  # "ami", "ami+tls", "http", "http+tls" or "rx"
         self.server = server  # {host, port, banner, ami_version}, or None where no server was reached
         self.response = None  # the reply's headers (a dict), or None
-        self.records = []  # list items in order; a query's shape() maps them
+        self.records = Records()  # list items in order; a query's shape() maps them
         self.complete = None  # the list's closing event, or None
         self.output = None  # a CLI command's output lines, or None
         self.parser = None  # the CLI parser that made the records, or None

@@ -22,9 +22,7 @@ USAGE = """\
 usage: amijson [options] action NAME [KEY=VALUE ...]
        amijson [options] command "CLI COMMAND"
        amijson [options] -rx "CLI COMMAND"      (drop-in for asterisk -rx; also -x)
-       amijson [options] QUERY [FILTER]         channels, calls, uptime, version, endpoints,
-                                                contacts, queues [QUEUE], peers, db [FAMILY],
-                                                modules [KEYWORD], bridges
+       amijson [options] QUERY [FILTER]         {queries}
 
 Runs one AMI action or CLI command and prints one JSON document. Options come
 before the verb: every word after it (or after --) is an operand, never an option.
@@ -63,6 +61,21 @@ output:
   --max-size MIB         most AMI text one run accepts (AMIJSON_MAX_SIZE; default 64)
   --version, --help
 """
+
+QUERY_COLUMN = 48  # where the queries' list starts on its usage lines
+
+
+def usage():
+    """The --help text: the named queries come from their registry (``amijson.queries``)."""
+    from amijson.queries import QUERIES
+    lines = [""]
+    for name, query in QUERIES.items():
+        item = query.usage(name) + ","
+        if lines[-1] and QUERY_COLUMN + len(lines[-1]) + 1 + len(item) > 92:
+            lines.append("")
+        lines[-1] = (lines[-1] + " " + item).lstrip()
+    return USAGE.replace("{queries}", ("\n" + " " * QUERY_COLUMN).join(lines)[:-1])
+
 
 # option -> (setting name, takes a value)
 OPTIONS = {
@@ -237,7 +250,7 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         pretty = bool(options.get("pretty"))
         records_only = bool(options.get("records_only"))
         if options.get("help"):
-            _write(USAGE, stdout)
+            _write(usage(), stdout)
             return 0
         if options.get("version"):
             _write("amijson %s\n" % __version__, stdout)
@@ -268,10 +281,11 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         document.fail("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         exit_code = 70
     from amijson.jsonout import dump_parts, dumps
-    shown = document.records if records_only and exit_code == 0 else document.to_dict()
+    whole = not (records_only and exit_code == 0)
+    shown = document.to_dict() if whole else document.records.json_list()
     pieces = [dumps(shown, True).encode("ascii")] if pretty else dump_parts(shown)
     if secret and len(secret) >= MIN_REDACTED_SECRET:
-        pieces = _redact_secret(pieces, secret, document, shown, pretty)
+        pieces = _redact_secret(pieces, secret, document, shown if not whole else None, pretty)
     _write(pieces + [b"\n"], stdout)
     return exit_code
 
@@ -295,14 +309,16 @@ def run():
 MIN_REDACTED_SECRET = 4
 
 
-def _redact_secret(pieces, secret, document, shown, pretty):
-    """The secret never reaches the document, even if a peer echoes it back."""
+def _redact_secret(pieces, secret, document, records, pretty):
+    """The secret never reaches the document, even if a peer echoes it back.
+    ``records``: the records list when only that is shown, else None."""
     from amijson.jsonout import dumps, json_string
     escaped = json_string(secret)[1:-1]
     if not _contains(pieces, escaped.encode("ascii")):
         return pieces
     note = "the secret appeared in Asterisk's answer and was redacted"
-    if shown is not document.records:
+    shown = records
+    if records is None:
         document.warnings.append(note)
         shown = document.to_dict()
     return [dumps(shown, pretty).replace(escaped, REDACTED).encode("ascii")]

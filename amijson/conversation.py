@@ -7,9 +7,10 @@ routes so that no route imports another.
 """
 
 from amijson.answer import Answer
-from amijson.document import fallback_warnings, message_to_json, run_records
+from amijson.document import EventBlock, fallback_warnings, message_to_json, plain_run
 from amijson.errors import AmijsonError
 from amijson.exchange import is_error
+from amijson.records import Records
 from amijson.wire import MessageRun
 
 
@@ -109,26 +110,22 @@ def converse(settings, request, session, answer):
         session.close()
 
 
-def _count(records):
-    return sum(getattr(r, "count", 1) for r in records)
-
-
 def fill(answer, request, exchange, encoding):
     """The answer from one action's exchange; AmijsonError when Asterisk said Error."""
     reply = exchange.response
     is_command = request.command is not None
     answer.warnings.extend(fallback_warnings(reply, "response", encoding))
     answer.response = message_to_json(reply, skip=("output",) if is_command else ())
-    records = answer.records = []
+    records = answer.records = Records()
     for item in exchange.records:
         if type(item) is MessageRun:  # runs are ASCII: nothing falls back in them
-            found = run_records(item)
-            if isinstance(found, list):
-                records.extend(found)
+            if plain_run(item):
+                records.add(EventBlock(item))
             else:
-                records.append(found)
+                for message in item.messages():
+                    records.append(message_to_json(message))
         elif item.fell_back:  # only the rare record with non-UTF-8 bytes pays for its warning's text
-            records.append(_record(answer, item, "records[%d]" % _count(records), encoding))
+            records.append(_record(answer, item, "records[%d]" % len(records), encoding))
         else:
             records.append(message_to_json(item))
     if exchange.complete is not None:

@@ -22,6 +22,8 @@ array; keys known to repeat (``Output``, ``Variable``, ``ChanVariable`` and its
 prefixed forms) are arrays even with one value, so their type never flips.
 """
 
+from amijson.records import Records
+
 REDACTED = "********"  # what stands for a secret, in the document and in --debug
 # Keys whose value is a credential in any action. Login's MD5 ``Key`` never
 # appears in a request (amijson logs in itself); DBGet's ``Key`` is data.
@@ -67,16 +69,33 @@ def _needs_lists(names):
     return found
 
 
-def run_records(run):
-    """A MessageRun's records. A long list's items arrive as runs; when each of
-    its messages is a plain object here (no key that must be a list), the run's
-    JSON text stands for them (``JsonItems``), written only if the document
-    prints them as they came, else one dict per message."""
-    from amijson.jsonout import JsonItems  # only long lists come as runs
-    if not _needs_lists(tuple(run.template.fields)):  # a query maps them from the raw text instead
-        return JsonItems(run.json, run.count, lambda: [message_to_json(m) for m in run.messages()],
-                         lambda keys: run_table(run, keys))
-    return [message_to_json(m) for m in run.messages()]
+class EventBlock:
+    """A run of AMI list events (``wire.MessageRun``) as a block of records (see
+    ``amijson.records``): a long list's items arrive as runs, and when each
+    message is a plain object here (``plain_run``), the run's JSON text, made
+    while it was read, stands for them; dicts are made only if someone asks."""
+
+    __slots__ = ("run", "count")
+
+    def __init__(self, run):
+        self.run = run
+        self.count = run.count
+
+    def dicts(self):
+        return [message_to_json(m) for m in self.run.messages()]
+
+    def items(self):
+        from amijson.jsonout import JsonItems  # only long lists come as runs
+        return JsonItems(self.run.json, self.count, self.dicts)
+
+    def table(self, keys):
+        return run_table(self.run, keys)
+
+
+def plain_run(run):
+    """True when no key of the run's messages must be a list in JSON: its text
+    is then what ``message_to_json`` would write for each."""
+    return not _needs_lists(tuple(run.template.fields))
 
 
 def run_table(run, keys):
@@ -113,7 +132,7 @@ class Document:
         self.server = None
         self.request = None
         self.response = None
-        self.records = []
+        self.records = Records()
         self.complete = None
         self.output = None
         self.output_items = None  # document.output already as JSON (JsonItems), when made as it came
@@ -153,7 +172,7 @@ class Document:
             "server": self.server,
             "request": self.request,
             "response": self.response,
-            "records": self.records,
+            "records": self.records.json_list(),
             "complete": self.complete,
             "output": self.output_items if self.output_items is not None else self.output,
             "parser": self.parser,

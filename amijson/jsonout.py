@@ -50,17 +50,15 @@ class JsonItems:
     """Values already written as JSON: ``text`` (ASCII bytes) holds ``count``
     of them, comma-separated. In a list given to ``dumps`` it stands for those values,
     copied into the output as it is; ``expand()`` gives them as Python values.
-    ``table(keys)``, when not None, gives the same records as an
-    ``amijson.table.Table`` holding at least ``keys``. ``text`` may be given
-    as a function that writes it, called when the text is first needed."""
+    ``text`` may be given as a function that writes it, called when the text is
+    first needed."""
 
-    __slots__ = ("_text", "count", "expand", "table")
+    __slots__ = ("_text", "count", "expand")
 
-    def __init__(self, text, count, expand, table=None):
+    def __init__(self, text, count, expand):
         self._text = text
         self.count = count
         self.expand = expand
-        self.table = table
 
     @property
     def text(self):

@@ -3,10 +3,12 @@
     amijson channels | calls | uptime | version | endpoints | contacts | queues
             | peers | db [FAMILY] | modules [KEYWORD] | bridges
 
-Each query is defined once, in ``QUERIES``: the AMI action that answers it best
-(or ``None`` where no action does, and the CLI command runs over AMI's Command
-action instead), the CLI command that answers it otherwise, and a function per
-source turning that source's records into the query's one schema. Whatever route
+Each query is one ``Query`` entry in ``QUERIES``, declared as data: the AMI
+action that answers it best (or ``None`` where no action does, and the CLI
+command runs over AMI's Command action instead), the CLI command that answers it
+otherwise, its filter (a header of the action, a word of the command), and a
+mapping per source turning that source's records into the query's one schema.
+A new query is one entry; the usage text lists it from there. Whatever route
 answers, records have the same keys; a field the route cannot know is ``null``.
 Values are normalised: durations in seconds, counts as integers, Asterisk's
 ``<unknown>``/``(None)`` placeholders and empty strings as ``null``, device
@@ -32,6 +34,7 @@ calls, uptime, modules, peers: the CLI parser's record (same command on every ro
 """
 
 from amijson.errors import AmijsonError
+from amijson.records import Records
 from amijson.request import Request
 
 PLACEHOLDERS = frozenset(("", "<unknown>", "(None)", "(none)", "<none>"))
@@ -201,9 +204,8 @@ channel_from_concise = FieldMap(
 def queues_from_events(events):
     queues = {}
     order = []
-    from amijson.jsonout import expand_items
     from amijson.parsers.columns import float_or_none  # the CLI parser's reading of the same field
-    for e in expand_items(events):  # runs of events opened into dicts
+    for e in events:
         kind = e.get("Event")
         name = e.get("Queue")
         if kind == "QueueParams":
@@ -347,122 +349,104 @@ def version_from_cli(r):
     return out
 
 
-def same(record):
-    return record
-
-
 class Query:
-    """One named question. ``action`` (name, filter header) answers it over AMI
-    with ``from_events``; otherwise ``command`` runs over AMI's Command action or
-    rx, and its parser's records go through ``from_cli``."""
+    """One named question, declared as data (one entry of ``QUERIES``).
 
-    def __init__(self, command, from_cli, action=None, from_events=None, filter_header=None,
-                 empty_errors=(), from_reply=None):
+    ``command``      the CLI command that answers it: on rx, and over AMI's Command
+                     action where no action does
+    ``filtered``     the CLI command with a filter, ``{}`` standing for it, or None
+                     when the query takes no filter
+    ``argument``     what the filter is, for the usage text (``QUEUE``)
+    ``action``       the AMI action that answers it best, or None
+    ``filter_header`` the action's header that takes the filter; None where the
+                     action has none (a filtered question then runs the CLI command)
+    ``from_cli``     mapping of each CLI parser record (None: the parser's records as they are)
+    ``from_event``   mapping of each of the action's list events, or
+    ``from_events``  a function of all of them (records that gather several events), or
+    ``from_reply``   a function of the action's reply (an action that answers in one message)
+    ``empty_errors`` AMI errors that mean "an empty list"
+    """
+
+    def __init__(self, command, from_cli=None, action=None, from_event=None, from_events=None,
+                 from_reply=None, filtered=None, argument=None, filter_header=None, empty_errors=()):
         self.command = command
-        self.from_cli = from_cli
+        self.filtered = filtered
+        self.argument = argument
         self.action = action
+        self.filter_header = filter_header
+        self.from_cli = from_cli
+        self.from_event = from_event
         self.from_events = from_events
         self.from_reply = from_reply
-        self.filter_header = filter_header
-        self.empty_errors = empty_errors  # AMI errors that mean "an empty list"
+        self.empty_errors = empty_errors
 
+    def usage(self, name):
+        return "%s [%s]" % (name, self.argument) if self.filtered else name
 
-def _per_record(mapper):
-    return lambda records: map_records(mapper, records)
+    def cli_command(self, argument=None):
+        return self.command if argument is None else self.filtered.format(argument)
 
+    def request(self, name, args, route):
+        """The Request on a route (``ami`` or ``rx``) for the operands ``args``."""
+        if len(args) > 1:
+            raise AmijsonError("usage", "%s takes at most one filter argument" % name)
+        argument = args[0] if args else None
+        if argument is not None and self.filtered is None:
+            raise AmijsonError("usage", "%s takes no filter" % name)
+        if argument == "":
+            # A web form's empty field must not widen the question to everything.
+            raise AmijsonError("usage", "%s: the %s filter is empty; leave it out to ask for all"
+                               % (name, self.argument))
+        if route == "ami" and self.action and (argument is None or self.filter_header):
+            return Request(self.action, [(self.filter_header, argument)] if argument is not None else [])
+        return Request.cli(self.cli_command(argument))
 
-def map_records(mapper, records):
-    """``mapper`` over records: dicts one by one; a Table, or JsonItems that
-    can give one, a column at a time when ``mapper`` is a FieldMap."""
-    from amijson.jsonout import JsonItems
-    from amijson.table import Table
-    if type(records) is Table:
-        if type(mapper) is FieldMap:
-            return [mapper.table(records).items()]
-        return list(map(mapper, records.dicts()))
-    out = []
-    for record in records:
-        if type(record) is JsonItems:
-            if record.table is not None and type(mapper) is FieldMap:
-                out.append(mapper.table(record.table(mapper.sources)).items())
+    def shape(self, request, answer, parsed=None):
+        """Turn the answer's raw records (events, or the CLI output) into the
+        query's records; ``parsed``: (parser name, records) already made while
+        the output arrived."""
+        if request.command is None:
+            if self.from_reply is not None:
+                answer.records = Records(self.from_reply(answer.response or {}))
+            elif self.from_events is not None:
+                answer.records = Records(self.from_events(answer.records))
             else:
-                out.extend(map(mapper, record.expand()))
-        else:
-            out.append(mapper(record))
-    return out
+                answer.records = answer.records.map(self.from_event)
+            return
+        if parsed is not None and answer.output is not None:
+            answer.parser, answer.records = parsed  # mapped piece by piece as the output came
+            return
+        from amijson import parsers
+        answer.parser, records = parsers.parse(request.command, "\n".join(answer.output or []), answer.warnings)
+        answer.records = records if self.from_cli is None else records.map(self.from_cli)
+
+    def output_parse(self, request):
+        """A parsers.OutputParse for the CLI command, mapping each piece as it
+        comes, or None where the records cannot be made piece by piece."""
+        if request.command is None or not (self.from_cli is None or hasattr(self.from_cli, "table")):
+            return None
+        from amijson.parsers import OutputParse
+        return OutputParse.for_command(request.command, self.from_cli)
 
 
 QUERIES = {
     "channels": Query("core show channels concise", channel_from_concise,
-                      "CoreShowChannels", _per_record(channel_from_event)),
-    "calls": Query("core show calls", same),
-    "uptime": Query("core show uptime seconds", same),
+                      "CoreShowChannels", from_event=channel_from_event),
+    "calls": Query("core show calls"),
+    "uptime": Query("core show uptime seconds"),
     "version": Query("core show version", version_from_cli, "CoreSettings", from_reply=version_from_reply),
     "endpoints": Query("pjsip show endpoints", endpoint_from_cli, "PJSIPShowEndpoints",
-                       _per_record(endpoint_from_event), empty_errors=("No endpoints found",)),
+                       from_event=endpoint_from_event, empty_errors=("No endpoints found",)),
     # PJSIPShowContacts lists only registered (dynamic) contacts; the CLI lists static
     # ones too, so the CLI command answers on every route.
     "contacts": Query("pjsip show contacts", contact_from_cli),
-    "queues": Query("queue show", queue_from_cli, "QueueStatus", queues_from_events, filter_header="Queue"),
-    "peers": Query("sip show peers", same),
-    "db": Query("database show", db_from_cli, "DBGetTree", _per_record(db_from_event), filter_header="Family",
+    "queues": Query("queue show", queue_from_cli, "QueueStatus", from_events=queues_from_events,
+                    filtered="queue show {}", argument="QUEUE", filter_header="Queue"),
+    "peers": Query("sip show peers"),
+    "db": Query("database show", db_from_cli, "DBGetTree", from_event=db_from_event,
+                filtered="database show {}", argument="FAMILY", filter_header="Family",
                 empty_errors=("Database entry not found",)),
-    "modules": Query("module show like", same),
-    "bridges": Query("bridge show all", bridge_from_cli, "BridgeList", _per_record(bridge_from_event)),
+    "modules": Query("module show", filtered="module show like {}", argument="KEYWORD"),
+    "bridges": Query("bridge show all", bridge_from_cli, "BridgeList", from_event=bridge_from_event),
 }
 
-
-def _cli_command(query, argument):
-    if query.command == "module show like":
-        return "module show like %s" % argument if argument else "module show"
-    return "%s %s" % (query.command, argument) if argument else query.command
-
-
-def request_for(name, args, route):
-    """The Request for a named query on a route (``ami`` or ``rx``)."""
-    query = QUERIES[name]
-    if len(args) > 1:
-        raise AmijsonError("usage", "%s takes at most one filter argument" % name)
-    argument = args[0] if args else None
-    if argument is not None and query.filter_header is None and query.command not in (
-            "module show like", "queue show", "database show"):
-        raise AmijsonError("usage", "%s takes no filter" % name)
-    if route == "ami" and query.action:
-        headers = [(query.filter_header, argument)] if argument and query.filter_header else []
-        return Request(query.action, headers)
-    return Request.cli(_cli_command(query, argument))
-
-
-def output_parse(name, request):
-    """A parsers.OutputParse for the query's CLI command, mapping each piece
-    (or None where its records cannot be made piece by piece)."""
-    query = QUERIES[name]
-    if request.command is None or not (type(query.from_cli) is FieldMap or query.from_cli is same):
-        return None
-    from amijson.parsers import OutputParse
-    return OutputParse.for_command(request.command, query.from_cli if query.from_cli is not same else None)
-
-
-def shape(name, request, answer, parsed=None):
-    """Turn the answer's raw records (events, or the CLI output) into the
-    query's records; ``parsed``: (parser name, records) already made while
-    the output arrived."""
-    query = QUERIES[name]
-    if parsed is not None and request.command is not None and answer.output is not None:
-        answer.parser, answer.records = parsed
-        return
-    if request.command is None:
-        if query.from_reply is not None:
-            answer.records = query.from_reply(answer.response or {})
-        else:
-            answer.records = query.from_events(answer.records)
-        return
-    from amijson import parsers
-    parser_name, records = parsers.parse(request.command, "\n".join(answer.output or []), answer.warnings,
-                                         table=True)
-    answer.parser = parser_name
-    answer.records = map_records(query.from_cli, records)
-
-
-def is_empty_answer(name, error_message):
-    return error_message in QUERIES[name].empty_errors

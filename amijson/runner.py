@@ -57,7 +57,8 @@ def _answer(settings, plan, document, deadline, environ):
         return request, _run(first, settings, request, deadline, environ, plan)
     except AmijsonError as exc:
         if plan.empty_answer(request, exc):
-            exc.answer.records = []
+            from amijson.records import Records
+            exc.answer.records = Records()
             return request, exc.answer
         fallback = next((route for route in ROUTES if route.fallback), None)
         if (settings.via != AUTO or exc.code not in UNREACHABLE  # a route asked for by name
@@ -135,34 +136,30 @@ class QueryPlan(_Streamed):
     """A named query (amijson.queries): action over AMI, CLI command over rx."""
 
     def __init__(self, name, args):
+        from amijson.queries import QUERIES
         self.name = name
+        self.query = QUERIES[name]
         self.args = args
 
     def request(self, route):
-        from amijson.queries import request_for
-        return request_for(self.name, self.args, route)
+        return self.query.request(self.name, self.args, route)
 
     def empty_answer(self, request, error):
         # PJSIPShowEndpoints and friends answer an empty list with an error.
-        from amijson.queries import is_empty_answer
-        return error.code == "action_failed" and is_empty_answer(self.name, error.message)
+        return error.code == "action_failed" and error.message in self.query.empty_errors
 
     def output_parse(self, request):
-        from amijson.queries import output_parse
-        return output_parse(self.name, request)
+        return self.query.output_parse(request)
 
     def finish(self, request, answer):
-        from amijson.queries import shape
-        _records_or_warning(answer, lambda: shape(self.name, request, answer, self.streamed_records()))
+        _records_or_warning(answer, lambda: self.query.shape(request, answer, self.streamed_records()))
 
 
 def _parse_output(command, answer):
     from amijson import parsers
-    from amijson.table import Table
 
     def parse():
-        answer.parser, records = parsers.parse(command, "\n".join(answer.output), answer.warnings, table=True)
-        answer.records = [records.items()] if type(records) is Table else records
+        answer.parser, answer.records = parsers.parse(command, "\n".join(answer.output), answer.warnings)
     _records_or_warning(answer, parse)
 
 
@@ -178,4 +175,5 @@ def _records_or_warning(answer, make):
     except Exception as exc:  # a parser bug must not cost the caller the output lines
         answer.warnings.append("parser failed on this output (%s: %s); records left empty"
                                % (type(exc).__name__, exc))
-        answer.parser, answer.records = None, []
+        from amijson.records import Records
+        answer.parser, answer.records = None, Records()

@@ -29,12 +29,15 @@ _BOOL = {True: "true", False: "false", None: "null"}.get
 
 
 class Table:
-    __slots__ = ("keys", "columns", "count")
+    """A block of records (see ``amijson.records``) as columns."""
+
+    __slots__ = ("keys", "columns", "count", "_items")
 
     def __init__(self, keys, columns):
         self.keys = list(keys)
         self.columns = list(columns)
         self.count = len(self.columns[0]) if self.columns else 0
+        self._items = None
 
     def __len__(self):
         return self.count
@@ -46,6 +49,10 @@ class Table:
             return self.columns[self.keys.index(key)]
         except ValueError:
             return [None] * self.count
+
+    def table(self, keys):
+        """The table itself: ``column`` gives all None for a key it lacks."""
+        return self
 
     def dicts(self):
         keys = self.keys
@@ -74,8 +81,11 @@ class Table:
         return text.replace('"%s"' % _NULL_MARK, "null") if marked else text
 
     def items(self):
-        """The table as ``JsonItems`` for a document's records."""
-        return JsonItems(self.json().encode("ascii"), self.count, self.dicts, lambda keys: self)
+        """The table as ``JsonItems`` for a document's records, written once: the
+        rx route writes each piece while the command still runs."""
+        if self._items is None:
+            self._items = JsonItems(self.json().encode("ascii"), self.count, self.dicts)
+        return self._items
 
 
 def _column_json(column):

@@ -13,8 +13,9 @@
  * 'queues'); every element after the verb is data, never an option, whatever it starts with
  * (amijson's options end at the verb). So `amijson(['queues', '--host=elsewhere'])` asks for a
  * queue of that name and connects nowhere else. Put your own options in $opts (or before the verb,
- * never after it). A NUL byte in any value is refused here (AmijsonException 'usage'); CR, LF and
- * invalid UTF-8 are refused by amijson with the same code.
+ * never after it). A NUL byte in any value is refused here (AmijsonException 'usage'); CR, LF,
+ * invalid UTF-8 and an empty filter (a form field left blank must not ask for every queue) are
+ * refused by amijson with the same code.
  *
  * amijson() starts amijson with proc_open() and an argument ARRAY: no shell is involved, so no
  * argument is ever parsed or expanded by /bin/sh. The secret travels in the child's environment

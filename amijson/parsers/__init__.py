@@ -26,6 +26,7 @@ the match (an abbreviated command, say).
 import sys
 
 from amijson.jsonout import JsonItems, dump_parts
+from amijson.records import Records
 from amijson.table import Table
 
 
@@ -114,15 +115,13 @@ def _match(declared, variant, name, words):
     return Match(_load(name), variant, shown, words[len(declared):])
 
 
-def parse(command, text, warnings, table=False):
-    """(parser name, records) for a command's output text. With ``table``, a
-    parser that has ``parse_table`` (the same records, a long list of them as
-    an ``amijson.table.Table``) may answer with a Table."""
+def parse(command, text, warnings):
+    """(parser name, ``Records``) for a command's output text. A parser that
+    has ``parse_table`` (the same records, a long list of them as an
+    ``amijson.table.Table``) answers through it."""
     match = find(command)
-    if table and hasattr(match.module, "parse_table"):
-        return match.name, match.module.parse_table(text, variant=match.variant, warnings=warnings)
-    records = match.module.parse(text, variant=match.variant, warnings=warnings)
-    return match.name, records
+    parse = getattr(match.module, "parse_table", match.module.parse)
+    return match.name, Records.of(parse(text, variant=match.variant, warnings=warnings))
 
 
 class OutputParse:
@@ -144,7 +143,7 @@ class OutputParse:
         self.mapper = mapper
         self.pending = []  # bytes not parsed yet, as they came
         self.pending_size = 0
-        self.records_so_far = []
+        self.records_so_far = Records()
         self.lines_so_far = []  # the output's lines as JSON, a JsonItems per piece
         self.failed = False
 
@@ -192,8 +191,9 @@ class OutputParse:
         if warnings or type(table) is not Table:
             self.failed = True
             return
-        if table.count:
-            self.records_so_far.append((self.mapper.table(table) if self.mapper else table).items())
+        block = self.mapper.table(table) if self.mapper else table
+        block.items()  # written now, while the command still runs
+        self.records_so_far.add(block)
 
     def output_items(self, count):
         """The output's ``count`` lines as JsonItems, or None (the lines come

@@ -10,7 +10,8 @@ from amijson.clitext import output_lines
 from amijson.document import run_table
 from amijson.jsonout import dumps
 from amijson.parsers import core_show_channels
-from amijson.queries import channel_from_concise, channel_from_event, hms, integer, map_records, text
+from amijson.queries import channel_from_concise, channel_from_event, hms, integer, text
+from amijson.records import Records
 from amijson.table import Table, convert_column
 from amijson.wire import AmiParser, MessageRun
 
@@ -97,7 +98,8 @@ def test_concise_table_gives_the_line_by_line_records(text):
     assert as_dicts == record_at_a_time(text)
     assert core_show_channels.parse(text, "concise", []) == as_dicts
     # and the channels query maps them alike, a column or a record at a time
-    assert dumps(map_records(channel_from_concise, records)) == dumps([channel_from_concise(r) for r in as_dicts])
+    mapped = Records.of(records).map(channel_from_concise)
+    assert dumps(mapped.json_list()) == dumps([channel_from_concise(r) for r in as_dicts])
 
 
 def test_a_long_plain_concise_output_is_a_table():
@@ -143,7 +145,7 @@ def test_output_parsed_in_pieces_gives_the_records_of_the_whole(text, cuts, piec
     whole = [channel_from_concise(r) for r in core_show_channels.parse(text, "concise", [])]
     if parsed is not None:  # None: some piece needs the whole output, which then decides
         assert parsed[0] == "core_show_channels.concise"
-        assert dumps(parsed[1]) == dumps(whole)
+        assert dumps(parsed[1].json_list()) == dumps(whole)
         lines = output_lines(text)
         items = streamed.output_items(len(lines))
         if text:

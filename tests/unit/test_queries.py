@@ -1,0 +1,83 @@
+"""amijson.queries: named queries declared as data, one Request per route."""
+
+import pytest
+
+from amijson.answer import Answer
+from amijson.cli import usage
+from amijson.errors import AmijsonError
+from amijson.queries import QUERIES, Query
+from amijson.records import Records
+
+
+def test_every_query_has_a_cli_command_and_a_filter_only_with_a_template():
+    for name, query in QUERIES.items():
+        assert query.command, name
+        assert (query.filtered is None) == (query.argument is None), name
+        assert query.filter_header is None or query.action, name  # a header belongs to an action
+        assert sum(x is not None for x in (query.from_event, query.from_events, query.from_reply)) \
+            == (1 if query.action else 0), name
+
+
+def test_the_usage_text_lists_every_query_from_the_registry():
+    text = " ".join(usage().split())
+    for name, query in QUERIES.items():
+        assert query.usage(name) in text
+    assert "queues [QUEUE]" in text and "db [FAMILY]" in text and "modules [KEYWORD]" in text
+
+
+@pytest.mark.parametrize("name,args,route,expected", [
+    ("channels", [], "ami", ("CoreShowChannels", [], None)),
+    ("channels", [], "rx", (None, [], "core show channels concise")),
+    ("queues", ["sales"], "ami", ("QueueStatus", [("Queue", "sales")], None)),
+    ("queues", ["sales"], "rx", (None, [], "queue show sales")),
+    ("db", ["amijson"], "ami", ("DBGetTree", [("Family", "amijson")], None)),
+    ("modules", [], "ami", ("Command", [], "module show")),
+    ("modules", ["pjsip"], "rx", (None, [], "module show like pjsip")),
+    ("contacts", [], "ami", ("Command", [], "pjsip show contacts")),
+])
+def test_the_request_on_each_route(name, args, route, expected):
+    request = QUERIES[name].request(name, args, route)
+    action = None if route == "rx" else request.action
+    headers = [h for h in request.headers if h[0].lower() != "command"] if route != "rx" else []
+    assert (action, headers, request.command) == expected
+
+
+def test_a_filter_on_an_action_without_a_filter_header_asks_the_cli_command():
+    query = Query("thing show", action="ThingList", from_event=dict, filtered="thing show like {}", argument="WORD")
+    assert query.request("things", [], "ami").action == "ThingList"
+    assert query.request("things", ["x"], "ami").command == "thing show like x"
+
+
+@pytest.mark.parametrize("name,args,message", [
+    ("channels", ["x"], "channels takes no filter"),
+    ("queues", ["a", "b"], "queues takes at most one filter argument"),
+    ("queues", [""], "queues: the QUEUE filter is empty; leave it out to ask for all"),
+])
+def test_operands_a_query_refuses(name, args, message):
+    with pytest.raises(AmijsonError) as caught:
+        QUERIES[name].request(name, args, "ami")
+    assert (caught.value.code, caught.value.message) == ("usage", message)
+
+
+def test_shape_maps_events_record_by_record_and_a_reply_as_a_whole():
+    request = QUERIES["db"].request("db", [], "ami")
+    answer = Answer("ami")
+    answer.records = Records([{"Event": "DBGetTreeResponse", "Key": "/amijson/a/b", "Val": "1"}])
+    QUERIES["db"].shape(request, answer)
+    assert answer.records == [{"key": "/amijson/a/b", "family": "amijson/a", "name": "b", "value": "1"}]
+
+    request = QUERIES["version"].request("version", [], "ami")
+    answer = Answer("ami")
+    answer.response = {"Response": "Success", "AsteriskVersion": "22.5.2", "AMIversion": "11.0.0"}
+    QUERIES["version"].shape(request, answer)
+    assert [(r["version"], r["ami_version"]) for r in answer.records] == [("22.5.2", "11.0.0")]
+
+
+def test_shape_parses_cli_output_and_maps_it():
+    request = QUERIES["channels"].request("channels", [], "rx")
+    answer = Answer("rx")
+    answer.output = ["PJSIP/101-0001!ctx!100!1!Up!Wait!36000!!!!3!42!!1700000000.1"]
+    QUERIES["channels"].shape(request, answer)
+    assert answer.parser == "core_show_channels.concise"
+    (record,) = answer.records
+    assert (record["channel"], record["duration"], record["linkedid"]) == ("PJSIP/101-0001", 42, None)
