@@ -48,6 +48,16 @@ def logoff_13(h):
     return b"Response: Goodbye\r\n" + aid_line(h) + b"Message: Thanks for all the fish.\r\n\r\n"
 
 
+def login_refused_13(h):
+    """action_login with a wrong secret (or key); Asterisk then ends the session."""
+    return b"Response: Error\r\n" + aid_line(h) + b"Message: Authentication failed\r\n\r\n"
+
+
+def unknown_action_13(h):
+    return (b"Response: Error\r\n" + aid_line(h) + b"Message: Invalid/unknown command: %s. "
+            b"Use Action: ListCommands to show available commands.\r\n\r\n" % h.get("action", "").encode())
+
+
 def command_follows_13(cli_text):
     """action_command in 11.x-13.x: Follows, Privilege, ActionID, raw text, marker glued on."""
     def reply(h):
@@ -253,13 +263,7 @@ class FakeAmi(ScriptedAmi):
             if headers is None:
                 return
             action = headers.get("action", "").lower()
-            reply = self.replies.get(action)
-            if reply is None:
-                peer.send(b"Response: Error\r\n" + aid_line(headers) + b"Message: Invalid/unknown "
-                          b"command: %s. Use Action: ListCommands to show available commands.\r\n\r\n"
-                          % headers.get("action", "").encode())
-                continue
-            peer.send(reply(headers))
+            peer.send(self.replies.get(action, unknown_action_13)(headers))
             if action == "logoff":
                 return
 
@@ -306,3 +310,60 @@ def queue_status_13(h):
 def db_get_13(h):
     """13.38.3 DBGet of a key that is not there."""
     return b"Response: Error\r\n" + aid_line(h) + b"Message: Database entry not found\r\n\r\n"
+
+
+# --- in memory -------------------------------------------------------------------------
+
+class ScriptedConnection:
+    """FakeAmi without a socket, for in-process tests: stands in for
+    ``amijson.transport.Connection`` (``send``, ``recv``, ``is_verified_tls``, ``close``).
+
+    ``replies`` as FakeAmi's. Each action sent is answered at once; ``recv`` hands the answers
+    out ``read_size`` bytes at a time (all there is when None), and b"" once nothing is left, as
+    a peer that closed would. After an action named in ``closes_after`` the peer has closed:
+    later actions are noted but get no answer (Asterisk ends the session after Logoff, and after
+    a refused Login)."""
+
+    def __init__(self, banner=BANNER_13, replies=None, verified=False, read_size=None,
+                 closes_after=("logoff",)):
+        self.replies = {"challenge": challenge_13, "login": login_13, "logoff": logoff_13}
+        self.replies.update(replies or {})
+        self.incoming = bytearray(banner)
+        self.verified = verified
+        self.read_size = read_size
+        self.closes_after = closes_after
+        self.writes = []  # the bytes of each send(), in order
+        self.received = []  # each action's headers, keys lowercased (as ScriptedAmi.received)
+        self.peer_closed = False
+        self.closed = False
+        self._buf = b""
+
+    def send(self, data):
+        assert not self.closed, "send() after close()"
+        self.writes.append(data)
+        self._buf += data.replace(b"\r\n", b"\n")
+        while b"\n\n" in self._buf:
+            block, self._buf = self._buf.split(b"\n\n", 1)
+            headers = _headers(block)
+            self.received.append(headers)
+            if self.peer_closed:
+                continue
+            action = headers.get("action", "").lower()
+            self.incoming += self.replies.get(action, unknown_action_13)(headers)
+            if action in self.closes_after:
+                self.peer_closed = True
+
+    def recv(self, what="waiting for Asterisk"):
+        size = len(self.incoming) if self.read_size is None else self.read_size
+        data = bytes(self.incoming[:size])
+        del self.incoming[:size]
+        return data
+
+    def actions(self):
+        return [h.get("action", "").lower() for h in self.received]
+
+    def is_verified_tls(self):
+        return self.verified
+
+    def close(self):
+        self.closed = True
