@@ -32,11 +32,32 @@ build_root() {
     # build_root SUITE ROOT LOGDIR STAMP PACKAGE...: a minbase SUITE root at ROOT holding the
     # packages, built beside it and moved in place only when whole. Nothing happens when ROOT
     # already carries STAMP (bump the stamp when the package set changes).
+    #
+    # ROOT.lock serialises builders: a second caller (another `up`, a demo beside a test run)
+    # waits for the first one's root instead of wiping its half-built ROOT.new.
     local suite=$1 root=$2 logdir=$3 stamp=$4
     shift 4
-    if [ -f "$root/.amijson-stamp" ] && [ "$(cat "$root/.amijson-stamp")" = "$stamp" ]; then
-        return
+    root_is_current "$root" "$stamp" && return
+    mkdir -p "$(dirname "$root")"
+    local lock_fd
+    exec {lock_fd}>"$root.lock"
+    if ! flock -n "$lock_fd"; then
+        say "another process is building $root; waiting for it (up to 30 min)"
+        flock -w 1800 "$lock_fd" || die "$root.lock still held after 30 min"
     fi
+    # The other builder may have just finished it.
+    if root_is_current "$root" "$stamp"; then exec {lock_fd}>&-; return; fi
+    _build_root_locked "$suite" "$root" "$logdir" "$stamp" "$@" {lock_fd}>&-
+    exec {lock_fd}>&-
+}
+
+root_is_current() {
+    [ -f "$1/.amijson-stamp" ] && [ "$(cat "$1/.amijson-stamp")" = "$2" ]
+}
+
+_build_root_locked() {
+    local suite=$1 root=$2 logdir=$3 stamp=$4
+    shift 4
     ensure_host_tools debootstrap
     local mirror tmp=$root.new
     mirror=$(host_mirror)
