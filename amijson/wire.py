@@ -5,6 +5,10 @@ Nothing here touches a socket. A transport feeds whatever it received to
 keeps the partial rest for the next call. ``format_action`` turns an action
 into the bytes to send.
 
+Whichever way a message was framed, one function, ``split_message``, turns it
+into its fields (``split_fields`` is its fast half, for text already known to
+be plain).
+
 What the server sends (checked against Asterisk 22 and Asterisk's source):
 
 * one banner line, ``Asterisk Call Manager/<AMI version>\\r\\n``, with no blank
@@ -179,8 +183,8 @@ class MessageRun:
 
     def messages(self):
         """The run as ``Message`` objects, as the message-at-a-time path reads them."""
-        parser = AmiParser(expect_banner=False, run_after=None)
-        return parser.feed(self.raw)
+        cache = {}  # the messages share their keys
+        return [split_fields(text, cache) for text in self.raw[:-4].decode("ascii").split("\r\n\r\n")]
 
     def __repr__(self):
         return "MessageRun(%d x %r)" % (self.count, tuple(self.template.fields))
@@ -241,6 +245,100 @@ def _split_header(line):
         return None, line
     return line[:colon], line[colon + 1:]
 
+
+# --- splitting a message into its fields ----------------------------------------------
+
+def split_fields(text, key_cache=None):
+    """The ``Message`` of a plain message's text, or None when it is not plain.
+
+    Plain: ``Key: Value`` lines separated by CRLF, with no other CR or LF (the
+    caller makes sure of that) and a ": " on every line; each line is split at
+    its first ": ", in a few C calls for the whole message. None when some line
+    has no ": ": ``split_message`` reads that one line by line. ``key_cache``
+    (a dict the caller keeps) lets the messages of one list share their key
+    lookup."""
+    pairs = [line.split(": ", 1) for line in text.split("\r\n")]
+    try:
+        fields = dict(pairs)
+    except ValueError:  # a line without ": "
+        return None
+    if len(fields) == len(pairs):
+        return Message(None, key_cache=key_cache, fields=fields)
+    return Message(list(map(tuple, pairs)), key_cache=key_cache, fields=fields)
+
+
+def split_message(raw, fallback="latin-1", key_cache=None):
+    """The ``Message`` of one message's bytes: every way AMI text becomes fields
+    goes through here (or ``split_fields``, its fast half).
+
+    ``raw`` is one message as the parser frames it: lines ended by CRLF or LF,
+    without the blank line after them and the last line's LF (a CR before that
+    LF may remain). Valid UTF-8 with CRLF line ends and a ": " on
+    every line, the common message, is split by ``split_fields``; anything
+    else line by line, exactly: a bare CR kept in its value, a line without a
+    colon continuing the value before it, values that are not UTF-8 decoded
+    with ``fallback`` and named in ``fell_back``."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    else:
+        if text[-1:] == "\r":
+            text = text[:-1]
+        # A stray CR (the line-by-line path strips it exactly), or bare LF line ends.
+        bare = text.replace("\r\n", "")
+        if "\r" in bare or "\n" in bare:
+            text = None
+    if text is not None:
+        message = split_fields(text, key_cache)
+        if message is not None:
+            return message
+    return _split_lines(raw.split(b"\n"), None, fallback, key_cache)
+
+
+def _split_lines(lines, body, fallback, key_cache):
+    """The careful half of ``split_message``: ``lines`` (bytes; one CR at the end
+    of each is dropped) one at a time, and ``body``, the raw text of an Asterisk
+    13 Command reply, or None."""
+    pairs = []
+    fell_back = []
+    for line in lines:
+        if line[-1:] == b"\r":
+            line = line[:-1]
+        key, value = _split_header(line)
+        if key is None:
+            if not line:
+                continue
+            # A line without a colon continues the previous value (a bare
+            # "\n" inside a value); nothing is dropped.
+            if pairs:
+                k, v = pairs[-1]
+                text, bad = _decode(line, fallback)
+                pairs[-1] = (k, v + "\n" + text)
+                if bad:
+                    fell_back.append(k)
+                continue
+            key, value = b"", line
+        k, bad_key = _decode(key, fallback)
+        v, bad = _decode(value, fallback)
+        pairs.append((k, v))
+        if bad or bad_key:
+            fell_back.append(k)
+    text_body = None
+    if body is not None:
+        text_body, bad = _decode(body, fallback)
+        if bad:
+            # Decode line by line so only the lines that need it fall back.
+            parts = []
+            for raw_line in body.split(b"\n"):
+                part, line_bad = _decode(raw_line, fallback)
+                parts.append(part)
+            text_body = "\n".join(parts)
+            fell_back.append("Output")
+    return Message(pairs, text_body, tuple(fell_back), key_cache)
+
+
+# --- the parser -----------------------------------------------------------------------
 
 class AmiParser:
     """Incremental AMI reader. ``feed(data)`` returns the new complete items:
@@ -329,18 +427,10 @@ class AmiParser:
         cache = self._key_cache
         for block in text.split("\r\n\r\n"):
             block = block.lstrip("\r\n")  # blank lines between messages
-            if not block:
-                continue
-            pairs = [line.split(": ", 1) for line in block.split("\r\n")]
-            try:
-                fields = dict(pairs)
-            except ValueError:  # a line without ": ": the careful path decides
-                items.append(self._build(block.encode("utf-8").split(b"\n"), None))
-                continue
-            if len(fields) == len(pairs):
-                items.append(Message(None, key_cache=cache, fields=fields))
-            else:
-                items.append(Message(list(map(tuple, pairs)), key_cache=cache, fields=fields))
+            if block:
+                # A line without ": ": the careful path decides.
+                items.append(split_fields(block, cache)
+                             or split_message(block.encode("utf-8"), self._fallback, cache))
         return end + 4
 
     def _last_blank(self, buf):
@@ -383,7 +473,7 @@ class AmiParser:
             if not _crlf_only(block) or block[:17].lower() == b"response: follows":
                 self._shape = None
                 return pos
-            message = self._build_fast(block) or self._build(block.split(b"\n"), None)
+            message = split_message(block, self._fallback, self._key_cache)
             items.append(message)
             shape = self._shape_of(message)
             pos = end + 4
@@ -442,31 +532,8 @@ class AmiParser:
             return None
         text_end, end = found
         raw = bytes(buf[start:text_end])
-        items.append(self._build_fast(raw) or self._build(raw.split(b"\n"), None))
+        items.append(split_message(raw, self._fallback, self._key_cache))
         return end
-
-    def _build_fast(self, raw):
-        """The common message, in C-speed steps: valid UTF-8, CRLF line ends,
-        every line ``Key: Value``. None when any of that does not hold."""
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        if text[-1:] == "\r":
-            text = text[:-1]
-        if "\r" in text.replace("\r\n", ""):
-            return None  # a stray CR: the line-by-line path strips it exactly
-        lines = text.split("\r\n")
-        if text.count("\n") != len(lines) - 1:
-            return None  # bare LF line ends
-        pairs = [line.split(": ", 1) for line in lines]
-        try:
-            fields = dict(pairs)
-        except ValueError:
-            return None  # a line without ": "
-        if len(fields) == len(pairs):
-            return Message(None, key_cache=self._key_cache, fields=fields)
-        return Message(list(map(tuple, pairs)), key_cache=self._key_cache, fields=fields)
 
     def _follows(self, buf, start, items):
         """Asterisk <= 13 Command reply: headers end in CRLF, then raw CLI text up
@@ -501,48 +568,8 @@ class AmiParser:
                 break
             lines.append(block[pos:nl - 1])
             pos = nl + 1
-        message = self._build(lines, block[pos:])
-        items.append(message)
+        items.append(_split_lines(lines, block[pos:], self._fallback, self._key_cache))
         return end
-
-    def _build(self, lines, body):
-        fallback = self._fallback
-        pairs = []
-        fell_back = []
-        for line in lines:
-            if line[-1:] == b"\r":
-                line = line[:-1]
-            key, value = _split_header(line)
-            if key is None:
-                if not line:
-                    continue
-                # A line without a colon continues the previous value (a bare
-                # "\n" inside a value); nothing is dropped.
-                if pairs:
-                    k, v = pairs[-1]
-                    text, bad = _decode(line, fallback)
-                    pairs[-1] = (k, v + "\n" + text)
-                    if bad:
-                        fell_back.append(k)
-                    continue
-                key, value = b"", line
-            k, bad_key = _decode(key, fallback)
-            v, bad = _decode(value, fallback)
-            pairs.append((k, v))
-            if bad or bad_key:
-                fell_back.append(k)
-        text_body = None
-        if body is not None:
-            text_body, bad = _decode(body, fallback)
-            if bad:
-                # Decode line by line so only the lines that need it fall back.
-                parts = []
-                for raw_line in body.split(b"\n"):
-                    part, line_bad = _decode(raw_line, fallback)
-                    parts.append(part)
-                text_body = "\n".join(parts)
-                fell_back.append("Output")
-        return Message(pairs, text_body, tuple(fell_back), self._key_cache)
 
 
 def format_action(name, headers=()):

@@ -3,7 +3,8 @@
 import pytest
 
 from amijson.jsonout import dumps
-from amijson.wire import AmiParser, Banner, Message, MessageRun, ProtocolError, format_action
+from amijson.wire import (AmiParser, Banner, Message, MessageRun, ProtocolError, format_action, split_fields,
+                          split_message)
 
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 
@@ -198,3 +199,78 @@ def test_bulk_list_and_message_by_message_agree():
     assert [m.pairs for m in whole] == [m.pairs for m in dribbled]
     assert len(whole) == 52 and whole[1].get_all("OUTPUT") == ["a", "b"] and whole[1].repeats
     assert whole[-1].get("listitems") == "50" and not whole[-1].repeats
+
+
+# --- split_message: the one way a message's text becomes its fields ---------------------
+
+def test_split_fields_splits_plain_text_at_each_first_colon_space():
+    m = split_fields("Event: X\r\nChanVariable(IAX2/10.0.0.1:4569-1): a: b\r\nEmpty: ")
+    assert m.pairs == [("Event", "X"), ("ChanVariable(IAX2/10.0.0.1:4569-1)", "a: b"), ("Empty", "")]
+    assert not m.repeats and m.kind == "event"
+    m = split_fields("Response: Follows\r\nOutput: a\r\nOutput: b\r\noutput: c")
+    assert m.repeats and m.get_all("output") == ["a", "b", "c"] and m.get("Output") == "a"
+
+
+def test_split_fields_leaves_a_line_without_colon_space_to_the_careful_path():
+    assert split_fields("Event: X\r\nNoSpace:x") is None
+    assert split_fields("Event: X\r\ncontinued") is None
+    assert split_message(b"Event: X\r\nNoSpace:x").pairs == [("Event", "X"), ("NoSpace", "x")]
+
+
+@pytest.mark.parametrize("raw, pairs", [
+    (b"Event: X\r\nKey: v\r", [("Event", "X"), ("Key", "v")]),  # the CR before the last LF
+    (b"Event: X\nKey: v", [("Event", "X"), ("Key", "v")]),  # bare LF line ends
+    (b"Event: X\r\nText: first\nsecond", [("Event", "X"), ("Text", "first\nsecond")]),
+    (b"Event: X\r\nKey: a\rb", [("Event", "X"), ("Key", "a\rb")]),  # a stray CR stays in its value
+    (b"Event: X\r\nKey: v\r\r", [("Event", "X"), ("Key", "v\r")]),  # one CR per line end, no more
+    (b"Event: X\r\n: no key\r\nlone", [("Event", "X"), ("", "no key\nlone")]),
+    (b"Event: X\r\nKey:\r\nIndented:  a ", [("Event", "X"), ("Key", ""), ("Indented", " a ")]),
+])
+def test_split_message_reads_what_is_not_plain_line_by_line(raw, pairs):
+    m = split_message(raw)
+    assert m.pairs == pairs and m.fell_back == () and m.body is None
+
+
+def test_split_message_decodes_per_value_and_names_what_fell_back():
+    m = split_message(b"Event: X\r\nCallerIDName: Jos\xe9\r\nChannel: caf\xc3\xa9")
+    assert m.pairs == [("Event", "X"), ("CallerIDName", "Jos\u00e9"), ("Channel", "caf\u00e9")]
+    assert m.fell_back == ("CallerIDName",)
+    assert split_message(b"Name: \x80", fallback="cp1252").get("Name") == "\u20ac"
+
+
+def test_split_message_gives_plain_and_careful_text_the_same_message():
+    plain = split_message(b"Event: X\r\nA: 1\r\nA: 2\r\nB: 3\r")
+    careful = split_message(b"Event: X\nA: 1\nA: 2\nB: 3")
+    assert plain == careful and plain.repeats == careful.repeats and plain.get("a") == careful.get("a") == "1"
+
+
+def test_split_message_shares_the_key_lookup_of_one_list():
+    cache = {}
+    one = split_message(b"Event: X\r\nKey: 1", key_cache=cache)
+    two = split_message(b"Event: X\r\nKey: 2", key_cache=cache)
+    assert one._keys is two._keys and len(cache) == 1
+
+
+PLAIN_BLOCKS = [b"Response: Success\r\nActionID: 1\r\nEventList: start", b"Event: C\r\nNoSpace:x",
+                b"Event: D\r\nOutput: a\r\nOutput: b"] + [b"Event: E\r\nActionID: 1\r\nN: %d" % i for i in range(3000)]
+# Any one of these sends the whole stream down the message-by-message path.
+ODD_BLOCKS = PLAIN_BLOCKS[:2] + [b"Event: A\r\nKey: caf\xe9", b"Event: B\nText: x\ny"] + PLAIN_BLOCKS[2:]
+
+
+@pytest.mark.parametrize("blocks", [PLAIN_BLOCKS, ODD_BLOCKS], ids=["plain", "odd"])
+@pytest.mark.parametrize("size, run_after", [(None, None), (None, 0), (1, None), (997, 0)])
+def test_every_framing_path_splits_with_split_message(blocks, size, run_after):
+    """Whole (the bulk path), byte by byte (one message at a time), with runs:
+    each message is what split_message makes of its block."""
+    data = BANNER + b"".join(block + (b"\n\n" if b"\n" in block.replace(b"\r\n", b"") else b"\r\n\r\n")
+                             for block in blocks)
+    got = messages(data[len(BANNER):], run_after=run_after) if size is None else \
+        [m for m in parse_split(data, size, run_after=run_after) if isinstance(m, Message)]
+    assert got == [split_message(block) for block in blocks]
+
+
+def test_a_runs_messages_are_split_message_of_its_blocks():
+    items = AmiParser(run_after=0).feed(BANNER + b"".join(channel(i) for i in range(100)))
+    (run,) = [item for item in items if isinstance(item, MessageRun)]
+    blocks = run.raw[:-4].split(b"\r\n\r\n")
+    assert run.messages() == [split_message(block) for block in blocks] and len(blocks) == run.count
