@@ -9,7 +9,7 @@ first found wins: ``--secret-stdin``, ``--secret-file PATH``
 (``AMIJSON_SECRET_FILE``), ``AMIJSON_SECRET``, the config file, and, on the
 Asterisk host, the user's ``secret`` in ``/etc/asterisk/manager.conf`` (and
 what it ``#include``s; ``--manager-conf`` or ``AMIJSON_MANAGER_CONF`` point
-elsewhere).
+elsewhere), only when the host asked is this machine.
 
 Config files are INI: ``[default]`` and named profiles with ``host``, ``port``,
 ``user``, ``secret``, ``tls``, ``cafile``, ``insecure``, ``auth``, ``timeout``,
@@ -22,7 +22,7 @@ exist when named.
 import os
 
 from amijson import inputs, routes
-from amijson.deadline import DEFAULT_TIMEOUT
+from amijson.deadline import DEFAULT_TIMEOUT, Deadline
 from amijson.errors import AmijsonError
 
 DEFAULT_CONNECT_TIMEOUT = 3.0
@@ -96,7 +96,7 @@ def _loose_permissions(path):
         return 0
 
 
-def _find_config(explicit, environ):
+def find_config(explicit, environ):
     for named in (explicit, environ.get("AMIJSON_CONFIG")):
         if named:
             if not os.path.exists(named):
@@ -107,6 +107,15 @@ def _find_config(explicit, environ):
         if os.path.isfile(candidate):
             return candidate
     return None
+
+
+def profile_names(path):
+    """The profiles of a config file, in the file's order (``[default]`` is none)."""
+    from amijson.configfile import ConfigFileError, read_sections
+    try:
+        return [name for name in read_sections(path) if name != "default"]
+    except ConfigFileError as exc:
+        raise AmijsonError("config", str(exc))
 
 
 def _read_secret_file(path):
@@ -183,7 +192,7 @@ def resolve(options, environ, stdin=None, deadline=None):
             return inputs.text(env, environ[env])
         return None
 
-    config_path = _find_config(options.get("config"), environ)
+    config_path = find_config(options.get("config"), environ)
     profile_name = given("profile")
     profile = {}
     if config_path:
@@ -260,7 +269,6 @@ def resolve(options, environ, stdin=None, deadline=None):
     secret_file = given("secret_file")
     if options.get("secret_stdin"):
         if deadline is None:
-            from amijson.deadline import Deadline
             deadline = Deadline(settings.timeout)
         data = _read_line(stdin, deadline) if stdin is not None else ""
         settings.secret, settings.secret_source = data.rstrip("\r\n"), "stdin"
@@ -282,5 +290,16 @@ def resolve(options, environ, stdin=None, deadline=None):
         path = given("manager_conf") or DEFAULT_MANAGER_CONF
         secret = _manager_conf_secret(path, settings.user)
         if secret is not None:
-            settings.secret, settings.secret_source = secret, "manager.conf"
+            if is_this_machine(settings.host, deadline or Deadline(settings.timeout)):
+                settings.secret, settings.secret_source = secret, "manager.conf"
+            else:
+                # This machine's manager.conf holds this PBX's secrets: one PBX's secret
+                # never goes to another.
+                settings.warnings.append("the secret for %s in %s was not used: %s is not this machine"
+                                         % (inputs.shown(settings.user), path, inputs.shown(settings.host)))
     return settings
+
+
+def is_this_machine(host, deadline):
+    from amijson.locality import is_this_machine
+    return is_this_machine(host, deadline)

@@ -79,6 +79,17 @@ def test_manager_conf_secret_with_includes_and_templates(tmp_path):
     assert (s.secret, s.secret_source) == ("s3cr;et", "manager.conf")
 
 
+def test_manager_conf_secret_goes_to_this_machine_only(tmp_path):
+    (tmp_path / "manager.conf").write_text("[monitor]\nsecret = local-pbx-secret\n")
+    options = {"user": "monitor", "manager_conf": str(tmp_path / "manager.conf")}
+    here = resolve(dict(options, host="127.0.0.1"), {"HOME": str(tmp_path)})
+    assert (here.secret, here.secret_source) == ("local-pbx-secret", "manager.conf")
+    # 192.0.2.1 (TEST-NET-1) is never one of this machine's addresses: this PBX's secret stays here
+    other = resolve(dict(options, host="192.0.2.1"), {"HOME": str(tmp_path)})
+    assert other.secret is None and other.secret_source is None
+    assert any("not used: '192.0.2.1' is not this machine" in w for w in other.warnings), other.warnings
+
+
 def test_secret_in_a_profile_not_chosen_still_warns(tmp_path):
     config = tmp_path / "c"
     config.write_text("[default]\nuser = u\n\n[other]\nsecret = s\n")
