@@ -52,6 +52,10 @@ config:
   --config PATH          INI config file (AMIJSON_CONFIG; else ~/.config/amijson/config,
                          /etc/amijson.conf)
   --profile NAME         profile section of the config file (AMIJSON_PROFILE)
+several PBXes (one document, a "pbx" key on each record with --records; exit 9 when any failed):
+  --profiles NAMES|all   each named profile of the config file (comma-separated), at once
+  --host H1,H2,...       several hosts, the other settings shared
+  --parallel N           most PBXes asked at once (default 32)
 output:
   --pretty               indented JSON
   --records              print only the records array (a failure still prints the
@@ -94,6 +98,8 @@ OPTIONS = {
     "--debug": ("debug", False),
     "--max-size": ("max_size", True),
     "--profile": ("profile", True),
+    "--profiles": ("profiles", True),
+    "--parallel": ("parallel", True),
     "--config": ("config", True),
     "--secret-file": ("secret_file", True),
     "--secret-stdin": ("secret_stdin", False),
@@ -257,6 +263,10 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
             return 0
         if verb in DROP_IN:
             verb = "command"
+        if "profiles" in options or "," in options.get("host", ""):
+            return _fleet_main(options, verb, args, environ, stdin, stdout, deadline)
+        if options.get("parallel") is not None:
+            raise AmijsonError("usage", "--parallel is for several PBXes (--profiles, or a --host list)")
         if verb is None:
             raise AmijsonError("usage", "nothing to do: amijson [options] action NAME | command \"CLI\" | "
                                "-rx \"CLI\" | QUERY (channels, queues, ...; see amijson --help)")
@@ -280,14 +290,59 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
             traceback.print_exc(file=sys.stderr)
         document.fail("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         exit_code = 70
-    from amijson.jsonout import dump_parts, dumps
-    whole = not (records_only and exit_code == 0)
-    shown = document.to_dict() if whole else document.records.json_list()
-    pieces = [dumps(shown, True).encode("ascii")] if pretty else dump_parts(shown)
-    if secret and len(secret) >= MIN_REDACTED_SECRET:
-        pieces = _redact_secret(pieces, secret, document, shown if not whole else None, pretty)
-    _write(pieces + [b"\n"], stdout)
+    shown = document.records.json_list() if records_only and exit_code == 0 else document.to_dict()
+    _print(shown, [secret], pretty, stdout)
     return exit_code
+
+
+def _fleet_main(options, verb, args, environ, stdin, stdout, deadline):
+    """Several PBXes (``amijson.fleet``): one fleet document, or with ``--records`` every
+    record with its ``pbx``; exit 0 when every PBX answered ok, 9 when any failed."""
+    from amijson import fleet
+    warnings = []
+    members = []
+    records_only = bool(options.get("records_only"))
+    try:
+        if verb is None:
+            raise AmijsonError("usage", "nothing to do: amijson --profiles NAMES [options] action NAME | "
+                               "command \"CLI\" | QUERY")
+        parallel = fleet.DEFAULT_PARALLEL
+        if options.get("parallel") is not None:
+            parallel = _integer("--parallel", options["parallel"], 1, fleet.MAX_PARALLEL)
+        build_plan(verb, args)  # a usage error ends the run before anything connects
+        members = fleet.members(options, environ, stdin if stdin is not None else sys.stdin, deadline, warnings)
+        fleet.run(members, lambda: build_plan(verb, args), deadline, environ, parallel)
+        error, exit_code = fleet.outcome(members)
+        if records_only:
+            shown = fleet.records(members)
+            for member in members:  # the records cannot say which PBX failed; standard error does
+                if member.document.error is not None and sys.stderr is not None:
+                    sys.stderr.write("amijson: %s: %s: %s\n" % (member.name, member.document.error["code"],
+                                                                 member.document.error["message"]))
+        else:
+            shown = fleet.document(members, warnings, error)
+    except AmijsonError as exc:
+        shown, exit_code = fleet.failed_document(warnings, exc.code, exc.message), exc.exit_code
+    except KeyboardInterrupt:
+        shown = fleet.failed_document(warnings, "interrupted", "interrupted (SIGINT) before the run finished")
+        exit_code = EXIT_CODES["interrupted"]
+    _print(shown, [member.settings.secret for member in members], bool(options.get("pretty")), stdout)
+    return exit_code
+
+
+def _integer(what, value, low, high):
+    from amijson.inputs import integer
+    return integer(what, value, low, high)
+
+
+def _print(shown, secrets, pretty, stdout):
+    """Write ``shown`` as JSON, no secret in it."""
+    from amijson.jsonout import dump_parts, dumps
+    pieces = [dumps(shown, True).encode("ascii")] if pretty else dump_parts(shown)
+    secrets = [secret for secret in secrets if secret and len(secret) >= MIN_REDACTED_SECRET]
+    if secrets:
+        pieces = _redact_secrets(pieces, secrets, shown, pretty)
+    _write(pieces + [b"\n"], stdout)
 
 
 def run():
@@ -309,19 +364,21 @@ def run():
 MIN_REDACTED_SECRET = 4
 
 
-def _redact_secret(pieces, secret, document, records, pretty):
-    """The secret never reaches the document, even if a peer echoes it back.
-    ``records``: the records list when only that is shown, else None."""
+def _redact_secrets(pieces, secrets, shown, pretty):
+    """No secret reaches the output, even if a peer echoes it back: where one
+    appears, the document is written again with it replaced, and (unless only
+    records are shown) a warning says so."""
     from amijson.jsonout import dumps, json_string
-    escaped = json_string(secret)[1:-1]
-    if not _contains(pieces, escaped.encode("ascii")):
+    found = [escaped for escaped in sorted({json_string(secret)[1:-1] for secret in secrets}, key=len, reverse=True)
+             if _contains(pieces, escaped.encode("ascii"))]
+    if not found:
         return pieces
-    note = "the secret appeared in Asterisk's answer and was redacted"
-    shown = records
-    if records is None:
-        document.warnings.append(note)
-        shown = document.to_dict()
-    return [dumps(shown, pretty).replace(escaped, REDACTED).encode("ascii")]
+    if type(shown) is dict:
+        shown["warnings"].append("the secret appeared in Asterisk's answer and was redacted")
+    text = dumps(shown, pretty)
+    for escaped in found:
+        text = text.replace(escaped, REDACTED)
+    return [text.encode("ascii")]
 
 
 def _contains(pieces, needle):

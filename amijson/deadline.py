@@ -41,3 +41,12 @@ class Deadline:
         inner.start, inner.seconds = self.start, self.seconds
         inner.end = self.end - min(seconds, self.seconds / 4)
         return inner
+
+    def within(self, seconds):
+        """A deadline ``seconds`` from now, or this one if it ends sooner: one PBX of a
+        fleet keeps to its own timeout and to the run's."""
+        inner = Deadline.__new__(Deadline)
+        inner.start = time.monotonic()
+        inner.seconds = seconds
+        inner.end = min(self.end, inner.start + seconds)
+        return inner

@@ -359,6 +359,8 @@ function amijson_shell_quote(string $word): string
 /**
  * Decode what amijson printed. A list (from --records) is returned as is when the exit code
  * allows it; a document with ok=false, or anything that is not JSON, becomes an AmijsonException.
+ * A fleet (--profiles, a --host list) where some PBXes failed (exit 9, error code 'partial') is
+ * returned, not thrown: check each $doc['pbxes'][$i]['ok'].
  */
 function amijson_decode(?string $stdout, ?int $exitCode, string $stderr = ''): array
 {
@@ -379,6 +381,12 @@ function amijson_decode(?string $stdout, ?int $exitCode, string $stderr = ''): a
                                    null, $stderr);
     }
     $isDocument = array_key_exists('ok', $data) && array_key_exists('error', $data);
+    // Several PBXes (--profiles), some failed (exit 9): each failure is in its own document under
+    // 'pbxes' (with --records, on stderr); the PBXes that answered are still an answer.
+    $partial = $isDocument && array_key_exists('pbxes', $data) && ($data['error']['code'] ?? null) === 'partial';
+    if (($exitCode === 9 && ($partial || !$isDocument)) || ($exitCode === null && $partial)) {
+        return $data;
+    }
     if ($isDocument && $data['ok'] !== true) {
         $error = is_array($data['error']) ? $data['error'] : [];
         throw new AmijsonException((string) ($error['code'] ?? 'unknown'),

@@ -250,11 +250,11 @@ class FakeAmi(ScriptedAmi):
     name to ``f(headers) -> bytes``; an action without a script gets Asterisk's
     unknown-action error. Logoff closes the connection, as Asterisk does."""
 
-    def __init__(self, banner=BANNER_13, replies=None):
+    def __init__(self, banner=BANNER_13, replies=None, host="127.0.0.1", port=0):
         self.banner = banner
         self.replies = {"challenge": challenge_13, "login": login_13, "logoff": logoff_13}
         self.replies.update(replies or {})
-        super().__init__(self._converse)
+        super().__init__(self._converse, host, port)
 
     def _converse(self, peer):
         peer.send(self.banner)
