@@ -5,9 +5,12 @@ Nothing here touches a socket. A transport feeds whatever it received to
 keeps the partial rest for the next call. ``format_action`` turns an action
 into the bytes to send.
 
-Whichever way a message was framed, one function, ``split_message``, turns it
-into its fields (``split_fields`` is its fast half, for text already known to
-be plain).
+As in h11, the parser is split in two: a ``ReceiveBuffer`` holds the bytes
+and every position in them (where the next message starts, how far each
+search for a message's end got), and ``AmiParser`` decides what the bytes are
+(banner, message, Command body, run). Whichever way a message was framed, one
+function, ``split_message``, turns it into its fields (``split_fields`` is its
+fast half, for text already known to be plain).
 
 What the server sends (checked against Asterisk 22 and Asterisk's source):
 
@@ -338,92 +341,203 @@ def _split_lines(lines, body, fallback, key_cache):
     return Message(pairs, text_body, tuple(fell_back), key_cache)
 
 
+# --- the bytes received ---------------------------------------------------------------
+
+class ReceiveBuffer:
+    """The bytes received and not taken yet, and how far each search in them got.
+
+    ``data`` holds them from ``start`` on; what lies before ``start`` is taken,
+    and ``compact()`` drops it (``data`` stays the one bytearray, changed in
+    place). ``received`` counts every byte fed. A reader
+    takes from the front a line (``maybe_extract_line``), a block ended by a
+    blank line (``maybe_extract_block``), or bytes up to an end it found itself
+    (``extract``). A reader that matches many messages at once reads ``data`` in
+    place up to ``last_blank()`` and then sets ``start`` past what it took.
+
+    Searches remember where they stopped, so a message that grows over many
+    feeds (a 5,000-line Command reply) is scanned once, not once per feed;
+    ``compact()`` shifts those positions with the bytes, in this one place.
+    Nothing here knows AMI beyond its line ends: CRLF or a bare LF, and a
+    message ended by an empty line.
+    """
+
+    __slots__ = ("data", "start", "received", "_crlf_from", "_lf_from", "_lf_pos", "_blank", "_blank_from")
+
+    def __init__(self):
+        self.data = bytearray()
+        self.start = 0
+        self.received = 0
+        # A block's end: "\n\r\n" is searched for from _crlf_from on; "\n\n" from
+        # _lf_from on, and _lf_pos is the one found last (-1: none ahead).
+        self._crlf_from = 0
+        self._lf_from = 0
+        self._lf_pos = -1
+        # The last "\r\n\r\n" in data (-1: none), and how far data has been
+        # searched for one: a message growing without end is searched once.
+        self._blank = -1
+        self._blank_from = 0
+
+    def feed(self, data):
+        self.data += data
+        self.received += len(data)
+
+    def __len__(self):
+        """The bytes not taken yet."""
+        return len(self.data) - self.start
+
+    def peek(self, size):
+        """Up to ``size`` bytes at the front, left there."""
+        return bytes(self.data[self.start:self.start + size])
+
+    def skip_blank_lines(self):
+        """Take the empty lines (CRLF or LF) at the front; True when bytes remain."""
+        data = self.data
+        start = self.start
+        while True:
+            if data.startswith(b"\r\n", start):
+                start += 2
+            elif data.startswith(b"\n", start):
+                start += 1
+            else:
+                break
+        self.start = start
+        return start < len(data)
+
+    def extract(self, end, next_start=None):
+        """The bytes from the front up to ``end`` (an index in ``data``, as a
+        search in it gives), taken; the front moves on to ``next_start`` (``end``
+        when not given), past a line end the caller found."""
+        out = bytes(self.data[self.start:end])
+        self.start = end if next_start is None else next_start
+        return out
+
+    def maybe_extract_line(self):
+        """The first line, taken, without its LF and the CRs before it; None while
+        its LF has not come."""
+        nl = self.data.find(b"\n", self.start)
+        if nl < 0:
+            return None
+        return self.extract(nl, nl + 1).rstrip(b"\r")
+
+    def maybe_extract_block(self):
+        """The block at the front, taken with the blank line that ends it (the
+        first LF followed by CRLF or LF), or None while that has not come. The
+        bytes returned stop at the last line's LF: a CR before it is kept."""
+        data = self.data
+        start = self.start
+        crlf = data.find(b"\n\r\n", max(start, self._crlf_from))
+        if crlf < 0:
+            self._crlf_from = max(start, len(data) - 2)
+        if self._lf_pos < start:
+            # The "\n\n" found last lies behind us: search on from where the last
+            # search stopped, so a long CRLF-only stream is scanned once.
+            self._lf_pos = data.find(b"\n\n", max(start, self._lf_from))
+            if self._lf_pos < 0:
+                self._lf_from = max(start, len(data) - 1)
+        lf = self._lf_pos
+        if crlf >= 0 and (lf < 0 or crlf < lf):
+            return self.extract(crlf, crlf + 3)
+        if lf >= 0:
+            return self.extract(lf, lf + 2)
+        return None
+
+    def last_blank(self):
+        """Where the last CRLF blank line ("\\r\\n\\r\\n") in ``data`` starts, or -1;
+        only bytes not searched before are searched. Every message before it is
+        whole (it may lie before ``start``: then none is)."""
+        if self._blank_from < len(self.data):
+            found = self.data.rfind(b"\r\n\r\n", max(0, self._blank_from - 3))
+            if found >= 0:
+                self._blank = found
+            self._blank_from = len(self.data)
+        return self._blank
+
+    def compact(self):
+        """Drop the bytes taken, shifting every position kept with them; the
+        number of bytes left (not taken yet)."""
+        start = self.start
+        if not start:
+            return len(self.data)
+        del self.data[:start]
+        self.start = 0
+        self._crlf_from = max(0, self._crlf_from - start)
+        self._lf_from = max(0, self._lf_from - start)
+        self._lf_pos = self._lf_pos - start if self._lf_pos >= start else -1
+        self._blank = self._blank - start if self._blank >= start else -1
+        self._blank_from = max(0, self._blank_from - start)
+        return len(self.data)
+
+
 # --- the parser -----------------------------------------------------------------------
 
 class AmiParser:
     """Incremental AMI reader. ``feed(data)`` returns the new complete items:
     one ``Banner`` first (unless ``expect_banner`` is false, as over HTTP), then
-    ``Message`` objects. ``ProtocolError`` is the only exception it raises."""
+    ``Message`` objects and ``MessageRun``s. ``ProtocolError`` is the only
+    exception it raises. The bytes and the positions in them are a
+    ``ReceiveBuffer``'s; the parser decides what the bytes are."""
 
     def __init__(self, expect_banner=True, fallback_encoding="latin-1",
                  max_message=DEFAULT_MAX_MESSAGE, run_after=DEFAULT_RUN_AFTER):
         b"".decode(fallback_encoding)  # fail early on an unknown encoding (LookupError)
-        self._buf = bytearray()
+        self._buf = ReceiveBuffer()
         self._want_banner = expect_banner
         self._fallback = fallback_encoding
         self._max = max_message
-        # Search positions kept between feeds so that no byte is scanned twice
-        # for a message end (see _find_blank_line).
-        self._crlf_from = 0
-        self._lf_from = 0
-        self._lf_pos = -1
-        # The last CRLF blank line in the buffer, and how far the buffer has been
-        # searched for one: a message growing without end is searched once.
-        self._blank = -1
-        self._blank_from = 0
         self._key_cache = {}
         # MessageRuns (None: never): after run_after bytes; the shape of the last
         # message taken; shapes seen -> (pattern, template message) or None.
         self._run_after = run_after
-        self._seen = 0
         self._shape = None
         self._shapes = {}
 
     def feed(self, data):
+        buf = self._buf
         if data:
-            self._buf += data
-            self._seen += len(data)
+            buf.feed(data)
         items = []
         if self._want_banner:
             banner = self._read_banner()
             if banner is None:
                 return items
             items.append(banner)
-        buf = self._buf
-        start = self._bulk(buf, items)
-        while True:
-            # Skip blank lines between messages (empty messages are ignored).
-            while buf[start:start + 2] == b"\r\n" or buf[start:start + 1] == b"\n":
-                start += 2 if buf[start:start + 1] == b"\r" else 1
-            if start >= len(buf):
-                break
-            if buf[start:start + 17].lower() == b"response: follows":
-                end = self._follows(buf, start, items)
+        self._bulk(items)
+        # Blank lines between messages are skipped (empty messages are ignored).
+        data = buf.data
+        while buf.skip_blank_lines():
+            if data[buf.start:buf.start + 17].lower() == b"response: follows":
+                if not self._follows(items):
+                    break
             else:
-                end = self._message(buf, start, items)
-            if end is None:
-                break
-            start = end
+                block = buf.maybe_extract_block()
+                if block is None:
+                    break
+                items.append(split_message(block, self._fallback, self._key_cache))
             if self._runs_on():  # past one odd message, runs may go on
-                start = self._bulk_runs(buf, start, items)
-        if start:
-            del buf[:start]
-            self._crlf_from = max(0, self._crlf_from - start)
-            self._lf_from = max(0, self._lf_from - start)
-            self._lf_pos = self._lf_pos - start if self._lf_pos >= start else -1
-            self._blank = self._blank - start if self._blank >= start else -1
-            self._blank_from = max(0, self._blank_from - start)
-        if len(buf) > self._max:
+                self._bulk_runs(items)
+        if buf.compact() > self._max:
             raise ProtocolError("a message exceeds %d bytes without ending" % self._max)
         return items
 
-    def _bulk(self, buf, items):
-        """Frame every complete message in ``buf`` at once when the stream is
+    def _bulk(self, items):
+        """Frame every complete message in the buffer at once when the stream is
         plain (CRLF only, UTF-8, no Command body), as a long event list is:
         split and decode in a few C calls instead of a search per message.
-        Returns how far it got (0: leave it all to the message-by-message path)."""
-        end = self._last_blank(buf)
+        Leaves the buffer as it is when the message-by-message path must go."""
+        buf = self._buf
+        end = buf.last_blank()
         if end < 0:
-            return 0
+            return
         if self._runs_on():
-            return self._bulk_runs(buf, 0, items)
-        chunk = bytes(buf[:end])
+            self._bulk_runs(items)
+            return
+        chunk = bytes(buf.data[buf.start:end])
         if not _crlf_only(chunk) or b"response: follows" in chunk.lower():
-            return 0
+            return
         try:
             text = chunk.decode("utf-8")
         except UnicodeDecodeError:
-            return 0
+            return
         cache = self._key_cache
         for block in text.split("\r\n\r\n"):
             block = block.lstrip("\r\n")  # blank lines between messages
@@ -431,54 +545,47 @@ class AmiParser:
                 # A line without ": ": the careful path decides.
                 items.append(split_fields(block, cache)
                              or split_message(block.encode("utf-8"), self._fallback, cache))
-        return end + 4
-
-    def _last_blank(self, buf):
-        """Where the buffer's last CRLF blank line ("\\r\\n\\r\\n") starts, or -1;
-        only bytes not searched before are searched."""
-        if self._blank_from < len(buf):
-            found = buf.rfind(b"\r\n\r\n", max(0, self._blank_from - 3))
-            if found >= 0:
-                self._blank = found
-            self._blank_from = len(buf)
-        return self._blank
+        buf.start = end + 4
 
     def _runs_on(self):
-        return self._run_after is not None and self._seen >= self._run_after
+        return self._run_after is not None and self._buf.received >= self._run_after
 
-    def _bulk_runs(self, buf, start, items):
-        """``_bulk`` for a long stream, from ``start``: messages one by one, and
-        every stretch that has the shape of the message before it as one
-        ``MessageRun``. Stops (returning how far it got) at anything the
-        careful path must frame: a bare CR or LF, an Asterisk 13 Command body."""
-        pos = start
-        size = self._last_blank(buf) + 4  # complete messages end there
-        if size <= start:
-            return start
+    def _bulk_runs(self, items):
+        """``_bulk`` for a long stream, from the buffer's front: messages one by
+        one, and every stretch that has the shape of the message before it as
+        one ``MessageRun``. Stops at anything the careful path must frame: a
+        bare CR or LF, an Asterisk 13 Command body."""
+        buf = self._buf
+        data = buf.data
+        pos = buf.start
+        size = buf.last_blank() + 4  # complete messages end there
+        if size <= pos:
+            return
         shape = self._shape
         while pos < size:
-            if buf.startswith(b"\r\n", pos):  # blank lines between messages
+            if data.startswith(b"\r\n", pos):  # blank lines between messages
                 pos += 2
                 continue
             if shape is not None:
-                match = shape[0].match(buf, pos, size)
+                match = shape[0].match(data, pos, size)
                 if match is not None:
                     end = match.end()
-                    raw = bytes(buf[pos:end])
+                    raw = bytes(data[pos:end])
                     items.append(MessageRun(shape[1], raw.count(b"\r\n\r\n"), raw))
                     pos = end
                     continue
-            end = buf.find(b"\r\n\r\n", pos, size)
-            block = bytes(buf[pos:end])
+            end = data.find(b"\r\n\r\n", pos, size)
+            block = bytes(data[pos:end])
             if not _crlf_only(block) or block[:17].lower() == b"response: follows":
                 self._shape = None
-                return pos
+                buf.start = pos
+                return
             message = split_message(block, self._fallback, self._key_cache)
             items.append(message)
             shape = self._shape_of(message)
             pos = end + 4
         self._shape = shape
-        return pos
+        buf.start = pos
 
     def _shape_of(self, message):
         """(pattern, template) for runs shaped like ``message``, or None."""
@@ -493,13 +600,13 @@ class AmiParser:
             return shape
 
     def _read_banner(self):
-        nl = self._buf.find(b"\n")
-        if nl < 0:
-            if len(self._buf) > MAX_BANNER:
-                raise ProtocolError("no AMI banner: %r" % bytes(self._buf[:60]))
+        buf = self._buf
+        line = buf.maybe_extract_line()
+        if line is None:
+            if len(buf) > MAX_BANNER:
+                raise ProtocolError("no AMI banner: %r" % buf.peek(60))
             return None
-        line = bytes(self._buf[:nl]).rstrip(b"\r")
-        del self._buf[:nl + 1]
+        buf.compact()  # what follows is searched as if it had come alone
         self._want_banner = False
         text, _ = _decode(line, self._fallback)
         marker = text.find("Call Manager/")
@@ -507,54 +614,28 @@ class AmiParser:
             raise ProtocolError("not an AMI banner: %r" % text[:80])
         return Banner(text, text[marker + len("Call Manager/"):].strip())
 
-    def _find_blank_line(self, buf, start):
-        """(end of the message's text, index just past its blank line) for the
-        message at ``start``, or None when its end has not arrived yet."""
-        crlf = buf.find(b"\n\r\n", max(start, self._crlf_from))
-        if crlf < 0:
-            self._crlf_from = max(start, len(buf) - 2)
-        if self._lf_pos < start:
-            # The cached bare "\n\n" lies behind us: search on from where the last
-            # search stopped, so a long CRLF-only stream is scanned once.
-            self._lf_pos = buf.find(b"\n\n", max(start, self._lf_from))
-            if self._lf_pos < 0:
-                self._lf_from = max(start, len(buf) - 1)
-        lf = self._lf_pos
-        if crlf >= 0 and (lf < 0 or crlf < lf):
-            return crlf, crlf + 3
-        if lf >= 0:
-            return lf, lf + 2
-        return None
-
-    def _message(self, buf, start, items):
-        found = self._find_blank_line(buf, start)
-        if found is None:
-            return None
-        text_end, end = found
-        raw = bytes(buf[start:text_end])
-        items.append(split_message(raw, self._fallback, self._key_cache))
-        return end
-
-    def _follows(self, buf, start, items):
+    def _follows(self, items):
         """Asterisk <= 13 Command reply: headers end in CRLF, then raw CLI text up
-        to --END COMMAND--, then a blank line."""
-        marker = buf.find(END_COMMAND, start)
+        to --END COMMAND--, then a blank line. False while it has not all come."""
+        buf = self._buf
+        data = buf.data
+        marker = data.find(END_COMMAND, buf.start)
         if marker < 0:
-            return None
+            return False
         # The marker line ends (CRLF, or LF when glued oddly), then a blank line.
-        line_end = buf.find(b"\n", marker)
+        line_end = data.find(b"\n", marker)
         if line_end < 0:
-            return None
-        rest = bytes(buf[line_end + 1:line_end + 3])
+            return False
+        rest = bytes(data[line_end + 1:line_end + 3])
         if rest == b"\r\n":
             end = line_end + 3
         elif rest[:1] == b"\n":
             end = line_end + 2
         elif rest in (b"", b"\r"):
-            return None  # the blank line is still on its way
+            return False  # the blank line is still on its way
         else:
             end = line_end + 1  # no blank line after the marker: tolerate it
-        block = bytes(buf[start:marker])
+        block = buf.extract(marker, end)
         lines = []
         pos = 0
         # Headers are the leading CRLF-terminated "Key: value" lines (Response,
@@ -569,7 +650,7 @@ class AmiParser:
             lines.append(block[pos:nl - 1])
             pos = nl + 1
         items.append(_split_lines(lines, block[pos:], self._fallback, self._key_cache))
-        return end
+        return True
 
 
 def format_action(name, headers=()):
