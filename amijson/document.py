@@ -101,21 +101,8 @@ def plain_run(run):
 def run_table(run, keys):
     """The columns ``keys`` of a run's messages, as a Table (values as strings;
     a key the run does not have is all None)."""
-    from operator import itemgetter
     from amijson.table import Table
-
-    names = list(run.template.fields)
-    stride = len(names) + 1  # each message's lines, and the empty one its blank line leaves
-    lines = run.raw.decode("ascii").split("\r\n")
-    columns = []
-    for key in keys:
-        if key not in names:
-            columns.append([None] * run.count)
-            continue
-        index = names.index(key)
-        # "Key: value" lines: the value starts after the key and ": ".
-        columns.append(list(map(itemgetter(slice(len(key) + 2, None)), lines[index::stride][:run.count])))
-    return Table(keys, columns)
+    return Table(keys, run.columns(keys))
 
 
 def fallback_warnings(message, where, encoding):

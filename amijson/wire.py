@@ -167,7 +167,8 @@ class MessageRun:
     ``raw`` their bytes, each ``Key: Value`` line ended by CRLF and each message
     by a blank line, printable ASCII only, with no ": " in any value.
     ``json()`` writes their JSON objects, comma-separated (ASCII bytes): for each
-    message exactly what the compact ASCII encoder writes for its fields' dict.
+    message exactly what the compact ASCII encoder writes for its fields' dict;
+    ``messages()`` and ``columns()`` read them as messages or a column at a time.
     """
 
     __slots__ = ("template", "count", "raw")
@@ -188,6 +189,24 @@ class MessageRun:
         """The run as ``Message`` objects, as the message-at-a-time path reads them."""
         cache = {}  # the messages share their keys
         return [split_fields(text, cache) for text in self.raw[:-4].decode("ascii").split("\r\n\r\n")]
+
+    def columns(self, keys):
+        """The values of each of ``keys`` in the run's messages, in order: one
+        list of strings per key, all None for a key the run does not have."""
+        from operator import itemgetter
+
+        names = list(self.template.fields)
+        stride = len(names) + 1  # each message's lines, and the empty one its blank line leaves
+        lines = self.raw.decode("ascii").split("\r\n")
+        columns = []
+        for key in keys:
+            if key not in names:
+                columns.append([None] * self.count)
+                continue
+            index = names.index(key)
+            # "Key: value" lines: the value starts after the key and ": ".
+            columns.append(list(map(itemgetter(slice(len(key) + 2, None)), lines[index::stride][:self.count])))
+        return columns
 
     def __repr__(self):
         return "MessageRun(%d x %r)" % (self.count, tuple(self.template.fields))

@@ -274,3 +274,11 @@ def test_a_runs_messages_are_split_message_of_its_blocks():
     (run,) = [item for item in items if isinstance(item, MessageRun)]
     blocks = run.raw[:-4].split(b"\r\n\r\n")
     assert run.messages() == [split_message(block) for block in blocks] and len(blocks) == run.count
+
+
+def test_a_runs_columns_are_its_messages_values():
+    data = BANNER + b"".join(channel(i, b'say "hi" a:b :x' if i % 2 else b"") for i in range(200))
+    runs = [item for item in AmiParser(run_after=0).feed(data) if isinstance(item, MessageRun)]
+    keys = ["Application", "Nope", "Channel", "BridgeId"]
+    for run in runs:
+        assert run.columns(keys) == [[m.fields.get(k) for m in run.messages()] for k in keys]
