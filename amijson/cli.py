@@ -55,7 +55,7 @@ config:
 several PBXes (one document, a "pbx" key on each record with --records; exit 9 when any failed):
   --profiles NAMES|all   each named profile of the config file (comma-separated), at once
   --host H1,H2,...       several hosts, the other settings shared
-  --parallel N           most PBXes asked at once (default 32)
+  --parallel N           most PBXes asked at once (default 64)
 output:
   --pretty               indented JSON
   --records              print only the records array (a failure still prints the

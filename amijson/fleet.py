@@ -36,9 +36,10 @@ PBX_OPTIONS = ("host", "port", "user", "tls", "cafile", "insecure", "auth", "via
 PBX_ENVIRONMENT = ("AMIJSON_HOST", "AMIJSON_PORT", "AMIJSON_USER", "AMIJSON_TLS", "AMIJSON_CAFILE",
                    "AMIJSON_INSECURE", "AMIJSON_AUTH", "AMIJSON_VIA", "AMIJSON_HTTP_PREFIX", "AMIJSON_ASTERISK",
                    "AMIJSON_SECRET", "AMIJSON_SECRET_FILE", "AMIJSON_MANAGER_CONF", "AMIJSON_PROFILE")
-# Enough to keep a 200-PBX fleet with 200 ms answers near one second, few enough that
-# threads, sockets and answers in flight stay small (docs/speed.md has the measurements).
-DEFAULT_PARALLEL = 32
+# Measured by scripts/fleet-scale (docs/speed.md): with 200 ms answers, 64 at a time ask
+# 200 PBXes in about a second; memory hardly grows with it (it follows the answers), and
+# past about 128 the run waits on the CPU (a few ms per PBX), not on the PBXes.
+DEFAULT_PARALLEL = 64
 MAX_PARALLEL = 1024
 MAX_MEMBERS = 10000
 PARTIAL = 9  # the exit code when some PBX failed (each failure is in its own document)
@@ -74,7 +75,8 @@ def _names(text, what):
     names = [name.strip() for name in inputs.text(what, text).split(",")]
     if not all(names):
         raise AmijsonError("usage", "%s: an empty name in %s" % (what, inputs.shown(text)))
-    twice = sorted({name for name in names if names.count(name) > 1})
+    seen = set()
+    twice = sorted({name for name in names if name in seen or seen.add(name)})
     if twice:
         raise AmijsonError("usage", "%s names %s more than once" % (what, ", ".join(map(inputs.shown, twice))))
     if len(names) > MAX_MEMBERS:
@@ -83,7 +85,7 @@ def _names(text, what):
 
 
 def _from_profiles(options, environ, deadline, warnings):
-    from amijson.settings import find_config, profile_names, resolve
+    from amijson.settings import find_config, read_config, resolve
     given = sorted("--" + name.replace("_", "-") for name in PBX_OPTIONS if options.get(name) is not None)
     if given:
         raise AmijsonError("usage", "%s cannot be combined with --profiles: each profile names its own PBX"
@@ -96,7 +98,8 @@ def _from_profiles(options, environ, deadline, warnings):
     path = find_config(options.get("config"), environ)
     if path is None:
         raise AmijsonError("config", "--profiles needs a config file with a section per PBX, and none was found")
-    available = profile_names(path)
+    sections = read_config(path)  # once: read per profile, a 1,000-profile file cost seconds
+    available = [name for name in sections if name != "default"]
     if options["profiles"].strip() == "all":
         names = available
         if not names:
@@ -104,7 +107,7 @@ def _from_profiles(options, environ, deadline, warnings):
     else:
         names = _names(options["profiles"], "--profiles")
     shared = {key: value for key, value in options.items() if key not in ("profiles", "parallel")}
-    found = [Member(name, resolve(dict(shared, profile=name), environ, None, Deadline(deadline.seconds)))
+    found = [Member(name, resolve(dict(shared, profile=name), environ, None, Deadline(deadline.seconds), sections))
              for name in names]
     # The run's deadline: --timeout (or AMIJSON_TIMEOUT), which every profile then has, else
     # the longest of the profiles' own; each PBX keeps to its own within it.

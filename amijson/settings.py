@@ -109,11 +109,11 @@ def find_config(explicit, environ):
     return None
 
 
-def profile_names(path):
-    """The profiles of a config file, in the file's order (``[default]`` is none)."""
-    from amijson.configfile import ConfigFileError, read_sections
+def read_config(path):
+    """A config file's sections (profiles, ``[default]``), in the file's order."""
+    from amijson.configfile import ConfigFileError, read_sections  # most runs have no config file
     try:
-        return [name for name in read_sections(path) if name != "default"]
+        return read_sections(path)
     except ConfigFileError as exc:
         raise AmijsonError("config", str(exc))
 
@@ -175,12 +175,13 @@ def _read_line(stream, deadline):
         raise AmijsonError("config", "the secret on standard input is not valid UTF-8 text")
 
 
-def resolve(options, environ, stdin=None, deadline=None):
+def resolve(options, environ, stdin=None, deadline=None, sections=None):
     """Settings from parsed ``options`` (a dict of what the command line gave).
 
     ``deadline`` (an ``amijson.deadline.Deadline`` started before anything was
     read) is set to the resolved timeout; reading the secret from standard input
-    waits on it."""
+    waits on it. ``sections``: the config file's sections, when the caller has
+    read them already (a fleet resolves every profile of one file)."""
     settings = Settings()
 
     def given(name):
@@ -196,11 +197,8 @@ def resolve(options, environ, stdin=None, deadline=None):
     profile_name = given("profile")
     profile = {}
     if config_path:
-        from amijson.configfile import ConfigFileError, read_sections  # most runs have no config file
-        try:
-            sections = read_sections(config_path)
-        except ConfigFileError as exc:
-            raise AmijsonError("config", str(exc))
+        if sections is None:
+            sections = read_config(config_path)
         profile = dict(sections.get("default", {}))
         if profile_name:
             if profile_name not in sections:
