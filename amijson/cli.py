@@ -285,11 +285,9 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         document.fail("interrupted", "interrupted (SIGINT) before the run finished")
         exit_code = EXIT_CODES["interrupted"]
     except Exception as exc:  # a bug: still one document, the traceback to stderr only
-        if sys.stderr is not None:
-            import traceback
-            traceback.print_exc(file=sys.stderr)
+        _traceback()
         document.fail("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
-        exit_code = 70
+        exit_code = EXIT_CODES["internal"]
     shown = document.records.json_list() if records_only and exit_code == 0 else document.to_dict()
     _print(shown, [secret], pretty, stdout)
     return exit_code
@@ -326,8 +324,18 @@ def _fleet_main(options, verb, args, environ, stdin, stdout, deadline):
     except KeyboardInterrupt:
         shown = fleet.failed_document(warnings, "interrupted", "interrupted (SIGINT) before the run finished")
         exit_code = EXIT_CODES["interrupted"]
+    except Exception as exc:  # a bug: still one document, the traceback to stderr only
+        _traceback()
+        shown = fleet.failed_document(warnings, "internal", "internal error: %s: %s" % (type(exc).__name__, exc))
+        exit_code = EXIT_CODES["internal"]
     _print(shown, [member.settings.secret for member in members], bool(options.get("pretty")), stdout)
     return exit_code
+
+
+def _traceback():
+    if sys.stderr is not None:
+        import traceback
+        traceback.print_exc(file=sys.stderr)
 
 
 def _integer(what, value, low, high):
