@@ -57,6 +57,15 @@ several PBXes (one document, a "pbx" key on each record with --records; exit 9 w
   --host H1,H2,...       several hosts, the other settings shared
   --parallel N           most PBXes asked at once (default 64)
 output:
+  --format json|nagios|prometheus|zabbix
+                         json: the document (default); nagios: a plugin's status line,
+                         perfdata and exit code; prometheus: the text exposition format;
+                         zabbix: low-level discovery, or a one-record query's record
+                         (named queries only; see docs/monitoring.md)
+  --warning FIELD=RANGE, --critical FIELD=RANGE
+                         nagios thresholds, repeatable: a numeric field of a one-record
+                         query (status calls=50), or count / count[FIELD=VALUE] of a list
+  --output FILE          prometheus: write FILE atomically (for the textfile collector)
   --pretty               indented JSON
   --records              print only the records array (a failure still prints the
                          error document; the exit code tells which)
@@ -108,10 +117,18 @@ OPTIONS = {
     "--via": ("via", True),
     "--http-prefix": ("http_prefix", True),
     "--asterisk": ("asterisk", True),
+    "--format": ("format", True),
+    "--warning": ("warning", True),
+    "--critical": ("critical", True),
+    "--output": ("output", True),
     "--help": ("help", False),
     "-h": ("help", False),
     "--version": ("version", False),
 }
+
+
+# Options that may be given more than once: each value is kept, in order (a list).
+REPEATED = frozenset(("warning", "critical"))
 
 
 # Words that end the options: everything after them is an operand, whatever
@@ -153,7 +170,10 @@ def parse_args(argv):
                 i += 1
             else:
                 raise AmijsonError("usage", "%s needs a value" % name)
-            options[key] = value
+            if key in REPEATED:
+                options.setdefault(key, []).append(value)
+            else:
+                options[key] = value
         else:
             if eq:
                 raise AmijsonError("usage", "%s takes no value" % name)
@@ -247,6 +267,8 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
     pretty = False
     records_only = False
     secret = None
+    options = settings = None
+    output = None  # a --format other than json (amijson.formats.Output)
     from amijson.deadline import DEFAULT_TIMEOUT, Deadline
     deadline = Deadline(DEFAULT_TIMEOUT)  # the clock starts before anything is read; resolve sets the timeout
     try:
@@ -263,13 +285,16 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
             return 0
         if verb in DROP_IN:
             verb = "command"
+        output = _output(options.get("format"), options)
         if "profiles" in options or "," in options.get("host", ""):
-            return _fleet_main(options, verb, args, environ, stdin, stdout, deadline)
+            return _fleet_main(options, verb, args, environ, stdin, stdout, deadline, output)
         if options.get("parallel") is not None:
             raise AmijsonError("usage", "--parallel is for several PBXes (--profiles, or a --host list)")
         if verb is None:
             raise AmijsonError("usage", "nothing to do: amijson [options] action NAME | command \"CLI\" | "
                                "-rx \"CLI\" | QUERY (channels, queues, ...; see amijson --help)")
+        if output is not None:
+            output.check(verb)
         plan = build_plan(verb, args)
         from amijson.settings import resolve
         settings = resolve(options, environ, stdin if stdin is not None else sys.stdin, deadline)
@@ -288,22 +313,31 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         _traceback()
         document.fail("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         exit_code = EXIT_CODES["internal"]
+    if options is None:  # the command line could not be read: still answer in the format it asked for
+        output = _output(_format_asked(argv), {}, strict=False)
+    if output is not None:
+        pairs = [(_pbx_name(options or {}, environ, settings), _format_view(document))]
+        return _emit(output, pairs, False, deadline, [secret], stdout, exit_code, document.to_dict)
     shown = document.records.json_list() if records_only and exit_code == 0 else document.to_dict()
     _print(shown, [secret], pretty, stdout)
     return exit_code
 
 
-def _fleet_main(options, verb, args, environ, stdin, stdout, deadline):
+def _fleet_main(options, verb, args, environ, stdin, stdout, deadline, output=None):
     """Several PBXes (``amijson.fleet``): one fleet document, or with ``--records`` every
-    record with its ``pbx``; exit 0 when every PBX answered ok, 9 when any failed."""
+    record with its ``pbx``; exit 0 when every PBX answered ok, 9 when any failed. With a
+    ``--format`` (``output``), that format for every PBX."""
     from amijson import fleet
     warnings = []
     members = []
     records_only = bool(options.get("records_only"))
+    shown = error = None
     try:
         if verb is None:
             raise AmijsonError("usage", "nothing to do: amijson --profiles NAMES [options] action NAME | "
                                "command \"CLI\" | QUERY")
+        if output is not None:
+            output.check(verb)
         parallel = fleet.DEFAULT_PARALLEL
         if options.get("parallel") is not None:
             parallel = _integer("--parallel", options["parallel"], 1, fleet.MAX_PARALLEL)
@@ -311,7 +345,9 @@ def _fleet_main(options, verb, args, environ, stdin, stdout, deadline):
         members = fleet.members(options, environ, stdin if stdin is not None else sys.stdin, deadline, warnings)
         fleet.run(members, lambda: build_plan(verb, args), deadline, environ, parallel)
         error, exit_code = fleet.outcome(members)
-        if records_only:
+        if output is not None:
+            pass  # the format's own text, below
+        elif records_only:
             shown = fleet.records(members)
             for member in members:  # the records cannot say which PBX failed; standard error does
                 if member.document.error is not None and sys.stderr is not None:
@@ -328,8 +364,94 @@ def _fleet_main(options, verb, args, environ, stdin, stdout, deadline):
         _traceback()
         shown = fleet.failed_document(warnings, "internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         exit_code = EXIT_CODES["internal"]
-    _print(shown, [member.settings.secret for member in members], bool(options.get("pretty")), stdout)
+    secrets = [member.settings.secret for member in members]
+    if output is not None:
+        failure = shown["error"] if shown is not None else None  # the run ended before every PBX answered
+        pairs = [] if failure else [(member.name, _format_view(member.document)) for member in members]
+        return _emit(output, pairs, True, deadline, secrets, stdout, exit_code,
+                     lambda: shown if failure else fleet.document(members, warnings, error), failure)
+    _print(shown, secrets, bool(options.get("pretty")), stdout)
     return exit_code
+
+
+def _output(name, options, strict=True):
+    """The ``--format`` asked for: None for json (the document), else an
+    ``amijson.formats.Output``; only then is the formats package loaded."""
+    if name is None or name == "json":
+        given = [option for option in ("--warning", "--critical", "--output") if options.get(option[2:])]
+        if given and strict:
+            raise AmijsonError("usage", "%s is for --format %s" % (given[0], "prometheus" if given[0] == "--output"
+                                                                  else "nagios"))
+        return None
+    from amijson.formats import FORMATS, Output
+    if name not in FORMATS:
+        if not strict:
+            return None
+        raise AmijsonError("usage", "--format must be %s or %s, not %s" % (", ".join(FORMATS[:-1]), FORMATS[-1],
+                                                                           _shown(name)))
+    return Output(name, options)
+
+
+def _format_asked(argv):
+    """The value of ``--format`` among the options of a command line that could not be
+    parsed (an unknown option, say), so that the error still comes in that format."""
+    i = 0
+    found = None
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if arg == "--" or not arg.startswith("-") or arg == "-" or arg in DROP_IN:
+            break
+        name, eq, inline = arg.partition("=")
+        key, takes_value = OPTIONS.get(name, (None, False))
+        if takes_value and not eq:
+            inline = argv[i] if i < len(argv) else None
+            i += 1
+        if key == "format":
+            found = inline
+    return found
+
+
+def _pbx_name(options, environ, settings):
+    """The PBX a single run asked, as the formats name it (as a fleet names each): the
+    profile's name when one was chosen, else the host."""
+    profile = options.get("profile") or environ.get("AMIJSON_PROFILE")
+    if profile:
+        return profile
+    if settings is not None:
+        return settings.host
+    from amijson.settings import Settings
+    return options.get("host") or environ.get("AMIJSON_HOST") or Settings().host
+
+
+def _format_view(document):
+    """What a format reads of a Document: its records as dicts, its error and warnings."""
+    return {"records": list(document.records), "error": document.error, "warnings": list(document.warnings)}
+
+
+def _emit(output, pairs, fleet, deadline, secrets, stdout, exit_code, document_json, failure=None):
+    """The output stage of a ``--format`` other than json: its text on standard output or
+    in ``--output``'s file; the format's exit code (nagios), else the run's."""
+    import time
+    secrets = [secret for secret in secrets if secret and len(secret) >= MIN_REDACTED_SECRET]
+    try:
+        text, code = output.render(pairs, fleet, time.monotonic() - deadline.start, secrets, failure)
+    except Exception as exc:  # a bug in the format: said plainly, the traceback to stderr only
+        _traceback()
+        message = "internal error in --format %s: %s: %s" % (output.name, type(exc).__name__, exc)
+        if output.name == "nagios":
+            _write("AMIJSON UNKNOWN - %s\n" % " ".join(message.replace("|", "/").split()), stdout)
+            return 3
+        shown = document_json()
+        shown["ok"], shown["error"] = False, {"code": "internal", "message": message}
+        _print(shown, secrets, False, stdout)
+        return EXIT_CODES["internal"]
+    if text is None:  # the format shows amijson's own document here (zabbix, when the run failed)
+        _print(document_json(), secrets, bool(output.options.get("pretty")), stdout)
+        return exit_code
+    if not output.write(text, stdout, _write):
+        return EXIT_CODES["usage"]
+    return exit_code if code is None else code
 
 
 def _traceback():
