@@ -141,11 +141,11 @@ class Output:
 
     def write(self, text, stdout, write):
         """``text`` to ``--output`` (atomically) or to standard output (``write(bytes_pieces, stdout)``)."""
-        data = text.encode("utf-8")
+        data = text.encode("utf-8", "replace")  # a lone surrogate (undecodable bytes in the environment) is "?"
         if self.unwritable is not None:
             return _complain(self.unwritable)
         if self.path is None:
-            write([data], stdout)
+            write([data] if hasattr(stdout, "buffer") else data.decode("utf-8"), stdout)
             return True
         try:
             write_atomically(self.path, data)
