@@ -5,8 +5,6 @@ where Asterisk would drop it silently (asterisk -rx), refuse it (AMI's line leng
 
 import time
 
-from conftest import sandbox_cmd
-
 
 def _command_of(size):
     """'core show uptime xxx...' of ``size`` bytes: Asterisk answers it with its usage text."""
@@ -15,7 +13,7 @@ def _command_of(size):
 
 
 def _real_rx(sandbox, command):
-    return sandbox_cmd("rx", command, check=False).stdout
+    return sandbox.cmd("rx", command, check=False).stdout
 
 
 def test_rx_commands_up_to_496_bytes_run_and_longer_ones_are_refused(amijson, sandbox):
@@ -41,14 +39,14 @@ def test_ami_lines_up_to_1024_bytes_and_longer_ones_refused_before_connecting(am
     assert refused.doc["server"] is None  # refused before connecting
 
 
-def _sessions_of(user):
-    out = sandbox_cmd("rx", "manager show connected").stdout
+def _sessions_of(sandbox, user):
+    out = sandbox.cmd("rx", "manager show connected").stdout
     return [line for line in out.splitlines() if line.split()[:1] == [user]]
 
 
 def test_an_http_body_over_asterisks_limit_is_refused_before_login(amijson, sandbox):
     user = sandbox["AMIJSON_USER"]
-    before = _sessions_of(user)
+    before = _sessions_of(sandbox, user)
     http = ("--via", "http", "--port", sandbox["AMIJSON_SANDBOX_HTTP_PORT"])
     refused = amijson(*http, "action", "DBGet", "Family=" + "x" * 60000, "Key=k")
     assert refused.returncode == 2 and refused.doc["error"]["code"] == "usage", refused.doc
@@ -56,5 +54,5 @@ def test_an_http_body_over_asterisks_limit_is_refused_before_login(amijson, sand
     near = amijson(*http, "action", "DBGet", "Family=" + "x" * 40000, "Key=k")
     assert near.returncode == 1 and near.doc["error"]["code"] == "action_failed", near.doc  # no such entry
     time.sleep(0.3)
-    assert _sessions_of(user) == before
+    assert _sessions_of(sandbox, user) == before
 

@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import re
 import shutil
 import socket
 import subprocess
@@ -10,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import sandbox_cmd
+from conftest import via_http
 
 PHP = shutil.which("php")
 
@@ -61,14 +62,14 @@ def test_pjsip_show_endpoints_error_when_there_are_none(amijson, sandbox):
     original = conf.read_text()
     try:
         conf.write_text(original.split("[phone](!)")[0])  # the transport only
-        sandbox_cmd("rx", "module reload res_pjsip.so")
+        sandbox.cmd("rx", "module reload res_pjsip.so")
         run = amijson("action", "PJSIPShowEndpoints")
         assert run.returncode == 1
         assert run.doc["error"] == {"code": "action_failed", "message": "No endpoints found"}
         assert run.doc["records"] == [] and run.doc["response"]["Response"] == "Error"
     finally:
         conf.write_text(original)
-        sandbox_cmd("rx", "module reload res_pjsip.so")
+        sandbox.cmd("rx", "module reload res_pjsip.so")
     assert len(amijson("action", "PJSIPShowEndpoints").doc["records"]) == 4
 
 
@@ -115,11 +116,34 @@ def test_command_concise_gives_every_line(amijson, live_calls):
 
 def test_command_with_blank_lines_keeps_them(amijson, sandbox):
     doc = amijson("command", "pjsip show endpoints").doc
-    rx = sandbox_cmd("rx", "pjsip show endpoints").stdout
+    rx = sandbox.cmd("rx", "pjsip show endpoints").stdout
     # the same lines asterisk -rx prints, blank ones included (AMI trims one final newline)
     assert doc["output"] == rx[:-1].split("\n")
     assert doc["output"][0] == "" and "" in doc["output"][1:]
     assert any("Objects found: 4" in line for line in doc["output"])
+
+
+# Commands whose output does not change between two runs (but for "N secs ago").
+STEADY_COMMANDS = ["pjsip show endpoints", "pjsip show contacts", "queue show", "queue show support",
+                   "database show amijson", "module show like pjsip", "core show version", "core show calls"]
+
+
+@pytest.mark.parametrize("command", STEADY_COMMANDS)
+def test_command_output_is_what_asterisk_rx_prints_on_every_route(amijson, sandbox, live_calls, command):
+    """`output` is the lines `asterisk -rx` prints (one final newline trimmed, blank lines kept),
+    over AMI's Command action, over HTTP and over rx alike; with a caller waiting in queue sales."""
+    live_calls(1, "sales")
+
+    def lines(output):
+        return [re.sub(r"\(wait: \d+:\d+", "(wait: M:SS", re.sub(r"\b\d+ secs ago", "N secs ago", line))
+                for line in output]
+
+    expected = lines(sandbox.cmd("rx", command).stdout[:-1].split("\n"))
+    env = {"AMIJSON_ASTERISK": sandbox["AMIJSON_ASTERISK"]}
+    for route in (["--via", "ami"], via_http(sandbox), ["--via", "rx"]):
+        doc = amijson(*route, "command", command, env=env).doc
+        assert doc["ok"], (route, doc["error"])
+        assert lines(doc["output"]) == expected, "%s: output differs from asterisk -rx" % doc["route"]
 
 
 def test_unknown_command_is_exit_1_with_asterisks_message(amijson):
@@ -223,7 +247,7 @@ def test_events_on_while_calls_churn_still_only_own_records(amijson, sandbox, li
 
     def churn():
         while not stop.is_set():
-            sandbox_cmd("rx", "channel originate Local/echo@%s application Wait 1"
+            sandbox.cmd("rx", "channel originate Local/echo@%s application Wait 1"
                         % sandbox["AMIJSON_SANDBOX_CONTEXT"], check=False)
             time.sleep(0.05)
 
@@ -240,6 +264,7 @@ def test_events_on_while_calls_churn_still_only_own_records(amijson, sandbox, li
         worker.join()
 
 
+@pytest.mark.release("22")  # a silent listener of the test's own: no Asterisk involved
 def test_silent_listener_times_out_within_deadline(amijson):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -258,22 +283,22 @@ def test_silent_listener_times_out_within_deadline(amijson):
         server.close()
 
 
-def _sessions_of(user):
-    out = sandbox_cmd("rx", "manager show connected").stdout
+def _sessions_of(sandbox, user):
+    out = sandbox.cmd("rx", "manager show connected").stdout
     return [line for line in out.splitlines() if line.split()[:1] == [user]]
 
 
 def test_two_hundred_runs_leave_no_session_behind(amijson, sandbox):
     user = sandbox["AMIJSON_USER"]
-    assert _sessions_of(user) == []
+    assert _sessions_of(sandbox, user) == []
     for i in range(200):
         run = amijson("action", "Ping") if i % 2 else amijson("command", "core show uptime")
         assert run.returncode == 0
     # Asterisk ends a session as it reads the Logoff, which amijson does not wait for: poll.
     give_up = time.monotonic() + 5
-    while _sessions_of(user) and time.monotonic() < give_up:
+    while _sessions_of(sandbox, user) and time.monotonic() < give_up:
         time.sleep(0.05)
-    assert _sessions_of(user) == []
+    assert _sessions_of(sandbox, user) == []
 
 
 def test_host_name_resolves_and_tls_checks_it(amijson, sandbox):

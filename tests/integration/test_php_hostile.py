@@ -364,6 +364,7 @@ finish(['filters' => $out, 'support' => $support, 'refused' => $refused]);
 """
 
 
+@pytest.mark.release("22")  # the values never reach past amijson's argv; 22 answers for both releases
 def test_hostile_queue_filters_against_the_real_asterisk(php_exe, php_env, sandbox, tmp_path):  # noqa: F811
     """Asterisk 22 asked for queues named like options or shell code: no such queue, an empty answer,
     and the known queue still answers; a value with CR LF never reaches it."""

@@ -1,12 +1,13 @@
 """The asterisk -rx route, --via auto, and named queries giving the same records on every route."""
 
 import pathlib
+import socket
 import stat
 import time
 
 import pytest
 
-from conftest import sandbox_cmd
+from conftest import via_http
 
 VOLATILE = {"duration"}  # seconds tick between two runs
 
@@ -81,6 +82,7 @@ def test_rx_without_control_socket_is_rx_unavailable(amijson, sandbox, tmp_path)
     assert run.doc["route"] == "rx"
 
 
+@pytest.mark.release("22")  # no executable: no Asterisk involved
 def test_rx_with_no_executable(amijson, tmp_path):
     run = amijson("--via", "rx", "channels", env={"AMIJSON_ASTERISK": str(tmp_path / "missing")})
     assert run.returncode == 3 and run.doc["error"]["code"] == "rx_unavailable"
@@ -98,7 +100,7 @@ def test_auto_falls_back_to_rx_when_ami_is_off(amijson, sandbox):
     env = {"AMIJSON_ASTERISK": sandbox["AMIJSON_ASTERISK"]}
     try:
         conf.write_text(original.replace("enabled = yes", "enabled = no", 1))
-        sandbox_cmd("rx", "manager reload")
+        sandbox.cmd("rx", "manager reload")
         run = amijson("channels", env=env)
         assert run.returncode == 0 and run.doc["route"] == "rx"
         assert any("AMI not used (connect" in w for w in run.doc["warnings"])
@@ -106,8 +108,32 @@ def test_auto_falls_back_to_rx_when_ami_is_off(amijson, sandbox):
         assert never.returncode == 3 and never.doc["route"] == "ami"
     finally:
         conf.write_text(original)
-        sandbox_cmd("rx", "manager reload")
+        _switch_ami_back_on(sandbox)
     assert amijson("channels", env=env).doc["route"] == "ami"
+
+
+def _switch_ami_back_on(sandbox):
+    """AMI on again, as the tests after this one expect it. Asterisk 22 does it in a `manager
+    reload`. Asterisk 16 opens the port again in that reload, and then often loses it within a
+    second (its log: "TCP/TLS accept failed: Bad file descriptor", "TCP/TLS listener thread ended
+    abnormally"): an Asterisk bug, not amijson's, so 16 is restarted instead."""
+    if sandbox.release == "16":
+        sandbox.cmd("down")
+        sandbox.cmd("up")
+    else:
+        sandbox.cmd("rx", "manager reload")
+    deadline = time.monotonic() + 5
+    while not _accepts(sandbox["AMIJSON_PORT"]):
+        assert time.monotonic() < deadline, "AMI does not listen again"
+        time.sleep(0.1)
+
+
+def _accepts(port):
+    try:
+        socket.create_connection(("127.0.0.1", int(port)), timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 def test_dash_rx_drop_in_gives_uptime_as_integers(amijson, sandbox):
@@ -141,22 +167,108 @@ def test_queues_show_members_and_a_waiting_caller_on_both_routes(amijson, live_c
     assert {m["interface"]: m["status"] for m in ami["members"]} == {m["interface"]: m["status"] for m in rx["members"]}
 
 
-@pytest.mark.parametrize("query,args", [("db", ["amijson"]), ("bridges", []), ("endpoints", []), ("contacts", []),
-                                        ("version", []), ("calls", []), ("uptime", []), ("modules", ["pjsip"])])
-def test_named_queries_answer_on_both_routes_with_the_same_keys(amijson, sandbox, live_calls, query, args):
+# Every named query (amijson/queries.py), with the argument it takes where it takes one.
+NAMED_QUERIES = [("channels", []), ("calls", []), ("uptime", []), ("version", []), ("endpoints", []),
+                 ("contacts", []), ("queues", []), ("queues", ["sales"]), ("peers", []), ("db", ["amijson"]),
+                 ("modules", ["pjsip"]), ("bridges", [])]
+# What identifies a record, for the order of a list.
+IDENTITY = {"channels": "uniqueid", "endpoints": "endpoint", "contacts": "uri", "queues": "queue", "db": "key",
+            "modules": "module", "bridges": "bridge_id"}
+TICKING = {"duration", "wait", "system_uptime", "last_reload"}  # seconds, which tick between two runs
+# What Asterisk says for "none"; a query record says null instead (issue 14).
+PLACEHOLDERS = {"unknown", "<unknown>", "(None)", ""}
+
+
+def same_where_known(left, right, path):
+    """``left`` and ``right`` hold the same keys, lists of the same length in the same order, and
+    equal values wherever both routes know one (a route that cannot know a field says null);
+    seconds that tick between two runs may differ by 2."""
+    if left is None or right is None:
+        return
+    if isinstance(left, dict) and isinstance(right, dict):
+        assert sorted(left) == sorted(right), "%s: keys %s != %s" % (path, sorted(left), sorted(right))
+        for key in left:
+            same_where_known(left[key], right[key], "%s.%s" % (path, key))
+    elif isinstance(left, list) and isinstance(right, list):
+        assert len(left) == len(right), "%s: %d items != %d: %r != %r" % (path, len(left), len(right), left, right)
+        for i, (a, b) in enumerate(zip(left, right)):
+            same_where_known(a, b, "%s[%d]" % (path, i))
+    elif path.rsplit(".", 1)[-1] in TICKING and isinstance(left, int) and isinstance(right, int):
+        assert abs(left - right) <= 2, "%s: %r != %r" % (path, left, right)
+    else:
+        assert left == right, "%s: %r != %r" % (path, left, right)
+
+
+def placeholders_in(value, path):
+    if isinstance(value, dict):
+        return [p for key, v in value.items() for p in placeholders_in(v, "%s.%s" % (path, key))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in placeholders_in(v, "%s[%d]" % (path, i))]
+    return ["%s = %r" % (path, value)] if isinstance(value, str) and value in PLACEHOLDERS else []
+
+
+def _calls_of_every_kind(sandbox, amijson, live_calls):
+    """Two waiting calls, a bridged call ('!' in its Dial data), and a caller waiting in queue sales
+    (no members: nothing rings, so nothing changes between the routes' runs)."""
+    live_calls(2)
     live_calls(1, "bang")
-    env = {"AMIJSON_ASTERISK": sandbox["AMIJSON_ASTERISK"]}
-    ami = amijson(query, *args, env=env).doc
-    rx = amijson("--via", "rx", query, *args, env=env).doc
-    assert ami["ok"] and rx["ok"], (ami["error"], rx["error"])
-    assert ami["records"] and len(ami["records"]) == len(rx["records"])
-    assert [sorted(r) for r in ami["records"]] == [sorted(r) for r in rx["records"]]
+    live_calls(1, "sales")
+    deadline = time.monotonic() + 10  # the call reaches Queue() just after it is answered
+    while "1. Local/sales@" not in sandbox.cmd("rx", "queue show sales").stdout:
+        assert time.monotonic() < deadline, "the caller never joined queue sales"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("query,args", NAMED_QUERIES, ids=[" ".join([q] + a) for q, a in NAMED_QUERIES])
+def test_every_named_query_gives_the_same_records_on_every_route(amijson, sandbox, live_calls, query, args):
+    _calls_of_every_kind(sandbox, amijson, live_calls)
+    docs = {"ami": amijson("--via", "ami", query, *args).doc,
+            "http": amijson(*via_http(sandbox), query, *args).doc,
+            "rx": amijson("--via", "rx", query, *args, env={"AMIJSON_ASTERISK": sandbox["AMIJSON_ASTERISK"]}).doc}
+    assert {route: doc["route"] for route, doc in docs.items()} == {"ami": "ami", "http": "http", "rx": "rx"}
+    if query == "peers":
+        # chan_sip: neither sandbox loads it (22 has none: it was removed in 21). The same failure everywhere.
+        assert {route: (doc["error"] or {}).get("code") for route, doc in docs.items()} == \
+            {"ami": "command_failed", "http": "command_failed", "rx": "command_failed"}, docs
+        return
+    for route, doc in docs.items():
+        assert doc["ok"], (route, doc["error"])
+    rx = docs["rx"]["records"]
+    assert rx
+    # Every disagreement is named, not only the first one.
+    problems = []
+    for route in ("ami", "http"):
+        records = docs[route]["records"]
+        if query in IDENTITY:
+            key = IDENTITY[query]
+            order, rx_order = [r[key] for r in records], [r[key] for r in rx]
+            if order != rx_order:
+                problems.append("%s lists %s in another order than rx: %r != %r" % (route, query, order, rx_order))
+                records = sorted(records, key=lambda r: rx_order.index(r[key]) if r[key] in rx_order else -1)
+        try:
+            same_where_known(records, rx, "%s vs rx: records" % route)
+        except AssertionError as error:
+            problems.append(str(error))
+    if query != "version":  # its strings are facts of the build ("on a unknown running Linux"), not "none"
+        for route, doc in docs.items():
+            found = placeholders_in(doc["records"], "records")
+            if found:
+                problems.append("%s keeps Asterisk's placeholders for none: %s" % (route, ", ".join(found)))
+    if query == "endpoints":  # every route can know how many channels an endpoint has
+        for route, doc in docs.items():
+            channels = {r["endpoint"]: r["channels"] for r in doc["records"]}
+            if channels != {"101": 0, "102": 0, "103": 0, "104": 0}:
+                problems.append("%s: channels of each endpoint %r, expected 0 each" % (route, channels))
+    assert not problems, "\n".join(problems)
     if query == "db":
-        values = {r["key"]: r["value"] for r in ami["records"]}
+        values = {r["key"]: r["value"] for r in rx}
         assert values["/amijson/test/extension"] == "0123"  # stays a string
-        assert values == {r["key"]: r["value"] for r in rx["records"]}
     if query == "contacts":  # the static contacts of endpoints 101 and 102
-        assert sorted(r["uri"] for r in ami["records"]) == ["sip:101@127.0.0.1:5070", "sip:102@127.0.0.1:5072"]
-    if query == "endpoints":
-        assert [r["endpoint"] for r in ami["records"]] == [r["endpoint"] for r in rx["records"]]
-        assert [r["state"] for r in ami["records"]] == [r["state"] for r in rx["records"]]
+        assert sorted(r["uri"] for r in rx) == ["sip:101@127.0.0.1:5070", "sip:102@127.0.0.1:5072"]
+    if query == "queues":
+        sales = [q for q in rx if q["queue"] == "sales"]
+        assert sales[0]["calls"] == 1 and sales[0]["callers"][0]["channel"].startswith("Local/sales@")
+    if query == "bridges":
+        assert len(rx) == 1 and rx[0]["channels"] == 2
+    if query == "channels":
+        assert len(rx) == 10  # 2 each: two waiting calls, the bang call and the call it dials, the caller

@@ -1,7 +1,12 @@
 """What a run imports. At a few channels start-up is most of a run, so each
 route loads only what it needs: no ssl without TLS, no subprocess, nothing that
 pulls in re, json or argparse, no sockets on the rx route. Python's own import
-log (PYTHONPROFILEIMPORTTIME) of the installed command says what was loaded."""
+log (PYTHONPROFILEIMPORTTIME) of the installed command says what was loaded.
+What amijson imports does not depend on the Asterisk release: these run against 22 only."""
+
+import pytest
+
+pytestmark = pytest.mark.release("22")
 
 # Never needed by a small run on any route.
 HEAVY = {"ssl", "_ssl", "socket", "subprocess", "re", "json", "argparse", "importlib", "threading", "asyncio",
