@@ -125,7 +125,7 @@ class HttpAmiSession(ManagerSession):
                                        % ("announced" if exc.announced else "sent", self.max_bytes >> 20, what))
                 if not received and data.startswith(b"Asterisk Call Manager/"):
                     raise AmijsonError("protocol", "%s:%s speaks AMI over TCP, not HTTP: use --via ami there, "
-                                       "or the port of Asterisk's HTTP server (http.conf's bindport)"
+                                       "or --http-port with the port of Asterisk's HTTP server (http.conf's bindport)"
                                        % (self.settings.host, self.settings.port))
                 raise AmijsonError("protocol", "%s: %s" % (self.url, exc))
             if response is not None:

@@ -29,8 +29,7 @@ before the verb: every word after it (or after --) is an operand, never an optio
 
 connection:
   --host HOST            Asterisk host (AMIJSON_HOST; default 127.0.0.1)
-  --port PORT            AMI port (AMIJSON_PORT; default 5038, 5039 with --tls; with
-                         --via http: 8088, 8089 with --tls)
+  --port PORT            AMI port (AMIJSON_PORT; default 5038, 5039 with --tls)
   --user USER            manager user (AMIJSON_USER)
   --tls                  AMI over TLS, certificate and host name verified
   --cafile PATH          CA certificates for --tls (AMIJSON_CAFILE)
@@ -43,6 +42,8 @@ connection:
   --via auto|ami|http|rx route: AMI, AMI over Asterisk's HTTP server (/rawman), or the local
                          `asterisk -rx` (AMIJSON_VIA; default auto: AMI, and rx when AMI
                          cannot be reached)
+  --http-port PORT       port of AMI over HTTP, for --via http (AMIJSON_HTTP_PORT; default
+                         8088, 8089 with --tls: http.conf's bindport, tlsbindport)
   --http-prefix PREFIX   http.conf's prefix, for --via http (AMIJSON_HTTP_PREFIX)
   --asterisk PATH        asterisk executable for the rx route (AMIJSON_ASTERISK)
 secret (never on the command line):
@@ -115,6 +116,7 @@ OPTIONS = {
     "--fallback-encoding": ("fallback_encoding", True),
     "--manager-conf": ("manager_conf", True),
     "--via": ("via", True),
+    "--http-port": ("http_port", True),
     "--http-prefix": ("http_prefix", True),
     "--asterisk": ("asterisk", True),
     "--format": ("format", True),

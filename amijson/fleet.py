@@ -31,9 +31,9 @@ from amijson.document import Document
 from amijson.errors import EXIT_CODES, AmijsonError
 
 # Settings that say which PBX and how to reach and log in to it.
-PBX_OPTIONS = ("host", "port", "user", "tls", "cafile", "insecure", "auth", "via", "http_prefix",
+PBX_OPTIONS = ("host", "port", "http_port", "user", "tls", "cafile", "insecure", "auth", "via", "http_prefix",
                "asterisk", "secret_file", "secret_stdin", "manager_conf", "profile")
-PBX_ENVIRONMENT = ("AMIJSON_HOST", "AMIJSON_PORT", "AMIJSON_USER", "AMIJSON_TLS", "AMIJSON_CAFILE",
+PBX_ENVIRONMENT = ("AMIJSON_HOST", "AMIJSON_PORT", "AMIJSON_HTTP_PORT", "AMIJSON_USER", "AMIJSON_TLS", "AMIJSON_CAFILE",
                    "AMIJSON_INSECURE", "AMIJSON_AUTH", "AMIJSON_VIA", "AMIJSON_HTTP_PREFIX", "AMIJSON_ASTERISK",
                    "AMIJSON_SECRET", "AMIJSON_SECRET_FILE", "AMIJSON_MANAGER_CONF", "AMIJSON_PROFILE")
 # Measured by scripts/fleet-scale (docs/speed.md): with 200 ms answers, 64 at a time ask

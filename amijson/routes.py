@@ -1,22 +1,26 @@
 """The routes to Asterisk, declared in one place.
 
 Each ``Route`` names its module (whose ``run`` returns an ``Answer``), its
-default ports, what it can run, and whether ``--via auto`` may fall back to it.
-``settings`` checks ``--via`` against this table and takes the default port
-from it, the runner finds a route's module here, and a test holds the CLI
+default ports and the setting that gives its port, what it can run, and whether
+``--via auto`` may fall back to it. ``settings`` checks ``--via`` against this
+table and takes the port setting and the default port from it, the runner finds a route's module here, and a test holds the CLI
 help and the document schema to it. Adding a route is one module and one
 entry below.
 """
 
 
 class Route:
-    __slots__ = ("name", "module", "port", "tls_port", "runs_actions", "fallback", "label")
+    __slots__ = ("name", "module", "port", "tls_port", "port_setting", "runs_actions", "fallback", "label")
 
-    def __init__(self, name, module, port, tls_port, runs_actions, fallback, label):
+    def __init__(self, name, module, port, tls_port, port_setting, runs_actions, fallback, label):
         self.name = name  # --via NAME; the document's route is NAME, or NAME+tls over TLS
         self.module = module  # its run(settings, request, deadline, environ, reader) returns an Answer
         self.port = port  # default port, and with --tls; None where no port is used
         self.tls_port = tls_port
+        # The setting that gives its port (--port, --http-port; the config key and, by
+        # amijson.settings.ENVIRONMENT, its variable), or None. Each route has its own:
+        # AMIJSON_PORT is AMI's port, and never sends --via http there.
+        self.port_setting = port_setting
         self.runs_actions = runs_actions  # AMI actions too, not only CLI commands
         self.fallback = fallback  # --via auto may answer through it when AMI cannot be reached
         self.label = label  # how a warning names it
@@ -40,21 +44,31 @@ class Route:
 
 
 ROUTES = (
-    Route("ami", "amijson.ami", 5038, 5039, True, False, "AMI"),
-    Route("http", "amijson.ami_http", 8088, 8089, True, False, "AMI over HTTP"),
-    Route("rx", "amijson.rx", None, None, False, True, "asterisk -rx"),
+    Route("ami", "amijson.ami", 5038, 5039, "port", True, False, "AMI"),
+    Route("http", "amijson.ami_http", 8088, 8089, "http_port", True, False, "AMI over HTTP"),
+    Route("rx", "amijson.rx", None, None, None, False, True, "asterisk -rx"),
 )
 BY_NAME = {route.name: route for route in ROUTES}
 AUTO = "auto"  # AMI first, then a fallback route when AMI cannot be reached and the target is this machine
 VIA = (AUTO,) + tuple(BY_NAME)
 
 
+def port_route(via):
+    """The route whose port a run connects to: the chosen one, AMI's for auto (and for
+    rx, which uses none)."""
+    route = BY_NAME.get(via) or BY_NAME["ami"]
+    return BY_NAME["ami"] if route.port is None else route
+
+
 def default_port(via, tls):
     """The port a run uses when none is given: the chosen route's (AMI's for auto)."""
-    route = BY_NAME.get(via) or BY_NAME["ami"]
-    if route.port is None:
-        route = BY_NAME["ami"]
+    route = port_route(via)
     return route.tls_port if tls else route.port
+
+
+def port_settings():
+    """Every route's port setting (``port``, ``http_port``), in the registry's order."""
+    return [route.port_setting for route in ROUTES if route.port_setting]
 
 
 def document_names():

@@ -12,7 +12,7 @@ what it ``#include``s; ``--manager-conf`` or ``AMIJSON_MANAGER_CONF`` point
 elsewhere), only when the host asked is this machine.
 
 Config files are INI: ``[default]`` and named profiles with ``host``, ``port``,
-``user``, ``secret``, ``tls``, ``cafile``, ``insecure``, ``auth``, ``timeout``,
+``http_port``, ``user``, ``secret``, ``tls``, ``cafile``, ``insecure``, ``auth``, ``timeout``,
 ``connect_timeout``, ``via``, ``http_prefix``, ``asterisk`` (the executable for
 the rx route), ``fallback_encoding`` and ``max_size``. The first of ``--config``, ``$AMIJSON_CONFIG``,
 ``~/.config/amijson/config``, ``/etc/amijson.conf`` is used; the first two must
@@ -34,7 +34,8 @@ FALSE_WORDS = frozenset(("0", "no", "false", "off", ""))
 # setting -> environment variable (the config key is the setting's name)
 ENVIRONMENT = {
     "host": "AMIJSON_HOST",
-    "port": "AMIJSON_PORT",
+    "port": "AMIJSON_PORT",  # AMI's port; --via http takes http_port's
+    "http_port": "AMIJSON_HTTP_PORT",
     "user": "AMIJSON_USER",
     "tls": "AMIJSON_TLS",
     "cafile": "AMIJSON_CAFILE",
@@ -59,7 +60,8 @@ class Settings:
 
     def __init__(self):
         self.host = "127.0.0.1"
-        self.port = None
+        self.port = None  # the port of the route used (amijson.routes: AMI's, or AMI over HTTP's)
+        self.http_port = None  # AMI over HTTP's port, whichever route is used
         self.user = None
         self.secret = None
         self.secret_source = None
@@ -238,11 +240,22 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
     if auth not in ("auto", "md5", "plain"):
         raise AmijsonError("usage", "--auth must be auto, md5 or plain, not %s" % inputs.shown(auth))
     settings.auth = auth
-    port = setting("port")
-    if port is not None:
-        settings.port = inputs.integer("port", port)
-    else:
-        settings.port = routes.default_port(via, settings.tls)
+    # Each route takes its port from its own setting (routes.Route.port_setting), never
+    # from another's: AMIJSON_PORT is AMI's port, and never sends --via http there.
+    used = routes.port_route(via)
+    for route in routes.ROUTES:
+        if not route.port_setting:
+            continue
+        value = setting(route.port_setting)
+        port = route.tls_port if settings.tls else route.port
+        if value is not None:
+            port = inputs.integer(route.port_setting.replace("_", "-"), value)
+        if route is used:
+            settings.port = port
+        elif options.get(route.port_setting) is not None:  # asked for on the command line, and unused
+            raise AmijsonError("usage", _unused_port(route, via, used))
+        if route.name == "http":
+            settings.http_port = port
     timeout = setting("timeout")
     if timeout is not None:
         settings.timeout = inputs.seconds("timeout", timeout)
@@ -296,6 +309,15 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
                 settings.warnings.append("the secret for %s in %s was not used: %s is not this machine"
                                          % (inputs.shown(settings.user), path, inputs.shown(settings.host)))
     return settings
+
+
+def _unused_port(route, via, used):
+    """The usage error for ``route``'s port option given to a run that goes ``--via via``."""
+    option = "--" + route.port_setting.replace("_", "-")
+    if routes.BY_NAME.get(via, used).port_setting is None:
+        return "%s is the port of %s, for --via %s; --via %s uses no port" % (option, route.label, route.name, via)
+    return "%s is the port of %s, for --via %s; --via %s takes its port from --%s (%s)" % (
+        option, route.label, route.name, via, used.port_setting.replace("_", "-"), ENVIRONMENT[used.port_setting])
 
 
 def is_this_machine(host, deadline):

@@ -88,6 +88,7 @@ class AmijsonException extends RuntimeException
 const AMIJSON_OPT_ENV = [
     'host' => 'AMIJSON_HOST',
     'port' => 'AMIJSON_PORT',
+    'http_port' => 'AMIJSON_HTTP_PORT',
     'user' => 'AMIJSON_USER',
     'secret' => 'AMIJSON_SECRET',
     'secret_file' => 'AMIJSON_SECRET_FILE',
@@ -151,7 +152,7 @@ const AMIJSON_MAX_TIMEOUT = 86400.0;
  *        asks for a queue of that name). ['--records', 'action', ...] still works. Each element is
  *        a string (or an int, float, null, or object with __toString()); an array element or a
  *        NUL byte throws AmijsonException('usage') before anything starts. Never put a secret here.
- * $opts: 'host', 'port', 'user', 'secret', 'secret_file', 'timeout', 'connect_timeout', 'config',
+ * $opts: 'host', 'port', 'http_port', 'user', 'secret', 'secret_file', 'timeout', 'connect_timeout', 'config',
  *        'profile', 'tls', 'cafile', 'insecure', 'auth', 'fallback_encoding', 'via' (auto, ami,
  *        http, rx), 'http_prefix', 'asterisk' (the executable for amijson's rx route) become the matching
  *        AMIJSON_* environment variables of the child (null or absent: inherited from PHP's own
@@ -269,7 +270,7 @@ function amijson(array $args, array $opts = []): array
 function amijson_option_value(array $args, string $name): ?string
 {
     // amijson's options that take a value (the next word, or after "=").
-    static $takesValue = ['--host', '--port', '--user', '--cafile', '--auth', '--timeout', '--connect-timeout',
+    static $takesValue = ['--host', '--port', '--http-port', '--user', '--cafile', '--auth', '--timeout', '--connect-timeout',
                           '--events', '--max-size', '--profile', '--config', '--secret-file', '--fallback-encoding',
                           '--manager-conf', '--via', '--http-prefix', '--asterisk'];
     $found = null;

@@ -65,7 +65,7 @@ def _endless_list(peer, h):
 ])
 def test_every_logged_in_session_is_logged_off(amijson_offline, fail, args, code):
     with ScriptedAmi(_serve(fail)) as server:
-        run = amijson_offline("--via", "http", "--port", str(server.port), *args, "action", "CoreShowChannels")
+        run = amijson_offline("--via", "http", "--http-port", str(server.port), *args, "action", "CoreShowChannels")
         deadline = time.monotonic() + 5
         while "logoff" not in [h["action"].lower() for h in server.received] and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -22,7 +22,7 @@ def run_http(amijson_offline, scenario, *args, code, error=None, timeout=DEADLIN
     (amijson does not wait for the Logoff's answer, so the server may still be reading it)."""
     # These peers play HTTP framing, not the MD5 login: the secret goes plain, as asked.
     with ScriptedAmi(scenario) as server:
-        run = amijson_offline("--via", "http", "--auth", "plain", "--port", str(server.port),
+        run = amijson_offline("--via", "http", "--auth", "plain", "--http-port", str(server.port),
                               "--timeout", str(timeout), *args, timeout=timeout + 30)
         deadline = time.monotonic() + 5
         while len(server.received) < requests and time.monotonic() < deadline:
@@ -138,7 +138,7 @@ def test_http_asked_for_by_name_never_falls_back_to_rx(amijson_offline, unused_p
     env = {"AMIJSON_ASTERISK": "/bin/true"}
     auto = amijson_offline("--port", str(unused_port), "channels", env=env)
     assert auto.doc["route"] == "rx" and any("AMI not used" in w for w in auto.doc["warnings"])
-    http = amijson_offline("--via", "http", "--port", str(unused_port), "channels", env=env)
+    http = amijson_offline("--via", "http", "--http-port", str(unused_port), "channels", env=env)
     assert http.returncode == 3 and http.doc["error"]["code"] == "connect"
     assert http.doc["route"] == "http" and http.doc["warnings"] == []
 
@@ -177,7 +177,7 @@ def run_measured(tmp_path, scenario, *args, timeout=10):
     with ScriptedAmi(scenario, host=HOSTILE_HOST) as server:
         started = time.monotonic()
         argv = [amijson_path(), "--via", "http", "--auth", "plain", "--host", HOSTILE_HOST,
-                "--port", str(server.port), "--timeout", str(timeout), *args]
+                "--http-port", str(server.port), "--timeout", str(timeout), *args]
         proc = subprocess.run([sys.executable, "-c", _MEASURE, *argv],
                               capture_output=True, env=offline_env(tmp_path), timeout=timeout + 30)
         elapsed = time.monotonic() - started

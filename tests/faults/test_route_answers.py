@@ -37,7 +37,8 @@ def test_no_route_imports_another_and_none_imports_the_document_class():
 
 
 def _settings(port, **extra):
-    options = {"port": str(port), "user": "fault", "auth": "plain", "timeout": "3"}
+    options = {"http_port" if extra.get("via") == "http" else "port": str(port), "user": "fault", "auth": "plain",
+               "timeout": "3"}
     options.update(extra)
     return resolve(options, {"HOME": "/nonexistent", "AMIJSON_SECRET": "fault-secret",
                              "AMIJSON_MANAGER_CONF": "/nonexistent"})

@@ -47,7 +47,7 @@ def _sessions_of(sandbox, user):
 def test_an_http_body_over_asterisks_limit_is_refused_before_login(amijson, sandbox):
     user = sandbox["AMIJSON_USER"]
     before = _sessions_of(sandbox, user)
-    http = ("--via", "http", "--port", sandbox["AMIJSON_SANDBOX_HTTP_PORT"])
+    http = ("--via", "http", "--http-port", sandbox["AMIJSON_SANDBOX_HTTP_PORT"])
     refused = amijson(*http, "action", "DBGet", "Family=" + "x" * 60000, "Key=k")
     assert refused.returncode == 2 and refused.doc["error"]["code"] == "usage", refused.doc
     assert "40960" in refused.doc["error"]["message"]

@@ -9,7 +9,7 @@ import pytest
 def http(amijson, sandbox):
     """amijson --via http against the sandbox's HTTP server."""
     def run(*args, env=None):
-        return amijson("--via", "http", "--port", sandbox["AMIJSON_SANDBOX_HTTP_PORT"], *args, env=env)
+        return amijson("--via", "http", "--http-port", sandbox["AMIJSON_SANDBOX_HTTP_PORT"], *args, env=env)
     return run
 
 
@@ -75,18 +75,29 @@ def test_a_prefix_http_conf_does_not_have_is_a_clear_connect_error(http):
     assert "webenabled" in run.doc["error"]["message"]
 
 
+def test_the_sandbox_env_lines_alone_reach_http(amijson, sandbox):
+    """AMIJSON_PORT is the AMI port; --via http takes AMIJSON_HTTP_PORT, which the sandbox's
+    env lines export beside it, and never AMIJSON_PORT."""
+    assert sandbox["AMIJSON_HTTP_PORT"] == sandbox["AMIJSON_SANDBOX_HTTP_PORT"]
+    run = amijson("--via", "http", "action", "Ping", env={"AMIJSON_HTTP_PORT": sandbox["AMIJSON_HTTP_PORT"]})
+    assert run.returncode == 0 and run.doc["route"] == "http", run.doc
+    assert run.doc["server"]["port"] == int(sandbox["AMIJSON_HTTP_PORT"])
+    refused = amijson("--via", "http", "--port", sandbox["AMIJSON_SANDBOX_HTTP_PORT"], "action", "Ping")
+    assert refused.returncode == 2 and "--http-port" in refused.doc["error"]["message"]
+
+
 def test_pointed_at_the_ami_port_says_so(amijson, sandbox):
-    run = amijson("--via", "http", "--port", sandbox["AMIJSON_PORT"], "action", "Ping")
+    run = amijson("--via", "http", "--http-port", sandbox["AMIJSON_PORT"], "action", "Ping")
     assert run.returncode == 6 and run.doc["error"]["code"] == "protocol"
     assert "speaks AMI over TCP, not HTTP" in run.doc["error"]["message"]
 
 
 def test_https_verified_with_the_sandbox_ca(amijson, sandbox):
     port = sandbox["AMIJSON_SANDBOX_HTTPS_PORT"]
-    run = amijson("--via", "http", "--tls", "--port", port, "--cafile", sandbox["AMIJSON_SANDBOX_CAFILE"],
+    run = amijson("--via", "http", "--tls", "--http-port", port, "--cafile", sandbox["AMIJSON_SANDBOX_CAFILE"],
                   "action", "Ping")
     assert run.returncode == 0 and run.doc["route"] == "http+tls", run.doc
-    untrusted = amijson("--via", "http", "--tls", "--port", port, "action", "Ping")
+    untrusted = amijson("--via", "http", "--tls", "--http-port", port, "action", "Ping")
     assert untrusted.returncode == 3 and untrusted.doc["error"]["code"] == "tls"
 
 

@@ -418,7 +418,7 @@ try {
 
 
 def test_library_runs_the_http_route_from_opts(php, php_env, sandbox):
-    code = ("$d = amijson(['action', 'Ping'], ['via' => 'http', 'port' => (int) getenv('HTTP_PORT')]);\n"
+    code = ("$d = amijson(['action', 'Ping'], ['via' => 'http', 'http_port' => (int) getenv('HTTP_PORT')]);\n"
             "echo json_encode(['route' => $d['route'], 'ping' => $d['response']['Ping']]);")
     _, out = php(code=code, env=dict(php_env, HTTP_PORT=sandbox["AMIJSON_SANDBOX_HTTP_PORT"]))
     assert out == {"route": "http", "ping": "Pong"}

@@ -54,7 +54,7 @@ def test_long_lists_come_whole_on_every_route(amijson, live_calls, sandbox):
     events = amijson("channels").doc
     command = amijson("--via", "ami", "command", "core show channels concise").doc
     rx = amijson("--via", "rx", "channels", env={"AMIJSON_ASTERISK": sandbox["AMIJSON_ASTERISK"]}).doc
-    http = amijson("--via", "http", "--port", sandbox["AMIJSON_SANDBOX_HTTP_PORT"], "channels").doc
+    http = amijson("--via", "http", "--http-port", sandbox["AMIJSON_SANDBOX_HTTP_PORT"], "channels").doc
     uniqueids = {r["uniqueid"] for r in events["records"]}
     assert len(events["records"]) == len(uniqueids) == 800
     assert len([line for line in command["output"] if line]) == 800

@@ -8,7 +8,8 @@ import pytest
 from amijson import routes
 from amijson.cli import USAGE
 from amijson.errors import AmijsonError
-from amijson.settings import resolve
+from amijson.cli import OPTIONS
+from amijson.settings import ENVIRONMENT, resolve
 
 SCHEMA = json.loads((pathlib.Path(routes.__file__).parent / "document.schema.json").read_text())
 
@@ -32,6 +33,26 @@ def test_settings_take_every_registered_route_and_its_default_ports(via):
         if route.port is None:
             route = routes.BY_NAME["ami"]
         assert settings.via == via and settings.port == (route.tls_port if tls else route.port)
+
+
+def test_every_port_setting_has_its_option_variable_and_help_line():
+    assert routes.port_settings() == ["port", "http_port"]
+    for route in routes.ROUTES:
+        if route.port_setting is None:
+            assert route.port is None and route.tls_port is None, route.name
+            continue
+        option = "--" + route.port_setting.replace("_", "-")
+        assert OPTIONS[option] == (route.port_setting, True)
+        assert ENVIRONMENT[route.port_setting] == "AMIJSON_" + route.port_setting.upper()
+        assert any(line.split()[:1] == [option] for line in USAGE.splitlines()), option
+
+
+@pytest.mark.parametrize("route", [r for r in routes.ROUTES if r.port_setting], ids=lambda r: r.name)
+def test_a_route_reads_only_its_own_port_setting(route):
+    others = {r.port_setting: "1%d" % i for i, r in enumerate(routes.ROUTES) if r.port_setting}
+    environ = {"HOME": "/nonexistent"}
+    environ.update({ENVIRONMENT[name]: value for name, value in others.items()})
+    assert resolve({"via": route.name}, environ).port == int(others[route.port_setting])
 
 
 def test_settings_refuse_a_route_not_registered():

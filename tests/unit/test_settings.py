@@ -24,7 +24,7 @@ def test_http_route_ports_and_prefix(tmp_path):
     env = {"HOME": str(tmp_path)}
     assert resolve({"via": "http"}, env).port == 8088  # http.conf's bindport
     assert resolve({"via": "http", "tls": True}, env).port == 8089  # its tlsbindport
-    assert resolve({"via": "HTTP", "port": "80"}, env).port == 80
+    assert resolve({"via": "HTTP", "http_port": "80"}, env).port == 80
     config = tmp_path / "c"
     config.write_text("[default]\nvia = http\nhttp_prefix = asterisk\n")
     s = resolve({}, {"HOME": str(tmp_path), "AMIJSON_CONFIG": str(config)})
@@ -33,6 +33,37 @@ def test_http_route_ports_and_prefix(tmp_path):
     with pytest.raises(AmijsonError) as err:
         resolve({"via": "https"}, env)
     assert err.value.code == "usage" and "auto, ami, http or rx" in err.value.message
+
+
+def test_http_takes_its_own_port_never_the_ami_port(tmp_path):
+    """What the sandbox's env lines give: AMIJSON_PORT is AMI's; --via http reads AMIJSON_HTTP_PORT."""
+    env = {"HOME": str(tmp_path), "AMIJSON_PORT": "5138", "AMIJSON_HTTP_PORT": "8188"}
+    assert (resolve({}, env).port, resolve({}, env).http_port) == (5138, 8188)
+    assert resolve({"via": "http"}, env).port == 8188
+    assert resolve({"via": "http"}, {"HOME": str(tmp_path), "AMIJSON_PORT": "5138"}).port == 8088
+    assert resolve({"via": "http", "tls": True}, {"HOME": str(tmp_path), "AMIJSON_PORT": "5139"}).port == 8089
+    assert resolve({"via": "http", "http_port": "9000"}, env).port == 9000
+    assert resolve({"via": "rx"}, env).http_port == 8188
+    config = tmp_path / "c"
+    config.write_text("[default]\nport = 5038\nhttp_port = 8080\n\n[web]\nvia = http\nport = 1\n")
+    s = resolve({"profile": "web"}, {"HOME": str(tmp_path), "AMIJSON_CONFIG": str(config)})
+    assert (s.via, s.port, s.http_port) == ("http", 8080, 8080)
+    assert resolve({}, {"HOME": str(tmp_path), "AMIJSON_CONFIG": str(config)}).port == 5038
+
+
+@pytest.mark.parametrize("options, words", [
+    ({"via": "http", "port": "8088"}, "--port is the port of AMI, for --via ami; --via http takes its port from "
+                                      "--http-port (AMIJSON_HTTP_PORT)"),
+    ({"http_port": "8088"}, "--http-port is the port of AMI over HTTP, for --via http; --via auto takes its port "
+                            "from --port (AMIJSON_PORT)"),
+    ({"via": "ami", "http_port": "8088"}, "--via ami takes its port from --port"),
+    ({"via": "rx", "http_port": "8088"}, "--via rx uses no port"),
+    ({"via": "http", "http_port": "0"}, "http-port: not a whole number from 1 to 65535"),
+])
+def test_a_port_option_for_another_route_is_a_usage_error(tmp_path, options, words):
+    with pytest.raises(AmijsonError) as err:
+        resolve(options, {"HOME": str(tmp_path)})
+    assert err.value.code == "usage" and words in err.value.message
 
 
 def test_tls_default_port_and_bad_values(tmp_path):
