@@ -11,7 +11,7 @@ an MD5 Challenge, when used), the action, then Logoff, over one connection
 while the server keeps it open, over a new one when it does not.
 """
 
-from amijson.conversation import ManagerSession, answer_over, open_transcript
+from amijson.conversation import ManagerSession, answer_over, converse_batch, open_transcript
 from amijson.errors import AmijsonError
 from amijson.exchange import ActionExchange, ActionIdCounter
 from amijson.httpwire import BodyTooLarge, HttpError, ResponseReader, cookie_value, form_body, format_request
@@ -65,6 +65,14 @@ class HttpAmiSession(ManagerSession):
 
     def post(self, name, headers, redact=()):
         """Send one action; return (its ActionID, the messages of the answer's body)."""
+        action_id, data = self._prepare(name, headers, redact)
+        if self.connection is None:
+            self._connect()
+        self.connection.send(data)
+        return action_id, self._receive(name)
+
+    def _prepare(self, name, headers, redact=()):
+        """(ActionID, the POST's bytes) of one action, shown in the transcript."""
         action_id = self.ids.next()
         fields = [("Action", name), ("ActionID", action_id)] + list(headers)
         try:
@@ -74,10 +82,11 @@ class HttpAmiSession(ManagerSession):
             raise AmijsonError("usage", str(exc))
         if self.transcript:
             self.transcript(">", shown, redact)
-        if self.connection is None:
-            self._connect()
-        self.connection.send(data)
-        response = self._read_response(name)
+        return action_id, data
+
+    def _receive(self, name, pipelined=False):
+        """The messages of the body of the next response on the connection."""
+        response = self._read_response(name, pipelined)
         if not response.keep_alive:
             self.close()
         cookie = cookie_value(response.header("set-cookie"), COOKIE)
@@ -97,7 +106,7 @@ class HttpAmiSession(ManagerSession):
         parser = AmiParser(expect_banner=False, fallback_encoding=self.settings.fallback_encoding,
                            max_message=self.max_bytes)
         try:
-            return action_id, parser.feed(response.body) + parser.feed(b"\r\n\r\n")
+            return parser.feed(response.body) + parser.feed(b"\r\n\r\n")
         except ProtocolError as exc:
             raise AmijsonError("protocol", str(exc))
 
@@ -106,12 +115,17 @@ class HttpAmiSession(ManagerSession):
         cookie = [("Cookie", "%s=%s" % (COOKIE, self.cookie))] if self.cookie else []
         return format_request("POST", self.path, self.host_header, cookie, form_body(fields))
 
-    def _read_response(self, name):
+    def _read_response(self, name, pipelined=False):
         """The next response on the connection. A response refused (broken framing, past
         --max-size) closes the connection first: the rest of it is unread, and a Logoff
-        sent behind it would wait there, so logoff() opens a new one."""
+        sent behind it would wait there, so logoff() opens a new one. ``pipelined``: it
+        may have come already, with the one before it."""
         what = "waiting for the HTTP reply to %s" % name
         received = 0
+        if pipelined:
+            response = self.reader.feed(b"")
+            if response is not None:
+                return response
         while True:
             data = self.connection.recv(what)
             try:
@@ -140,6 +154,26 @@ class HttpAmiSession(ManagerSession):
     def call(self, name, headers, redact=()):
         """One action's ActionExchange, whole: a body holds the reply and its whole list."""
         action_id, messages = self.post(name, headers, redact)
+        return self._exchange(name, action_id, messages)
+
+    def call_all(self, actions):
+        """Each action's ActionExchange ((name, headers) pairs, in order). Where the server
+        kept the connection open after the login, the requests go in one write (HTTP/1.1
+        pipelining; Asterisk 16 and 22 answer them in order) and the answers are read one
+        after another. A server that closes after every answer (Asterisk 11) gets them one
+        a connection, as does the rest of them when it closes after all."""
+        exchanges = []
+        if self.connection is not None:
+            prepared = [self._prepare(name, headers) for name, headers in actions]
+            self.connection.send(b"".join(data for _action_id, data in prepared))
+            for (name, _headers), (action_id, _data) in zip(actions, prepared):
+                exchanges.append(self._exchange(name, action_id, self._receive(name, pipelined=True)))
+                if self.connection is None:
+                    break
+        exchanges += [self.call(name, headers) for name, headers in actions[len(exchanges):]]
+        return exchanges
+
+    def _exchange(self, name, action_id, messages):
         exchange = self.exchange = ActionExchange(action_id)
         for message in messages:
             if exchange.handle(message):
@@ -156,6 +190,10 @@ class HttpAmiSession(ManagerSession):
     def login_and_call(self, user, secret, name, headers, auth, events):
         self.login(user, secret, auth, events)
         return self.call(name, headers)
+
+    def login_and_call_all(self, user, secret, actions, auth, events):
+        self.login(user, secret, auth, events)
+        return self.call_all(actions)
 
     def login(self, user, secret, auth, events):
         challenge = self.call("Challenge", [("AuthType", "MD5")]).response if auth == "md5" else None
@@ -196,3 +234,10 @@ def run(settings, request, deadline, environ=None, reader=None):
     the Answer so far, when it fails."""
     return answer_over(settings, request, "http",
                        lambda: HttpAmiSession(settings, deadline, open_transcript(settings)))
+
+
+def run_batch(settings, batch, deadline, environ=None):
+    """The Answer to a ``Batch`` (one Answer per request in its ``parts``) in one HTTP
+    session: one login, the actions pipelined."""
+    return answer_over(settings, batch, "http",
+                       lambda: HttpAmiSession(settings, deadline, open_transcript(settings)), converse_batch)

@@ -2,17 +2,21 @@
 
 A route (``ami``, ``ami_http``, ``rx``) reaches Asterisk, runs one request and
 returns an Answer; the runner alone turns it into the ``Document`` (and a
-named query first shapes its records). A route that fails raises
-``AmijsonError`` with the Answer so far attached (``error.answer``): the
-server's identity, the reply that opened a list cut short, the output of a
-failed command still reach the document.
+named query first shapes its records). A ``Batch`` (``amijson.request``) is
+answered by one Answer too: its ``parts`` hold one Answer per request, each
+with the ``error`` Asterisk gave that request, if any (``action_failed``,
+``command_failed``), so that the query decides what a refused part means. A
+route that fails raises ``AmijsonError`` with the Answer so far attached
+(``error.answer``): the server's identity, the reply that opened a list cut
+short, the output of a failed command still reach the document.
 """
 
 from amijson.records import Records
 
 
 class Answer:
-    __slots__ = ("route", "server", "response", "records", "complete", "output", "parser", "warnings")
+    __slots__ = ("route", "server", "response", "records", "complete", "output", "parser", "warnings", "parts",
+                 "error")
 
     def __init__(self, route, server=None):
         self.route = route  # "ami", "ami+tls", "http", "http+tls" or "rx"
@@ -23,6 +27,8 @@ class Answer:
         self.output = None  # a CLI command's output lines, or None
         self.parser = None  # the CLI parser that made the records, or None
         self.warnings = []
+        self.parts = None  # a Batch's answer: one Answer per request, in order
+        self.error = None  # a part's: the AmijsonError Asterisk answered it with, or None
 
     def failed(self, error):
         """``error`` (an AmijsonError) carrying this answer, to raise: what was known

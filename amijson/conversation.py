@@ -2,7 +2,8 @@
 
 Both AMI routes (TCP/TLS in ``amijson.ami``, HTTP in ``amijson.ami_http``)
 drive a session that implements ``ManagerSession``; ``converse`` logs in, runs
-the request and turns the exchange into an ``Answer``. It lives below the
+the request and turns the exchange into an ``Answer``; ``converse_batch`` does
+the same for a ``Batch``, its actions in the one session. It lives below the
 routes so that no route imports another.
 """
 
@@ -25,6 +26,11 @@ class ManagerSession:
 
     def login_and_call(self, user, secret, name, headers, auth, events):
         """Log in (``auth``: ``plain`` or ``md5``) and run one action; its ActionExchange."""
+        raise NotImplementedError
+
+    def login_and_call_all(self, user, secret, actions, auth, events):
+        """Log in and run each of ``actions`` ((name, headers) pairs) in this one session,
+        sent together where the session can; their ActionExchanges, in order."""
         raise NotImplementedError
 
     def identity(self):
@@ -69,30 +75,36 @@ def open_transcript(settings):
     return Transcript(sys.stderr, [settings.secret])
 
 
-def answer_over(settings, request, route, open_session):
+def answer_over(settings, request, route, open_session, talk=None):
     """The Answer to ``request`` over the ManagerSession ``open_session()`` gives (it
     connects, so it runs once the credentials are known to be there); the Answer's
-    route is ``route``, or ``route+tls``. AmijsonError carries the Answer so far."""
+    route is ``route``, or ``route+tls``. ``talk``: ``converse`` (the default) or,
+    for a Batch, ``converse_batch``. AmijsonError carries the Answer so far."""
     answer = Answer(route + "+tls" if settings.tls else route,
                     {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None})
     try:
         check_credentials(settings)
-        converse(settings, request, open_session(), answer)
+        (talk or converse)(settings, request, open_session(), answer)
     except AmijsonError as exc:
         raise answer.failed(exc)
     return answer
+
+
+def login_method(auth, session):
+    """``plain`` or ``md5``: the method ``auth`` (``--auth``) means over ``session``."""
+    if auth == "auto":
+        # The plain secret only to a peer whose certificate was verified; to any
+        # other, MD5 keeps it off the wire and away from an impostor, at the
+        # cost of a round trip.
+        return "plain" if session.is_verified_tls() else "md5"
+    return auth
 
 
 def converse(settings, request, session, answer):
     """Log in, run ``request`` and fill ``answer`` over ``session`` (a ManagerSession),
     which is closed in the end."""
     try:
-        auth = settings.auth
-        if auth == "auto":
-            # The plain secret only to a peer whose certificate was verified; to any
-            # other, MD5 keeps it off the wire and away from an impostor, at the
-            # cost of a round trip.
-            auth = "plain" if session.is_verified_tls() else "md5"
+        auth = login_method(settings.auth, session)
         try:
             exchange = session.login_and_call(settings.user, settings.secret, request.action, request.headers,
                                               auth, settings.events)
@@ -105,6 +117,38 @@ def converse(settings, request, session, answer):
         finally:
             answer.server["banner"], answer.server["ami_version"] = session.identity()
         fill(answer, request, exchange, settings.fallback_encoding)
+    finally:
+        session.logoff()
+        session.close()
+
+
+# What Asterisk may answer one request of a Batch with, and the others still be
+# worth having: the query decides what it means (a module not loaded, an empty list).
+REFUSALS = frozenset(("action_failed", "command_failed"))
+
+
+def converse_batch(settings, batch, session, answer):
+    """Log in once, run every request of ``batch`` (an ``amijson.request.Batch``) in that
+    session and put an Answer per request in ``answer.parts``; ``session`` is closed in
+    the end. A request Asterisk refused keeps its error in its Answer (``error``); any
+    other failure (the login, permission, the connection, the deadline) ends the run."""
+    try:
+        try:
+            exchanges = session.login_and_call_all(settings.user, settings.secret,
+                                                   [(request.action, request.headers) for request in batch.requests],
+                                                   login_method(settings.auth, session), settings.events)
+        finally:
+            answer.server["banner"], answer.server["ami_version"] = session.identity()
+        answer.parts = []
+        for request, exchange in zip(batch.requests, exchanges):
+            part = Answer(answer.route, answer.server)
+            try:
+                fill(part, request, exchange, settings.fallback_encoding)
+            except AmijsonError as exc:
+                if exc.code not in REFUSALS:
+                    raise
+                part.error = exc
+            answer.parts.append(part)
     finally:
         session.logoff()
         session.close()

@@ -13,3 +13,23 @@ class Request:
     @classmethod
     def cli(cls, command):
         return cls("Command", [("Command", command)], command)
+
+
+class Batch:
+    """Several Requests answered in one run, for a named query made of parts
+    (``queries.Combined``): over AMI (TCP or HTTP) one session, one login, the
+    actions sent together; through ``asterisk -rx`` one process per command, all
+    started at once. A route's ``run_batch`` answers it with one ``Answer`` whose
+    ``parts`` hold an Answer per request, in order.
+
+    It is no single request: ``action`` and ``command`` are None."""
+
+    action = None
+    command = None
+
+    def __init__(self, requests):
+        self.requests = list(requests)
+
+    def cli_only(self):
+        """True when every request is a CLI command (the rx route can run them all)."""
+        return all(request.command is not None for request in self.requests)

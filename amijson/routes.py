@@ -1,6 +1,7 @@
 """The routes to Asterisk, declared in one place.
 
-Each ``Route`` names its module (whose ``run`` returns an ``Answer``), its
+Each ``Route`` names its module (whose ``run`` returns an ``Answer``, and
+``run_batch`` one for a ``Batch`` of requests), its
 default ports and the setting that gives its port, what it can run, and whether
 ``--via auto`` may fall back to it. ``settings`` checks ``--via`` against this
 table and takes the port setting and the default port from it, the runner finds a route's module here, and a test holds the CLI
@@ -14,7 +15,8 @@ class Route:
 
     def __init__(self, name, module, port, tls_port, port_setting, runs_actions, fallback, label):
         self.name = name  # --via NAME; the document's route is NAME, or NAME+tls over TLS
-        self.module = module  # its run(settings, request, deadline, environ, reader) returns an Answer
+        self.module = module  # its run(settings, request, deadline, environ, reader) returns an Answer,
+        # and run_batch(settings, batch, deadline, environ) one for several requests at once
         self.port = port  # default port, and with --tls; None where no port is used
         self.tls_port = tls_port
         # The setting that gives its port (--port, --http-port; the config key and, by
@@ -35,6 +37,10 @@ class Route:
 
     def run(self, settings, request, deadline, environ, reader=None):
         return self._module().run(settings, request, deadline, environ, reader)
+
+    def run_batch(self, settings, batch, deadline, environ):
+        """The Answer to a ``Batch`` (a named query made of parts): its module's ``run_batch``."""
+        return self._module().run_batch(settings, batch, deadline, environ)
 
     def available(self, settings, environ):
         """Whether the route can be tried here: its module's ``available``, where it has one

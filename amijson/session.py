@@ -1,4 +1,4 @@
-"""One AMI session: banner, login, one action, logoff.
+"""One AMI session: banner, login, one action (or several), logoff.
 
 The I/O driver around the sans-IO pieces: ``AmiParser`` turns received bytes
 into messages, ``ActionExchange`` picks one action's reply out of them. This
@@ -11,7 +11,7 @@ import time
 from amijson.conversation import ManagerSession
 from amijson.errors import AmijsonError
 from amijson.exchange import ActionExchange, ActionIdCounter, is_error
-from amijson.wire import AmiParser, Banner, ProtocolError, format_action
+from amijson.wire import AmiParser, Banner, MessageRun, ProtocolError, format_action
 
 # Asterisk writes a long reply a line or an event at a time, so reading as soon
 # as anything arrives takes a 5,000-line Command reply in some 800 reads, each a
@@ -148,6 +148,19 @@ class AmiSession(ManagerSession):
         failure and closes the session, so the action never runs
         unauthenticated; sending the two together saves a round trip. The MD5
         challenge (when asked for) comes first: the key needs it."""
+        (action_id,) = self._log_in_with(user, secret, [(name, headers)], auth, events)
+        exchange = self.exchange = ActionExchange(action_id)
+        return self._collect(exchange, name)
+
+    def login_and_call_all(self, user, secret, actions, auth="md5", events="off"):
+        """As ``login_and_call``, for several actions ((name, headers) pairs): Login and
+        all of them go in one write, and each reply is picked out by its ActionID."""
+        ids = self._log_in_with(user, secret, actions, auth, events)
+        return self._collect_all([ActionExchange(action_id) for action_id in ids], [name for name, _ in actions])
+
+    def _log_in_with(self, user, secret, actions, auth, events):
+        """Banner, the MD5 challenge when asked for, then Login and ``actions`` in one
+        write; the actions' ActionIDs once the login was accepted."""
         self.read_banner()
         challenge = None
         if auth == "md5":
@@ -157,9 +170,13 @@ class AmiSession(ManagerSession):
             challenge = self._collect(exchange, "Challenge").response
         headers_for_login, redact = login_headers(user, secret, events, challenge)
         self.exchange = None  # a failure from here on is not the challenge's
-        login_id, login_data = self._format("Login", headers_for_login, redact)
-        action_id, action_data = self._format(name, headers)
-        self.connection.send(login_data + action_data)
+        login_id, data = self._format("Login", headers_for_login, redact)
+        ids = []
+        for name, headers in actions:
+            action_id, action_data = self._format(name, headers)
+            ids.append(action_id)
+            data += action_data
+        self.connection.send(data)
         try:
             reply = self._collect(ActionExchange(login_id), "Login", keep_rest=True).response
         except AmijsonError as exc:
@@ -168,8 +185,32 @@ class AmiSession(ManagerSession):
             raise
         check_login(reply, user)
         self.logged_in = True
-        exchange = self.exchange = ActionExchange(action_id)
-        return self._collect(exchange, name)
+        return ids
+
+    def _collect_all(self, exchanges, names):
+        """Read until every one of ``exchanges`` has its reply (and list). Each message
+        goes to the exchange its ActionID names (a run: its template's), whatever the
+        order they come in; one no exchange waits for is unrelated."""
+        by_id = {exchange.action_id: exchange for exchange in exchanges}
+        waiting = 0
+        while True:
+            for item in self.pending:
+                template = item.template if type(item) is MessageRun else item
+                exchange = by_id.get(template.get("ActionID", "").strip())
+                if exchange is None or exchange.done:
+                    self.unrelated += item.count if type(item) is MessageRun else 1
+                else:
+                    exchange.handle(item)
+            self.pending = []
+            while waiting < len(exchanges) and exchanges[waiting].done:
+                waiting += 1
+            if waiting == len(exchanges):
+                self.unrelated += sum(exchange.unrelated for exchange in exchanges)
+                return exchanges
+            exchange = self.exchange = exchanges[waiting]
+            name = names[waiting]
+            self._read_more("before the %s list completed" % name if exchange.response is not None
+                            else "waiting for the reply to %s" % name)
 
     def is_verified_tls(self):
         return self.connection.is_verified_tls()

@@ -158,6 +158,78 @@ def test_every_message_not_ours_is_counted_as_unrelated(count, unrelated):
     assert session.unrelated == unrelated
 
 
+# --- several actions in one session (a Batch) ----------------------------------------------
+
+def test_several_actions_go_out_with_the_login_in_one_write_and_each_gets_its_own_reply():
+    connection = ScriptedConnection(replies={"ping": ping, "coreshowchannels": channels_among_noise(3)})
+    session = AmiSession(connection)
+    exchanges = session.login_and_call_all("fault", SECRET, [("Ping", ()), ("CoreShowChannels", ()), ("Ping", ())],
+                                           auth="plain")
+    assert len(connection.writes) == 1 and connection.actions() == ["login", "ping", "coreshowchannels", "ping"]
+    assert [e.response.get("ActionID") for e in exchanges] == [h["actionid"] for h in connection.received[1:]]
+    assert exchanges[0].response.get("Ping") == exchanges[2].response.get("Ping") == "Pong"
+    assert channels_of(exchanges[1]) == ["SIP/mine-0", "SIP/mine-1", "SIP/mine-2"]
+    assert exchanges[1].complete.get("ListItems") == "3" and session.logged_in
+
+
+@pytest.mark.parametrize("count, read_size", [(3, None), (3, 5), (2000, None), (2000, 4096)])
+def test_replies_that_come_out_of_order_each_reach_the_action_they_answer(count, read_size):
+    """The list of the first action interleaved with the second's reply and after it: each
+    message goes by its ActionID, whatever the order (Asterisk sends them in order today)."""
+    held = {}
+
+    def hold(h):  # the list is answered only once the next action came
+        held["list"] = channels_among_noise(count)(h)
+        return b""
+
+    def ping_then_list(h):
+        listed = held["list"]
+        half = listed.index(b"\r\n\r\n", len(listed) // 2) + 4  # between two messages
+        return listed[:half] + ping(h) + listed[half:]
+    connection = ScriptedConnection(replies={"coreshowchannels": hold, "ping": ping_then_list}, read_size=read_size)
+    session = AmiSession(connection)
+    listed, pinged = session.login_and_call_all("fault", SECRET, [("CoreShowChannels", ()), ("Ping", ())],
+                                                auth="plain")
+    assert pinged.response.get("Ping") == "Pong" and pinged.records == []
+    assert channels_of(listed) == ["SIP/mine-%d" % n for n in range(count)]
+
+
+def test_a_refused_login_runs_none_of_the_actions():
+    connection = ScriptedConnection(replies={"login": login_refused_13, "ping": ping}, closes_after=("login",))
+    with pytest.raises(AmijsonError) as caught:
+        AmiSession(connection).login_and_call_all("fault", SECRET, [("Ping", ()), ("Ping", ())], auth="md5")
+    assert caught.value.code == "auth" and connection.actions() == ["challenge", "login", "ping", "ping"]
+    assert connection.peer_closed  # Asterisk closed after the refusal: the actions got no answer
+
+
+def test_a_batch_keeps_each_refusal_in_its_part_and_logs_off_once(monkeypatch):
+    from amijson.request import Batch
+    connection = ScriptedConnection(replies={"ping": ping, "command": command_follows_13(b"System uptime: 42\n")})
+    monkeypatch.setattr(ami, "connect", lambda *args, **kwargs: connection)
+    batch = Batch([Request("Ping", []), Request("NoSuchAction", []), Request.cli("core show uptime seconds")])
+    answer = ami.run_batch(_settings(), batch, Deadline(3))
+    assert answer.route == "ami" and answer.server["ami_version"] == "2.10.6" and answer.response is None
+    first, refused, command = answer.parts
+    assert first.response["Ping"] == "Pong" and first.error is None
+    assert refused.error.code == "action_failed" and refused.error.message.startswith("Invalid/unknown command")
+    assert command.output == ["System uptime: 42"] and command.error is None
+    assert connection.actions() == ["challenge", "login", "ping", "nosuchaction", "command", "logoff"]
+    assert connection.closed
+
+
+def test_a_batch_without_the_command_class_fails_as_permission(monkeypatch):
+    from amijson.request import Batch
+
+    def denied(h):  # 13.38.3 manager.c process_message: the action's class is not the user's
+        return b"Response: Error\r\n" + aid_line(h) + b"Message: Permission denied\r\n\r\n"
+    connection = ScriptedConnection(replies={"ping": ping, "command": denied})
+    monkeypatch.setattr(ami, "connect", lambda *args, **kwargs: connection)
+    with pytest.raises(AmijsonError) as caught:
+        ami.run_batch(_settings(), Batch([Request("Ping", []), Request.cli("core show uptime seconds")]), Deadline(3))
+    assert caught.value.code == "permission" and caught.value.answer.route == "ami"
+    assert connection.actions()[-1] == "logoff" and connection.closed
+
+
 # --- the conversation: auth auto, and ending the session -----------------------------------
 
 def _settings(**extra):
