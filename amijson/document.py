@@ -8,7 +8,8 @@ Top-level keys (schema: ``amijson/document.schema.json``):
 ``ok``        true when the action or command succeeded
 ``route``     how Asterisk was reached: ``ami``, ``ami+tls``, ``http``, ``http+tls`` or ``rx``
 ``server``    ``{host, port, banner, ami_version}``; null where not reached
-``request``   ``{action, headers, command}``, secrets and keys redacted
+``request``   ``{action, headers, command}``, secrets and keys redacted (a query made of
+              parts, ``status``: action and command null, each request in ``parts``)
 ``response``  the reply's headers, or null
 ``records``   list items in order (``[]`` when none)
 ``complete``  the list's closing event, or null
@@ -110,6 +111,18 @@ def fallback_warnings(message, where, encoding):
             for key in dict.fromkeys(message.fell_back)]
 
 
+def _shown_headers(headers):
+    shown = {}
+    for key, value in headers:
+        value = REDACTED if key.lower() in SECRET_KEYS else value
+        if key in shown:
+            previous = shown[key]
+            shown[key] = (previous if isinstance(previous, list) else [previous]) + [value]
+        else:
+            shown[key] = value
+    return shown
+
+
 class Document:
     """Collects the document while a run goes on, so a failure still reports
     what was known (server, request, the reply) when it happened."""
@@ -128,15 +141,14 @@ class Document:
         self.error = None
 
     def set_request(self, action, headers, command=None):
-        shown = {}
-        for key, value in headers:
-            value = REDACTED if key.lower() in SECRET_KEYS else value
-            if key in shown:
-                previous = shown[key]
-                shown[key] = (previous if isinstance(previous, list) else [previous]) + [value]
-            else:
-                shown[key] = value
-        self.request = {"action": action, "headers": shown, "command": command}
+        self.request = {"action": action, "headers": _shown_headers(headers), "command": command}
+
+    def set_requests(self, requests):
+        """Several requests of one run (a query made of parts): no one action or command,
+        each request in ``parts``."""
+        self.request = {"action": None, "headers": {}, "command": None,
+                        "parts": [{"action": request.action, "headers": _shown_headers(request.headers),
+                                   "command": request.command} for request in requests]}
 
     def take(self, answer):
         """The fields an ``amijson.answer.Answer`` brings, from the route that answered."""

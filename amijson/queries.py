@@ -1,7 +1,7 @@
 """Named queries: the common questions, the same records on every route.
 
     amijson channels | calls | uptime | version | endpoints | contacts | queues
-            | peers | db [FAMILY] | modules [KEYWORD] | bridges
+            | peers | db [FAMILY] | modules [KEYWORD] | bridges | status
 
 Each query is one ``Query`` entry in ``QUERIES``, declared as data: the AMI
 action that answers it best (or ``None`` where no action does, and the CLI
@@ -10,6 +10,10 @@ otherwise, its filter (a header of the action, a word of the command), and a
 mapping per source turning that source's records into the query's one schema.
 A new query is one entry; the usage text lists it from there. Whatever route
 answers, records have the same keys; a field the route cannot know is ``null``.
+A query answered by several requests (``status``) is a ``Combined`` entry: its
+parts are Queries of their own, run in one session (one login, the actions sent
+together; through rx one ``asterisk -rx`` each, all at once), and a function
+combines their records into the query's one record.
 Values are normalised: durations in seconds, counts as integers, Asterisk's
 ``<unknown>``/``(None)`` placeholders and empty strings as ``null``, device
 states as the words the CLI prints (``Not in use``, ``Unavailable``...).
@@ -29,6 +33,9 @@ contacts   aor, uri, status, rtt_ms
 db         key, family, name, value
 bridges    bridge_id, name, channels, type, technology, duration
 version    version, ami_version, built_by, build_host, machine, os, build_date
+status     version, uptime_seconds, reload_seconds, channels, calls, calls_processed,
+           endpoints, endpoints_available, endpoints_unavailable, contacts_unreachable,
+           queues, queue_callers, longest_wait_seconds (one record: see status_record)
 contacts: the CLI command on every route (PJSIPShowContacts omits static contacts)
 calls, uptime, modules, peers: the CLI parser's record (same command on every route)
 """
@@ -429,6 +436,149 @@ class Query:
         return OutputParse.for_command(request.command, self.from_cli)
 
 
+class Combined:
+    """A named question answered by several requests in one run, declared as data.
+
+    ``parts``    (name, Query) pairs: each part asks Asterisk on its own (its AMI
+                 action or CLI command, its mappings, its empty errors), as a
+                 one-request query would; none takes a filter
+    ``combine``  a function of {part name: that part's records (a list), or None
+                 where this PBX lacks the part's source} giving the one record
+
+    Over AMI (TCP or HTTP) the parts run in one session; through rx, one
+    ``asterisk -rx`` each. A part Asterisk does not know (an unknown action or
+    CLI command: its module is not loaded) is None and a warning names it; any
+    other refusal of a part fails the run."""
+
+    filtered = None
+    argument = None
+    empty_errors = ()
+
+    def __init__(self, parts, combine):
+        self.parts = parts
+        self.combine = combine
+
+    def usage(self, name):
+        return name
+
+    def request(self, name, args, route):
+        """The ``Batch`` on a route (``ami`` or ``rx``): each part's Request, in order."""
+        if args:
+            raise AmijsonError("usage", "%s takes no filter" % name)
+        from amijson.request import Batch
+        return Batch([query.request(part, (), route) for part, query in self.parts])
+
+    def shape(self, batch, answer, parsed=None):
+        """The one record, from the Answer of each part (``answer.parts``)."""
+        found = {}
+        for (part, query), request, piece in zip(self.parts, batch.requests, answer.parts):
+            found[part] = _part_records(query, request, piece, answer)
+        answer.records = Records([self.combine(found)])
+
+    def output_parse(self, request):
+        return None
+
+
+def _part_records(query, request, piece, answer):
+    """A part's records as a list, or None when the PBX lacks its source; its
+    warnings go to ``answer``'s, named after the part's action or command."""
+    what = request.command or request.action
+    error = piece.error
+    records = None
+    if error is not None:
+        if error.message in query.empty_errors:
+            records = []
+        elif error.message.startswith(UNKNOWN_SOURCE):
+            answer.warnings.append("%s: %s (its fields are null)" % (what, error.message))
+        else:
+            error.message = "%s: %s" % (what, error.message)
+            raise answer.failed(error)
+    else:
+        try:
+            query.shape(request, piece)
+            records = list(piece.records)
+        except AmijsonError:
+            raise
+        except Exception as exc:  # a parser bug costs this part's fields only
+            answer.warnings.append("%s: parser failed on this output (%s: %s); its fields are null"
+                                   % (what, type(exc).__name__, exc))
+    answer.warnings.extend("%s: %s" % (what, warning) for warning in piece.warnings)
+    return records
+
+
+# What Asterisk answers an action or CLI command it does not know: the module
+# behind it is not loaded (app_queue, res_pjsip), on every release since 1.6.
+UNKNOWN_SOURCE = ("Invalid/unknown command", "No such command")
+
+
+# --- status --------------------------------------------------------------------
+
+def queue_summary_from_event(e):
+    """A QueueSummary event: callers waiting now, and the longest one's wait (seconds)."""
+    return {"queue": text(e.get("Queue")), "callers": integer(e.get("Callers")),
+            "longest_wait": integer(e.get("LongestHoldTime"))}
+
+
+def queue_summary_from_cli(r):
+    """The same from a ``queue show`` record: its callers and their waits."""
+    callers = r.get("callers") or []
+    return {"queue": r.get("queue"), "callers": len(callers),
+            "longest_wait": max((c.get("wait") or 0 for c in callers), default=0)}
+
+
+UNREACHABLE_CONTACTS = frozenset(("Unavail", "Unreachable"))  # the CLI's short label, AMI's long one
+
+
+def status_record(parts):
+    """The ``status`` record from its parts' records (None: the PBX lacks that source).
+
+    version                  version: CoreSettings' AsteriskVersion, or ``core show version``
+    uptime_seconds           uptime: ``core show uptime seconds``, System uptime
+    reload_seconds           uptime: its Last reload
+    channels, calls,         channels: ``core show channels count`` (active channels,
+    calls_processed          active calls, calls processed)
+    endpoints                endpoints: PJSIPShowEndpoints or ``pjsip show endpoints``,
+                             how many
+    endpoints_unavailable    those whose device state is Unavailable
+    endpoints_available      the others (endpoints - endpoints_unavailable)
+    contacts_unreachable     contacts: ``pjsip show contacts``, status Unavail
+    queues                   queues: QueueSummary or ``queue show``, how many
+    queue_callers            callers waiting in all of them
+    longest_wait_seconds     the longest any of them has waited; 0 when none waits
+
+    A field whose part is None is null: no res_pjsip, no app_queue. A count over
+    an empty list is 0."""
+    version, uptime, counts = (_first(parts.get(name)) for name in ("version", "uptime", "channels"))
+    endpoints, contacts, queues = parts.get("endpoints"), parts.get("contacts"), parts.get("queues")
+    unavailable = _count(endpoints, lambda e: e.get("state") == "Unavailable")
+    return {
+        "version": version.get("version"),
+        "uptime_seconds": uptime.get("system_uptime"),
+        "reload_seconds": uptime.get("last_reload"),
+        "channels": counts.get("active_channels"),
+        "calls": counts.get("active_calls"),
+        "calls_processed": counts.get("calls_processed"),
+        "endpoints": _count(endpoints),
+        "endpoints_available": None if endpoints is None else len(endpoints) - unavailable,
+        "endpoints_unavailable": unavailable,
+        "contacts_unreachable": _count(contacts, lambda c: c.get("status") in UNREACHABLE_CONTACTS),
+        "queues": _count(queues),
+        "queue_callers": None if queues is None else sum(q.get("callers") or 0 for q in queues),
+        "longest_wait_seconds": None if queues is None else max((q.get("longest_wait") or 0 for q in queues),
+                                                                 default=0),
+    }
+
+
+def _first(records):
+    return records[0] if records else {}
+
+
+def _count(records, which=None):
+    if records is None:
+        return None
+    return len(records) if which is None else sum(1 for record in records if which(record))
+
+
 QUERIES = {
     "channels": Query("core show channels concise", channel_from_concise,
                       "CoreShowChannels", from_event=channel_from_event),
@@ -449,4 +599,16 @@ QUERIES = {
     "modules": Query("module show", filtered="module show like {}", argument="KEYWORD"),
     "bridges": Query("bridge show all", bridge_from_cli, "BridgeList", from_event=bridge_from_event),
 }
+# One record for a monitoring system, from six requests in one session. uptime and
+# reload come from the CLI on every route: CoreStatus' dates are local wall-clock
+# time, to the second, with no zone and no "now" beside them, and the Command
+# action is needed anyway (active calls and contact states have no action).
+QUERIES["status"] = Combined((
+    ("version", QUERIES["version"]),
+    ("uptime", QUERIES["uptime"]),
+    ("channels", Query("core show channels count")),
+    ("endpoints", QUERIES["endpoints"]),
+    ("contacts", QUERIES["contacts"]),
+    ("queues", Query("queue show", queue_summary_from_cli, "QueueSummary", from_event=queue_summary_from_event)),
+), status_record)
 

@@ -12,6 +12,7 @@ is never retried elsewhere.
 """
 
 from amijson.errors import AmijsonError
+from amijson.request import Batch
 
 # AMI failures that mean "AMI is not there", as opposed to an answer from it.
 UNREACHABLE = frozenset(("connect", "config"))
@@ -19,7 +20,10 @@ UNREACHABLE = frozenset(("connect", "config"))
 
 def _run(route, settings, request, deadline, environ, plan):
     """``route``'s Answer; a route that hands CLI output over as it comes (rx) calls ``reader``
-    for a parser to feed it to."""
+    for a parser to feed it to. A ``Batch`` (a query made of parts) goes to its ``run_batch``."""
+    if type(request) is Batch:
+        return route.run_batch(settings, request, deadline, environ)
+
     def reader():
         plan.streamed = plan.output_parse(request)
         return plan.streamed
@@ -31,7 +35,8 @@ def execute(settings, plan, document, deadline, environ):
     """Run ``plan`` on the chosen route and write its Answer into ``document``.
 
     ``plan.request(route)`` gives the Request for a route (``ami`` or ``rx``): a
-    named query asks AMI with an action and rx with a CLI command.
+    named query asks AMI with an action and rx with a CLI command; a query made
+    of parts gives a ``Batch`` of them, which the route answers in one run.
     ``plan.finish(request, answer)`` turns what came back into records. The
     runner is the only writer of the document's answer fields: a route returns
     an Answer, or raises with the Answer so far attached."""
@@ -63,7 +68,7 @@ def _answer(settings, plan, document, deadline, environ):
         fallback = next((route for route in ROUTES if route.fallback), None)
         if (settings.via != AUTO or exc.code not in UNREACHABLE  # a route asked for by name
                 or fallback is None
-                or plan.request(_kind(fallback)).command is None  # an AMI action has no CLI twin
+                or not _cli_only(plan.request(_kind(fallback)))  # an AMI action has no CLI twin
                 or not fallback.available(settings, environ)
                 or not _is_this_machine(settings.host, deadline)):
             raise
@@ -71,6 +76,10 @@ def _answer(settings, plan, document, deadline, environ):
                                  % (first.label, exc.code, exc.message, fallback.label))
         request = _start(plan, fallback, document)
         return request, _run(fallback, settings, request, deadline, environ, plan)
+
+
+def _cli_only(request):
+    return request.cli_only() if type(request) is Batch else request.command is not None
 
 
 def _kind(route):
@@ -89,6 +98,12 @@ def _start(plan, route, document):
     Asterisk takes there."""
     from amijson.limits import check
     request = plan.request(_kind(route))
+    if type(request) is Batch:
+        document.set_requests(request.requests)
+        if route.runs_actions or request.cli_only():
+            for part in request.requests:
+                check(part, route.name)
+        return request
     document.set_request(request.action, request.headers, request.command)
     if not route.runs_actions and request.command is None:
         return request  # the route refuses an action itself, naming it

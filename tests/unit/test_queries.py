@@ -5,12 +5,24 @@ import pytest
 from amijson.answer import Answer
 from amijson.cli import usage
 from amijson.errors import AmijsonError
-from amijson.queries import QUERIES, Query
+from amijson.queries import QUERIES, Combined, Query
 from amijson.records import Records
 
 
-def test_every_query_has_a_cli_command_and_a_filter_only_with_a_template():
+def _one_request_queries():
+    """Every Query, a Combined one's parts (which take no filter) included."""
     for name, query in QUERIES.items():
+        if isinstance(query, Combined):
+            assert query.parts and query.filtered is None and query.argument is None, name
+            for part, part_query in query.parts:
+                assert part_query.filtered is None, (name, part)
+                yield "%s.%s" % (name, part), part_query
+        else:
+            yield name, query
+
+
+def test_every_query_has_a_cli_command_and_a_filter_only_with_a_template():
+    for name, query in _one_request_queries():
         assert query.command, name
         assert (query.filtered is None) == (query.argument is None), name
         assert query.filter_header is None or query.action, name  # a header belongs to an action

@@ -61,7 +61,8 @@ def test_settings_refuse_a_route_not_registered():
     assert caught.value.code == "usage" and all(name in caught.value.message for name in routes.VIA)
 
 
-def test_every_route_module_has_run():
+def test_every_route_module_has_run_and_run_batch():
     for route in routes.ROUTES:
         module = __import__(route.module, fromlist=["run"])
         assert callable(module.run), route.name
+        assert callable(module.run_batch), route.name  # a query made of parts (status) on that route

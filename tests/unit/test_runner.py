@@ -124,6 +124,45 @@ def test_a_named_query_falls_back_to_its_cli_command(pbx):
     assert pbx.rx_runs == [[str(pbx.asterisk), "-rx", "core show version"]]
 
 
+STATUS_OUTPUT = {"core show version": "core-show-version-16.txt", "core show uptime seconds":
+                 "core-show-uptime-seconds-16.txt", "core show channels count": "core-show-channels-count-16.txt",
+                 "pjsip show endpoints": "pjsip-show-endpoints-16.txt", "pjsip show contacts":
+                 "pjsip-show-contacts-16.txt", "queue show": "queue-show-16.txt"}
+
+
+class _RxProcess:
+    """Stands in for rx.Process: asterisk -rx CMD prints CMD's sample, nothing is spawned."""
+
+    started = []
+
+    def __init__(self, argv, piped=False):
+        self.argv = argv
+        _RxProcess.started.append(argv[2])
+
+    def wait(self, timeout, on_output=None):
+        return 0, (DATA / STATUS_OUTPUT[self.argv[2]]).read_bytes(), b""
+
+    def kill(self):
+        pass
+
+
+def test_a_query_made_of_parts_falls_back_to_rx_as_a_whole(pbx, monkeypatch):
+    """status over AMI is six requests in one session; refused there, all six go to rx."""
+    monkeypatch.setattr(rx, "Process", _RxProcess)
+    _RxProcess.started = []
+    doc, error = ask(pbx, "status")
+    assert error is None and doc["route"] == "rx" and doc["ok"]
+    assert doc["warnings"] == ["AMI not used (connect: %s); answered through asterisk -rx" % REFUSED]
+    assert _RxProcess.started == list(STATUS_OUTPUT)
+    assert doc["request"] == {"action": None, "headers": {}, "command": None, "parts": [
+        {"action": "Command", "headers": {"Command": command}, "command": command} for command in STATUS_OUTPUT]}
+    assert doc["records"] == [{
+        "version": "16.28.0~dfsg-0+deb11u4", "uptime_seconds": 4, "reload_seconds": 4, "channels": 13,
+        "calls": 6, "calls_processed": 6, "endpoints": 4, "endpoints_available": 2, "endpoints_unavailable": 2,
+        "contacts_unreachable": 0, "queues": 2, "queue_callers": 1, "longest_wait_seconds": 2}]
+    assert (doc["response"], doc["output"], doc["parser"], doc["complete"]) == (None, None, None, None)
+
+
 def _timeout():
     raise AmijsonError("timeout", "deadline of 3s passed while connecting to 127.0.0.1:5038")
 
