@@ -63,6 +63,19 @@ def check_size(received, max_bytes, what):
                            % (max_bytes >> 20, what))
 
 
+BANNER_WAIT = "waiting for the AMI banner"
+
+
+def _silent_peer(exc, connection):
+    """A deadline that passed before the banner came, said of the peer: Asterisk speaks
+    first, so "passed waiting for the AMI banner" read as if amijson were to send it."""
+    if exc.code != "timeout" or not exc.message.endswith(BANNER_WAIT):
+        return exc
+    return AmijsonError("timeout", "%s, and %s sent no AMI banner: Asterisk's AMI sends one as soon as it "
+                        "accepts a connection" % (exc.message[:-len(BANNER_WAIT)].rstrip(),
+                                                 getattr(connection, "peer", None) or "the peer"))
+
+
 class AmiSession(ManagerSession):
     def __init__(self, connection, fallback_encoding="latin-1", transcript=None, max_bytes=64 << 20):
         self.connection = connection
@@ -98,7 +111,10 @@ class AmiSession(ManagerSession):
 
     def read_banner(self):
         while not self.pending:
-            self._read_more("waiting for the AMI banner")
+            try:
+                self._read_more(BANNER_WAIT)
+            except AmijsonError as exc:
+                raise _silent_peer(exc, self.connection)
         item = self.pending.pop(0)
         if not isinstance(item, Banner):  # pragma: no cover - the parser yields it first
             raise AmijsonError("protocol", "no AMI banner")
