@@ -91,6 +91,19 @@ def usage():
     return USAGE.replace("{queries}", ("\n" + " " * QUERY_COLUMN).join(lines)[:-1])
 
 
+def verbs():
+    """Every verb, as the no-arguments message lists them: the forms of the usage lines,
+    with the named queries from their registry in place of QUERY."""
+    from amijson.queries import QUERIES
+    forms = []
+    for line in USAGE.split("\n\n", 1)[0].splitlines():
+        form = line.partition("[options]")[2].strip().split("  ")[0]
+        if form.startswith("QUERY"):
+            form = "a query (%s)" % ", ".join(query.usage(name) for name, query in QUERIES.items())
+        forms.append(form)
+    return " | ".join(forms)
+
+
 # option -> (setting name, takes a value)
 OPTIONS = {
     "--host": ("host", True),
@@ -293,8 +306,8 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         if options.get("parallel") is not None:
             raise AmijsonError("usage", "--parallel is for several PBXes (--profiles, or a --host list)")
         if verb is None:
-            raise AmijsonError("usage", "nothing to do: amijson [options] action NAME | command \"CLI\" | "
-                               "-rx \"CLI\" | QUERY (channels, queues, ...; see amijson --help)")
+            raise AmijsonError("usage", "nothing to do: amijson [options] VERB, where VERB is %s "
+                               "(see amijson --help)" % verbs())
         if output is not None:
             output.check(verb)
         plan = build_plan(verb, args)

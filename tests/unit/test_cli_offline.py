@@ -17,6 +17,16 @@ def test_no_verb_is_a_usage_error_document():
     assert code == 2 and doc["ok"] is False and doc["error"]["code"] == "usage"
 
 
+def test_no_verb_names_every_verb_and_every_query():
+    from amijson.queries import QUERIES
+    message = run([])[1]["error"]["message"]
+    for form in ("action NAME [KEY=VALUE ...]", 'command "CLI COMMAND"', '-rx "CLI COMMAND"'):
+        assert form in message, form
+    for name, query in QUERIES.items():
+        assert query.usage(name) in message, name
+    assert "QUERY" not in message
+
+
 def test_secret_on_the_command_line_is_refused_without_echoing_it():
     code, doc = run(["--secret", "hunter2", "action", "Ping"])
     assert code == 2 and doc["error"]["code"] == "usage"
