@@ -62,9 +62,9 @@ def test_endpoints_contacts_and_queues_are_labelled_series():
     assert len(metrics["asterisk_endpoint_channels"]["samples"]) == 1  # 103's channels were null
 
     contacts = [{"aor": "101", "uri": "sip:101@10.0.0.1:5060", "status": "Avail", "rtt_ms": 12.5},
-                {"aor": "102", "uri": "sip:102@10.0.0.2", "status": "Unreachable", "rtt_ms": None}]
+                {"aor": "102", "uri": "sip:102@10.0.0.2", "status": "Unavail", "rtt_ms": None}]
     metrics = render([("pbx1", doc(contacts))], "contacts")
-    assert sample(metrics, "asterisk_contact_status", aor="102", status="Unreachable") == 1
+    assert sample(metrics, "asterisk_contact_status", aor="102", status="Unavail") == 1
     assert sample(metrics, "asterisk_contact_rtt_seconds", aor="101") == 0.0125
 
     queue = {"queue": "support", "calls": 2, "completed": 7, "abandoned": 1, "holdtime": 30, "talktime": 60,
