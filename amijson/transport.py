@@ -129,13 +129,23 @@ def _connect_tcp(host, port, deadline, connect_timeout, socket_class):
     raise AmijsonError("connect", "cannot connect to %s: %s" % (peer, last))
 
 
-def connect(host, port, deadline, connect_timeout, tls=False, cafile=None, insecure=False):
-    if not tls:
-        sock, peer = _connect_tcp(host, port, deadline, connect_timeout, _socket.socket)
-        sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
-        return Connection(sock, deadline, peer)
-
+def connect_tcp(host, port, deadline, connect_timeout, for_tls=False):
+    """(connected socket, "host:port"). ``for_tls``: a ``socket.socket``, which ``ssl`` can
+    wrap; else the C module's socket, which costs no import."""
+    if not for_tls:
+        return _connect_tcp(host, port, deadline, connect_timeout, _socket.socket)
     import socket
+    return _connect_tcp(host, port, deadline, connect_timeout, socket.socket)
+
+
+def plain_connection(sock, deadline, peer):
+    """The Connection over a connected plain TCP socket."""
+    sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+    return Connection(sock, deadline, peer)
+
+
+def tls_context(cafile=None, insecure=False):
+    """The client side's SSLContext: certificate and host name verified, unless ``insecure``."""
     import ssl
 
     try:
@@ -145,7 +155,15 @@ def connect(host, port, deadline, connect_timeout, tls=False, cafile=None, insec
     if insecure:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    sock, peer = _connect_tcp(host, port, deadline, connect_timeout, socket.socket)
+    return context
+
+
+def tls_handshake(context, sock, peer, host, deadline):
+    """The Connection after a TLS handshake over ``sock`` (from ``connect_tcp(..., for_tls=True)``),
+    which is closed when the handshake fails."""
+    import socket
+    import ssl
+
     sock.settimeout(deadline.left_or_fail("during the TLS handshake with %s" % peer))
     try:
         tls_sock = context.wrap_socket(sock, server_hostname=host)
@@ -159,4 +177,14 @@ def connect(host, port, deadline, connect_timeout, tls=False, cafile=None, insec
     except (ssl.SSLError, OSError) as exc:
         sock.close()
         raise AmijsonError("tls", "TLS handshake with %s failed: %s" % (peer, exc))
-    return Connection(tls_sock, deadline, peer, verified=not insecure)
+    return Connection(tls_sock, deadline, peer, verified=context.verify_mode == ssl.CERT_REQUIRED
+                      and context.check_hostname)
+
+
+def connect(host, port, deadline, connect_timeout, tls=False, cafile=None, insecure=False):
+    if not tls:
+        sock, peer = connect_tcp(host, port, deadline, connect_timeout)
+        return plain_connection(sock, deadline, peer)
+    context = tls_context(cafile, insecure)  # a bad CA file fails before anything connects
+    sock, peer = connect_tcp(host, port, deadline, connect_timeout, for_tls=True)
+    return tls_handshake(context, sock, peer, host, deadline)
