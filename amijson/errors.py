@@ -43,6 +43,7 @@ class AmijsonError(Exception):
         self.code = code
         self.message = message
         self.answer = None  # the route's amijson.answer.Answer so far, when a route failed
+        self.details = None  # facts behind the message, for a diagnosis (amijson doctor), or None
 
     @property
     def exit_code(self):

@@ -57,30 +57,49 @@ def decode_lines(raw, fallback, warnings):
     return "\n".join(lines)
 
 
-def _socket_reason(message):
-    """Why the control socket could not be used, naming it and who may use it."""
+def control_socket(message):
+    """Facts about the control socket ``asterisk -rx`` could not use, from its ``message``
+    (``Unable to connect to remote asterisk (does PATH exist?)``): ``path``, ``exists``,
+    and where it exists ``owner``, ``group``, ``mode`` (octal text) and ``usable`` (this
+    user may read and write it), or ``error`` when it cannot be looked at."""
     path = DEFAULT_CTL
     marker = message.find("(does ")
     if marker >= 0:
         end = message.find(" exist?", marker)
         if end > marker:
             path = message[marker + len("(does "):end]
+    facts = {"path": path, "exists": False}
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        return "control socket %s does not exist: is Asterisk running on this host?" % path
+        return facts
     except OSError as exc:
-        return "control socket %s cannot be reached: %s" % (path, exc.strerror)
-    if not os.access(path, os.R_OK | os.W_OK):
-        try:
-            import grp
-            import pwd
-            owner = pwd.getpwuid(info.st_uid).pw_name
-            group = grp.getgrgid(info.st_gid).gr_name
-        except (KeyError, ImportError):
-            owner, group = str(info.st_uid), str(info.st_gid)
+        facts["exists"] = None
+        facts["error"] = exc.strerror or str(exc)
+        return facts
+    try:
+        import grp
+        import pwd
+        owner = pwd.getpwuid(info.st_uid).pw_name
+        group = grp.getgrgid(info.st_gid).gr_name
+    except (KeyError, ImportError):
+        owner, group = str(info.st_uid), str(info.st_gid)
+    facts.update(exists=True, owner=owner, group=group, mode="%04o" % (info.st_mode & 0o7777),
+                 usable=os.access(path, os.R_OK | os.W_OK))
+    return facts
+
+
+def socket_reason(facts):
+    """Why the control socket could not be used, naming it and who may use it."""
+    path = facts["path"]
+    if facts["exists"] is False:
+        return "control socket %s does not exist: is Asterisk running on this host?" % path
+    if facts["exists"] is None:
+        return "control socket %s cannot be reached: %s" % (path, facts["error"])
+    if not facts["usable"]:
         return ("no permission to use control socket %s (owner %s, group %s, mode %o): run as %s or a "
-                "member of group %s" % (path, owner, group, info.st_mode & 0o777, owner, group))
+                "member of group %s" % (path, facts["owner"], facts["group"], int(facts["mode"], 8) & 0o777,
+                                        facts["owner"], facts["group"]))
     return "control socket %s exists but Asterisk did not answer on it" % path
 
 
@@ -322,7 +341,10 @@ def _outcome(settings, request, executable, result, answer):
     message = stderr.decode("utf-8", "replace").strip()
     if "Unable to connect to remote asterisk" in message or "Unable to connect to remote asterisk" in \
             stdout[:200].decode("utf-8", "replace"):
-        raise AmijsonError("rx_unavailable", _socket_reason(message))
+        facts = control_socket(message)
+        error = AmijsonError("rx_unavailable", socket_reason(facts))
+        error.details = {"socket": facts}
+        raise error
     if returncode != 0:
         raise AmijsonError("rx_unavailable", "%s -rx exited %d: %s" % (executable, returncode,
                                                                        message or "no message"))
