@@ -110,6 +110,9 @@ class AmiSession(ManagerSession):
             raise AmijsonError("protocol", str(exc))
 
     def read_banner(self):
+        """The peer's banner (read once: a later call returns it again)."""
+        if self.banner is not None:
+            return self.banner
         while not self.pending:
             try:
                 self._read_more(BANNER_WAIT)
@@ -227,6 +230,13 @@ class AmiSession(ManagerSession):
             name = names[waiting]
             self._read_more("before the %s list completed" % name if exchange.response is not None
                             else "waiting for the reply to %s" % name)
+
+    def call(self, name, headers=()):
+        """One more action, once the session has logged in: its ActionExchange."""
+        action_id, data = self._format(name, headers)
+        self.connection.send(data)
+        exchange = self.exchange = ActionExchange(action_id)
+        return self._collect(exchange, name)
 
     def is_verified_tls(self):
         return self.connection.is_verified_tls()
