@@ -266,18 +266,10 @@ def amijson_path():
     return path
 
 
-_http_port_option = []
-
-
 def via_http(sandbox, tls=False):
-    """The options that send a run over the sandbox's AMI over HTTP (HTTPS with ``tls``): ``--via
-    http`` and the port, with ``--http-port`` where the installed amijson has that option (issue
-    18 gives --via http a port setting of its own), else with ``--port``."""
-    if not _http_port_option:
-        usage = subprocess.run([amijson_path(), "--help"], capture_output=True, text=True, timeout=30).stdout
-        _http_port_option.append("--http-port" if "--http-port" in usage else "--port")
+    """The options that send a run over the sandbox's AMI over HTTP (HTTPS with ``tls``)."""
     port = sandbox["AMIJSON_SANDBOX_HTTPS_PORT" if tls else "AMIJSON_SANDBOX_HTTP_PORT"]
-    return ["--via", "http"] + (["--tls"] if tls else []) + [_http_port_option[0], port]
+    return ["--via", "http"] + (["--tls"] if tls else []) + ["--http-port", port]
 
 
 class Run:
