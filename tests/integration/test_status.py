@@ -1,0 +1,172 @@
+"""The ``status`` query on each real release: one record, the same on ami, http and rx, with
+live calls, a caller waiting in a queue and an unreachable contact; each field what the query
+or command it comes from says on its own; and one session for all six requests."""
+
+import pathlib
+import time
+
+import pytest
+
+FIELDS = ["version", "uptime_seconds", "reload_seconds", "channels", "calls", "calls_processed", "endpoints",
+          "endpoints_available", "endpoints_unavailable", "contacts_unreachable", "queues", "queue_callers",
+          "longest_wait_seconds"]
+TICKING = {"uptime_seconds", "reload_seconds", "longest_wait_seconds"}  # seconds pass between two runs
+ROUTES = ("ami", "http", "rx")
+
+# A PJSIP endpoint whose static contact is qualified every second and never answers (nothing
+# listens on its port): within a second or two its contact is Unavail, the endpoint Unavailable.
+UNREACHABLE = """
+; amijson tests/integration/test_status.py: a contact that is qualified and never answers
+[199](phone)
+aors = 199
+[199]
+type = aor
+max_contacts = 1
+contact = sip:199@127.0.0.1:5099
+qualify_frequency = 1
+qualify_timeout = 0.5
+"""
+
+
+def via(sandbox, route):
+    return {"ami": ("--via", "ami"), "http": ("--via", "http", "--http-port", sandbox["AMIJSON_SANDBOX_HTTP_PORT"]),
+            "rx": ("--via", "rx")}[route]
+
+
+def status(amijson, sandbox, route, *options):
+    run = amijson(*options, *via(sandbox, route), "status", env={"AMIJSON_ASTERISK": sandbox["AMIJSON_ASTERISK"]})
+    assert run.returncode == 0 and run.doc["ok"], run.doc
+    assert run.doc["route"] == route and run.doc["warnings"] == [], run.doc
+    (record,) = run.doc["records"]
+    assert list(record) == FIELDS
+    assert all(isinstance(record[key], int) for key in FIELDS[1:]), record
+    return run.doc, record
+
+
+def records(amijson, *args, env=None):
+    run = amijson(*args, env=env)
+    assert run.returncode == 0, run.doc
+    return run.doc["records"]
+
+
+def differences(left, right):
+    """The fields two records disagree on (seconds within 2 s of each other agree)."""
+    return {key: (left[key], right[key]) for key in FIELDS
+            if not (left[key] == right[key] or key in TICKING and abs(left[key] - right[key]) <= 2)}
+
+
+@pytest.fixture
+def unreachable_contact(sandbox):
+    """An unreachable contact (endpoint 199), unless the sandbox has one already; the
+    configuration is put back afterwards."""
+    def contacts():
+        return sandbox.cmd("rx", "pjsip show contacts").stdout
+
+    if " Unavail " in contacts():
+        yield
+        return
+    conf = pathlib.Path(sandbox["AMIJSON_SANDBOX_ROOT"]) / "etc/asterisk/pjsip.conf"
+    original = conf.read_text()
+    try:
+        conf.write_text(original + UNREACHABLE)
+        sandbox.cmd("rx", "module reload res_pjsip.so")
+        deadline = time.monotonic() + 15
+        while "199/sip:199@127.0.0.1:5099" not in contacts() or " Unavail " not in contacts():
+            assert time.monotonic() < deadline, "the contact of endpoint 199 did not turn Unavail:\n" + contacts()
+            time.sleep(0.2)
+        yield
+    finally:
+        conf.write_text(original)
+        sandbox.cmd("rx", "module reload res_pjsip.so")
+
+
+@pytest.fixture
+def busy(sandbox, live_calls, amijson, unreachable_contact):
+    """Two calls, a caller waiting in queue sales (which has no members: nothing rings, so the
+    channels stay as they are between the routes' runs), and an unreachable contact."""
+    live_calls(2)
+    live_calls(1, "sales")
+    deadline = time.monotonic() + 15
+    while not any(q["queue"] == "sales" and q["callers"] for q in records(amijson, "queues")):
+        assert time.monotonic() < deadline, "no caller reached the sales queue"
+        time.sleep(0.2)
+
+
+def test_status_is_the_same_record_on_every_route(amijson, sandbox, busy):
+    # Another run between two of ours (a call ending, a qualify) can change a count: the three
+    # routes are asked again, up to five times, until one round agrees.
+    for _attempt in range(5):
+        found = {route: status(amijson, sandbox, route)[1] for route in ROUTES}
+        disagree = {route: differences(found["ami"], found[route]) for route in ROUTES[1:]}
+        if not any(disagree.values()):
+            break
+        time.sleep(0.5)
+    assert not any(disagree.values()), (disagree, found)
+    record = found["ami"]
+    assert record["channels"] >= 6 and record["calls"] >= 3 and record["calls_processed"] >= 3
+    assert (record["endpoints"], record["endpoints_unavailable"]) == (5, 3)  # 103, 104 and 199
+    assert record["endpoints_available"] == 2 and record["contacts_unreachable"] == 1
+    assert (record["queues"], record["queue_callers"]) == (2, 1) and record["longest_wait_seconds"] >= 0
+    assert record["uptime_seconds"] >= record["reload_seconds"] >= 0
+
+
+def test_each_field_is_what_its_source_says(amijson, sandbox, busy):
+    for _attempt in range(5):
+        record = status(amijson, sandbox, "ami")[1]
+        endpoints = records(amijson, "endpoints")
+        contacts = records(amijson, "contacts")
+        queues = records(amijson, "queues")
+        (counts,) = records(amijson, "command", "core show channels count")
+        (uptime,) = records(amijson, "uptime")
+        (version,) = records(amijson, "version")
+        expected = {
+            "version": version["version"],
+            "uptime_seconds": uptime["system_uptime"],
+            "reload_seconds": uptime["last_reload"],
+            "channels": counts["active_channels"],
+            "calls": counts["active_calls"],
+            "calls_processed": counts["calls_processed"],
+            "endpoints": len(endpoints),
+            "endpoints_available": sum(e["state"] != "Unavailable" for e in endpoints),
+            "endpoints_unavailable": sum(e["state"] == "Unavailable" for e in endpoints),
+            "contacts_unreachable": sum(c["status"] == "Unavail" for c in contacts),
+            "queues": len(queues),
+            "queue_callers": sum(len(q["callers"]) for q in queues),
+            "longest_wait_seconds": max(c["wait"] for q in queues for c in q["callers"]),
+        }
+        if not differences(record, expected):
+            break
+    assert not differences(record, expected), (record, expected)
+    assert version["version"] == records(amijson, "--via", "rx", "version",
+                                         env={"AMIJSON_ASTERISK": sandbox["AMIJSON_ASTERISK"]})[0]["version"]
+
+
+def test_status_is_one_session_and_names_its_parts(amijson, sandbox):
+    doc, _record = status(amijson, sandbox, "ami", "--debug")
+    assert doc["request"]["action"] is None and doc["request"]["command"] is None
+    assert [(p["action"], p["command"]) for p in doc["request"]["parts"]] == [
+        ("CoreSettings", None), ("Command", "core show uptime seconds"), ("Command", "core show channels count"),
+        ("PJSIPShowEndpoints", None), ("Command", "pjsip show contacts"), ("QueueSummary", None)]
+    assert (doc["response"], doc["output"], doc["parser"]) == (None, None, None)
+    run = amijson("--debug", "status")
+    sent = [line[10:] for line in run.stderr.splitlines() if line.startswith("> Action: ")]
+    assert sent == ["Challenge", "Login", "CoreSettings", "Command", "Command", "PJSIPShowEndpoints", "Command",
+                    "QueueSummary", "Logoff"]
+    http = amijson("--debug", *via(sandbox, "http"), "status")
+    # HTTP: the same requests after the login, pipelined (its Logoff is not in the transcript)
+    assert [line[10:] for line in http.stderr.splitlines() if line.startswith("> Action: ")] == sent[:-1]
+
+
+def test_status_without_the_command_class_is_permission_and_names_it(amijson, sandbox):
+    run = amijson("status", env={"AMIJSON_USER": sandbox["AMIJSON_SANDBOX_READONLY_USER"],
+                                 "AMIJSON_SECRET": sandbox["AMIJSON_SANDBOX_READONLY_SECRET"]})
+    assert run.returncode == 4 and run.doc["error"]["code"] == "permission"
+    assert "command" in run.doc["error"]["message"] and run.doc["records"] == []
+
+
+def test_the_uptime_on_ami_and_rx_agree_to_the_second(amijson, sandbox):
+    """Both read Asterisk's own clock through core show uptime seconds; a second may tick."""
+    rx = status(amijson, sandbox, "rx")[1]
+    ami = status(amijson, sandbox, "ami")[1]
+    assert 0 <= ami["uptime_seconds"] - rx["uptime_seconds"] <= 1
+    assert 0 <= ami["reload_seconds"] - rx["reload_seconds"] <= 1
