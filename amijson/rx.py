@@ -97,10 +97,18 @@ def socket_reason(facts):
     if facts["exists"] is None:
         return "control socket %s cannot be reached: %s" % (path, facts["error"])
     if not facts["usable"]:
-        return ("no permission to use control socket %s (owner %s, group %s, mode %o): run as %s or a "
-                "member of group %s" % (path, facts["owner"], facts["group"], int(facts["mode"], 8) & 0o777,
-                                        facts["owner"], facts["group"]))
+        users = socket_users(facts)
+        return ("no permission to use control socket %s (owner %s, group %s, mode %o): %s"
+                % (path, facts["owner"], facts["group"], int(facts["mode"], 8) & 0o777,
+                   "run as " + " or ".join(users) if users else "nobody may"))
     return "control socket %s exists but Asterisk did not answer on it" % path
+
+
+def socket_users(facts):
+    """Who may use the control socket: connecting takes write permission on it."""
+    mode = int(facts["mode"], 8)
+    return ([facts["owner"]] * bool(mode & 0o200) + ["a member of group %s" % facts["group"]] * bool(mode & 0o020)
+            + ["any user"] * bool(mode & 0o002))
 
 
 SIGKILL = 9  # POSIX; the signal module (and the enum it loads) is not worth importing
