@@ -23,6 +23,7 @@ usage: amijson [options] action NAME [KEY=VALUE ...]
        amijson [options] command "CLI COMMAND"
        amijson [options] -rx "CLI COMMAND"      (drop-in for asterisk -rx; also -x)
        amijson [options] QUERY [FILTER]         {queries}
+       amijson [options] doctor                 why a run gets no data: each check, with a hint
 
 Runs one AMI action or CLI command and prints one JSON document. Options come
 before the verb: every word after it (or after --) is an operand, never an option.
@@ -300,6 +301,12 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
             return 0
         if verb in DROP_IN:
             verb = "command"
+        if verb == "doctor":  # its own checks and document, loaded for this verb only: start-up time
+            from amijson import doctor
+            shown, exit_code, secrets = doctor.run(options, args, environ, stdin if stdin is not None else sys.stdin,
+                                                   deadline)
+            _print(shown, secrets, pretty, stdout)
+            return exit_code
         output = _output(options.get("format"), options)
         if "profiles" in options or "," in options.get("host", ""):
             return _fleet_main(options, verb, args, environ, stdin, stdout, deadline, output)
