@@ -107,8 +107,14 @@ const AMIJSON_OPT_ENV = [
 ];
 
 /**
- * The amijson executable: $binary if given, else $AMIJSON_BIN, else `amijson` found on PATH.
- * Throws AmijsonException('not_found') when there is none.
+ * Where a bare executable name is looked for after PATH: scripts/install links amijson into
+ * /usr/local/bin, which a web server's PATH often leaves out.
+ */
+const AMIJSON_INSTALL_DIRS = ['/usr/local/bin'];
+
+/**
+ * The amijson executable: $binary if given, else $AMIJSON_BIN, else `amijson` found on PATH,
+ * else in AMIJSON_INSTALL_DIRS. Throws AmijsonException('not_found') when there is none.
  */
 function amijson_find_binary(?string $binary = null): string
 {
@@ -125,18 +131,26 @@ function amijson_find_binary(?string $binary = null): string
         throw new AmijsonException('not_found', "amijson executable not found or not executable: $binary");
     }
     // A bare name: look it up on PATH ourselves, for a clear error instead of a failed exec.
-    // Web servers often run PHP with a short PATH (no /usr/local/bin): set AMIJSON_BIN then.
+    // Web servers often run PHP with a short PATH (no /usr/local/bin), so the directory
+    // scripts/install links into is looked in after PATH.
     $path = (string) getenv('PATH');
     if ($path === '') {
         $path = '/usr/local/bin:/usr/bin:/bin';
     }
-    foreach (explode(PATH_SEPARATOR, $path) as $dir) {
+    $dirs = explode(PATH_SEPARATOR, $path);
+    foreach (AMIJSON_INSTALL_DIRS as $dir) {
+        if (!in_array($dir, $dirs, true)) {
+            $dirs[] = $dir;
+        }
+    }
+    foreach ($dirs as $dir) {
         $candidate = ($dir === '' ? '.' : rtrim($dir, '/')) . '/' . $binary;
         if (is_file($candidate) && is_executable($candidate)) {
             return $candidate;
         }
     }
-    throw new AmijsonException('not_found', "no '$binary' on PATH ($path); set AMIJSON_BIN or opts['binary']");
+    throw new AmijsonException('not_found', "no '$binary' on PATH ($path) nor in " . implode(', ', AMIJSON_INSTALL_DIRS)
+        . "; run scripts/install, or set AMIJSON_BIN or opts['binary']");
 }
 
 /** The longest deadline amijson takes (--timeout, AMIJSON_TIMEOUT): a day. */
@@ -435,7 +449,12 @@ function amijson_shell(array $args, array $opts = []): array
         $binary = (string) getenv('AMIJSON_BIN');
     }
     if ($binary === '') {
-        $binary = 'amijson';
+        // Found as amijson() finds it (PATH, then AMIJSON_INSTALL_DIRS); else /bin/sh's PATH decides.
+        try {
+            $binary = amijson_find_binary('amijson');
+        } catch (AmijsonException $e) {
+            $binary = 'amijson';
+        }
     }
     $args = amijson_words($args);
     amijson_refuse_nul($args, $opts);

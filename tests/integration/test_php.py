@@ -304,11 +304,13 @@ def test_amijson_is_found_on_path_without_amijson_bin(php, php_env, tmp_path):
     _, out = php(code=code, env=env)
     assert out is True
     env["PATH"] = "/usr/bin:/bin"
-    if shutil.which("amijson", path=env["PATH"]):
+    # After PATH the library looks in /usr/local/bin, where scripts/install links amijson.
+    if shutil.which("amijson", path="/usr/bin:/bin:/usr/local/bin"):
         pytest.skip("an amijson is installed system-wide")
     proc, _ = php(code="try { amijson(['action', 'Ping']); } catch (AmijsonException $e) "
-                       "{ echo json_encode($e->getErrorCode()); }", env=env)
-    assert json.loads(proc.stdout) == "not_found"
+                       "{ echo json_encode([$e->getErrorCode(), $e->getMessage()]); }", env=env)
+    assert json.loads(proc.stdout) == ["not_found", "no 'amijson' on PATH (/usr/bin:/bin) nor in /usr/local/bin; "
+                                                    "run scripts/install, or set AMIJSON_BIN or opts['binary']"]
 
 
 # --- the secret travels by environment, never in argv -------------------------------------------
