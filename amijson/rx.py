@@ -319,14 +319,22 @@ def _start(executable, request, reader):
     try:
         return Process([executable, "-rx", request.command], piped=reader is not None)
     except OSError as exc:
-        raise AmijsonError("rx_unavailable", "cannot run %s: %s" % (executable, exc.strerror or exc))
+        raise _cannot_run(executable, exc)
 
 
 def _wait(child, deadline, on_output):
     try:
         return child.wait(deadline.left_or_fail("while asterisk -rx ran"), on_output)
     except TimeoutError:
-        raise AmijsonError("timeout", "deadline of %gs passed while asterisk -rx ran" % deadline.seconds)
+        raise _timed_out(deadline)
+
+
+def _cannot_run(executable, exc):
+    return AmijsonError("rx_unavailable", "cannot run %s: %s" % (executable, exc.strerror or exc))
+
+
+def _timed_out(deadline):
+    return AmijsonError("timeout", "deadline of %gs passed while asterisk -rx ran" % deadline.seconds)
 
 
 def _run(settings, request, deadline, environ, reader, answer):
@@ -337,9 +345,9 @@ def _run(settings, request, deadline, environ, reader, answer):
     try:
         result = run_process([executable, "-rx", request.command], timeout, reader)
     except TimeoutError:
-        raise AmijsonError("timeout", "deadline of %gs passed while asterisk -rx ran" % deadline.seconds)
+        raise _timed_out(deadline)
     except OSError as exc:
-        raise AmijsonError("rx_unavailable", "cannot run %s: %s" % (executable, exc.strerror or exc))
+        raise _cannot_run(executable, exc)
     _outcome(settings, request, executable, result, answer)
 
 
