@@ -800,10 +800,12 @@ def _cli_queries():
     names = []
     for name, query in QUERIES.items():
         try:
-            if query.request(name, [], "ami").command is not None:
-                names.append(name)
+            request = query.request(name, [], "ami")
         except AmijsonError:
             continue
+        parts = getattr(request, "requests", None) or [request]  # a Batch: each of its requests
+        if any(part.command is not None for part in parts):
+            names.append(name)
     return names
 
 

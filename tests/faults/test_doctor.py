@@ -269,6 +269,20 @@ def test_a_wrong_secret_against_this_machines_manager_conf(doctor, tmp_path):
         assert "the-real-one-4c1d" not in run.stdout + run.stderr
 
 
+def test_a_login_the_acl_refuses(doctor, tmp_path):
+    """The user exists and the secret is right: what is left is the ACL (or a manager.conf
+    Asterisk has not reloaded)."""
+    conf = tmp_path / "manager.conf"
+    conf.write_text("[fault]\nsecret = %s\ndeny = 0.0.0.0/0.0.0.0\npermit = 10.0.0.0/255.0.0.0\n" % FAULT_SECRET)
+    with FakeAmi(replies={"login": login_refused_13}) as server:
+        run = doctor("--port", str(server.port), "--manager-conf", str(conf))
+    login = run.checks["login"]
+    assert run.returncode == 4 and login["seen"]["manager_conf"]["secret_matches"] is True, run.doc
+    assert login["seen"]["manager_conf"]["acl"] is True
+    assert ("[fault] in %s exists and its secret is the one used: its ACL refuses 127.0.0.1, or Asterisk has not "
+            "reloaded the file" % conf) in login["summary"]
+
+
 def test_a_user_without_the_command_class(doctor):
     with healthy_13(listcommands=list_commands_13(command=False)) as server:
         run = doctor("--port", str(server.port))
@@ -279,7 +293,7 @@ def test_a_user_without_the_command_class(doctor):
     assert classes["seen"]["manager_user"] is None  # `manager show user` takes the command class itself
     assert "command: NO" in classes["summary"]
     assert "add command to [fault]'s write = in manager.conf" in classes["hint"]
-    assert "calls" in classes["hint"] and "uptime" in classes["hint"]
+    assert "calls" in classes["hint"] and "uptime" in classes["hint"] and "status" in classes["hint"]
     assert "command" not in server.actions()
 
 
