@@ -39,6 +39,7 @@ _release_by_nodeid = {}   # each collected sandbox test's release
 _results = {}             # nodeid: passed, failed or skipped
 _current_release = [DEFAULT_RELEASE]   # the release of the sandbox the running test uses
 _bring_up = {}            # release: how its sandbox came up, and how long that took
+_seconds = {}             # release: time its tests took (setup, call and teardown)
 
 
 def pytest_configure(config):
@@ -96,6 +97,7 @@ def pytest_runtest_logreport(report):
     release = _release_by_nodeid.get(report.nodeid)
     if release is None:
         return
+    _seconds[release] = _seconds.get(release, 0.0) + report.duration
     if report.failed:
         outcome = "failed"
     elif report.skipped:
@@ -120,9 +122,10 @@ def _release_summary():
     lines = []
     for release in RELEASES:
         counts = _counts(release)
-        lines.append("Asterisk %s: %d tests ran (%d passed, %d failed), %d skipped%s"
+        lines.append("Asterisk %s: %d tests ran (%d passed, %d failed), %d skipped, in %.0f s%s"
                      % (release, counts["passed"] + counts["failed"], counts["passed"], counts["failed"],
-                        counts["skipped"], "; sandbox %s" % _bring_up[release] if release in _bring_up else ""))
+                        counts["skipped"], _seconds.get(release, 0.0),
+                        "; sandbox %s" % _bring_up[release] if release in _bring_up else ""))
     return lines
 
 
@@ -194,16 +197,54 @@ class Sandbox(dict):
 class Sandboxes:
     """The session's sandboxes, each brought up the first time a test asks for it."""
 
+    LOCK_WAIT = 3600   # seconds another session may hold a sandbox before this one gives up
+
     def __init__(self):
         self.running = {}
         self.failures = {}
+        self.locks = []
 
     def get(self, release):
         if release in self.failures:
             pytest.fail(self.failures[release])
+        if not self.locks:
+            # every release's lock at once, in one order: two sessions never hold one each
+            for each in RELEASES:
+                if each in SELECTED:
+                    self._lock(each, sandbox_cmd("status", release=each, check=False).stdout)
         if release not in self.running:
             self.running[release] = self._up(release)
         return self.running[release]
+
+    def _lock(self, release, status):
+        """One test session per sandbox at a time: tests hang up every call, restart Asterisk and
+        rewrite its configuration, so two sessions on one sandbox (two developers, a demo's
+        shell aside) fail each other's tests. A second session waits here for the first."""
+        import fcntl
+        root = [line.split(": ", 1)[1] for line in status.splitlines() if line.startswith("root: ")]
+        if not root:
+            return
+        folder = os.path.dirname(root[0])
+        os.makedirs(folder, exist_ok=True)
+        lock = open(os.path.join(folder, "pytest.lock"), "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            sys.__stderr__.write("\n[sandbox %s: another test session uses it; waiting (up to %d min)]\n"
+                                 % (release, self.LOCK_WAIT // 60))
+            deadline = time.monotonic() + self.LOCK_WAIT
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        lock.close()
+                        self.failures[release] = "another test session held the %s sandbox for %d s" % (
+                            release, self.LOCK_WAIT)
+                        pytest.fail(self.failures[release])
+                    time.sleep(1)
+        self.locks.append(lock)
 
     def _up(self, release):
         was_running = "running: yes" in sandbox_cmd("status", release=release, check=False).stdout
@@ -224,11 +265,12 @@ class Sandboxes:
         return Sandbox(release, settings, started_here=not was_running)
 
     def close(self):
-        if os.environ.get("AMIJSON_SANDBOX_KEEP") == "1":
-            return
-        for release, box in self.running.items():
-            if box.started_here:
-                sandbox_cmd("down", release=release, check=False)
+        if os.environ.get("AMIJSON_SANDBOX_KEEP") != "1":
+            for release, box in self.running.items():
+                if box.started_here:
+                    sandbox_cmd("down", release=release, check=False)
+        for lock in self.locks:
+            lock.close()
 
 
 @pytest.fixture(scope="session")

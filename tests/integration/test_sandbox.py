@@ -61,12 +61,17 @@ def test_status_names_version_and_root(sandbox):
 
 
 def _our_asterisk_pids(root):
+    """The Asterisk daemons (`asterisk -f`) running in ``root``; an `asterisk -rx` of the moment,
+    which runs there as root, is not one."""
     pids = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
-                if os.readlink("/proc/%s/root" % pid) == root:
-                    pids.append(int(pid))
+                if os.readlink("/proc/%s/root" % pid) != root:
+                    continue
+                with open("/proc/%s/cmdline" % pid, "rb") as cmdline:
+                    if b"-f" in cmdline.read().split(b"\0"):
+                        pids.append(int(pid))
             except OSError:
                 pass
     return pids
