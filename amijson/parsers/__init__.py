@@ -14,7 +14,9 @@ Each parser module (in the style of ``jc``) has:
 
 ``find(command)`` picks the parser for a command: the declared command with the
 most words that the command's words match, each typed word being an
-abbreviation (a prefix) of the declared one, as Asterisk's CLI accepts them.
+abbreviation (a prefix) of the declared one, as Asterisk's CLI accepts them;
+of two such, the one with more words typed in full (``channel`` is the command
+``core show channel``, not an abbreviation of ``channels``).
 Words after the match (``like 10``, a database family) are arguments.
 
 Modules are named after the command they parse (``core show channels`` in
@@ -37,6 +39,7 @@ def _encode_strings(strings):
 # Modules are imported only when a command needs one: start-up stays small.
 MODULES = (
     "core_show_channels",
+    "core_show_channel",
     "core_show_calls",
     "core_show_uptime",
     "core_show_version",
@@ -98,13 +101,17 @@ def find(command):
         for declared, variant, name in _table((guess,)):
             if declared == words:
                 return _match(declared, variant, name, words)
-    best = None
+    best, best_score = None, None
     for declared, variant, name in _table():
         if len(declared) > len(words):
             continue
         if all(declared[i].startswith(words[i]) for i in range(len(declared))):
-            if best is None or len(declared) > len(best[0]):
-                best = (declared, variant, name)
+            # As Asterisk's CLI does: a word typed in full matches that word, never a longer one
+            # it begins (``core show channel X`` is not ``core show channels``).
+            exact = sum(declared[i] == words[i] for i in range(len(declared)))
+            score = (len(declared), exact)
+            if best is None or score > best_score:
+                best, best_score = (declared, variant, name), score
     if best is None:
         return Match(_load(GENERIC), None, GENERIC, words)
     return _match(*best, words)

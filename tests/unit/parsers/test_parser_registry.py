@@ -57,8 +57,10 @@ def test_registry_shortcut_agrees_with_the_full_scan():
         for words_declared, variant, name in table:
             if len(words_declared) <= len(words) and all(
                     w.startswith(t) for w, t in zip(words_declared, words)):
-                if best is None or len(words_declared) > len(best[0]):
-                    best = (words_declared, variant, name)
+                # the longest declared command; of equal ones, the most words typed in full
+                score = (len(words_declared), sum(w == t for w, t in zip(words_declared, words)))
+                if best is None or score > best[3]:
+                    best = (words_declared, variant, name, score)
         return best[2] if best else "generic", best[1] if best else None
 
     for command in declared:
