@@ -37,6 +37,8 @@ status     version, uptime_seconds, reload_seconds, channels, calls, calls_proce
            endpoints, endpoints_available, endpoints_unavailable, contacts_unreachable,
            queues, queue_callers, longest_wait_seconds (one record: see status_record)
 contacts: the CLI command on every route (PJSIPShowContacts omits static contacts)
+endpoints: the CLI command on every route (PJSIPShowEndpoints on 16 leaves channels empty)
+queues and endpoints come in name order on every route
 calls, uptime, modules, peers: the CLI parser's record (same command on every route)
 """
 
@@ -87,6 +89,16 @@ def _texts(column):
 
 
 text.column = _texts
+
+
+CALLER_PLACEHOLDERS = PLACEHOLDERS | {"unknown"}
+
+
+def caller_id(value):
+    """A caller ID number or name; None for Asterisk's placeholders, ``unknown`` too
+    (app_queue's QueueEntry writes it for a caller without one)."""
+    value = text(value)
+    return None if value in CALLER_PLACEHOLDERS else value
 
 
 def integer(value):
@@ -251,8 +263,8 @@ def queues_from_events(events):
                 "channel": text(e.get("Channel")),
                 "wait": integer(e.get("Wait")),
                 "priority": integer(e.get("Priority")),
-                "caller_id_num": text(e.get("CallerIDNum")),
-                "caller_id_name": text(e.get("CallerIDName")),
+                "caller_id_num": caller_id(e.get("CallerIDNum")),
+                "caller_id_name": caller_id(e.get("CallerIDName")),
             })
     return [queues[name] for name in order]
 
@@ -372,10 +384,14 @@ class Query:
     ``from_events``  a function of all of them (records that gather several events), or
     ``from_reply``   a function of the action's reply (an action that answers in one message)
     ``empty_errors`` AMI errors that mean "an empty list"
+    ``order_by``     the key whose value orders the records on every route (Asterisk
+                     lists some containers in hash order over AMI, sorted on the CLI),
+                     or None where every route already gives Asterisk's one order
     """
 
     def __init__(self, command, from_cli=None, action=None, from_event=None, from_events=None,
-                 from_reply=None, filtered=None, argument=None, filter_header=None, empty_errors=()):
+                 from_reply=None, filtered=None, argument=None, filter_header=None, empty_errors=(),
+                 order_by=None):
         self.command = command
         self.filtered = filtered
         self.argument = argument
@@ -386,6 +402,7 @@ class Query:
         self.from_events = from_events
         self.from_reply = from_reply
         self.empty_errors = empty_errors
+        self.order_by = order_by
 
     def usage(self, name):
         return "%s [%s]" % (name, self.argument) if self.filtered else name
@@ -419,13 +436,16 @@ class Query:
                 answer.records = Records(self.from_events(answer.records))
             else:
                 answer.records = answer.records.map(self.from_event)
-            return
-        if parsed is not None and answer.output is not None:
+        elif parsed is not None and answer.output is not None:
             answer.parser, answer.records = parsed  # mapped piece by piece as the output came
-            return
-        from amijson import parsers
-        answer.parser, records = parsers.parse(request.command, "\n".join(answer.output or []), answer.warnings)
-        answer.records = records if self.from_cli is None else records.map(self.from_cli)
+        else:
+            from amijson import parsers
+            answer.parser, records = parsers.parse(request.command, "\n".join(answer.output or []),
+                                                   answer.warnings)
+            answer.records = records if self.from_cli is None else records.map(self.from_cli)
+        if self.order_by is not None:
+            key = self.order_by
+            answer.records = Records(sorted(answer.records, key=lambda r: (r[key] is None, r[key] or "")))
 
     def output_parse(self, request):
         """A parsers.OutputParse for the CLI command, mapping each piece as it
@@ -585,13 +605,14 @@ QUERIES = {
     "calls": Query("core show calls"),
     "uptime": Query("core show uptime seconds"),
     "version": Query("core show version", version_from_cli, "CoreSettings", from_reply=version_from_reply),
-    "endpoints": Query("pjsip show endpoints", endpoint_from_cli, "PJSIPShowEndpoints",
-                       from_event=endpoint_from_event, empty_errors=("No endpoints found",)),
+    # PJSIPShowEndpoints leaves ActiveChannels empty on Asterisk 16, and lists endpoints in
+    # hash order: the CLI command answers on every route, in the endpoints' name order.
+    "endpoints": Query("pjsip show endpoints", endpoint_from_cli, order_by="endpoint"),
     # PJSIPShowContacts lists only registered (dynamic) contacts; the CLI lists static
     # ones too, so the CLI command answers on every route.
     "contacts": Query("pjsip show contacts", contact_from_cli),
     "queues": Query("queue show", queue_from_cli, "QueueStatus", from_events=queues_from_events,
-                    filtered="queue show {}", argument="QUEUE", filter_header="Queue"),
+                    filtered="queue show {}", argument="QUEUE", filter_header="Queue", order_by="queue"),
     "peers": Query("sip show peers"),
     "db": Query("database show", db_from_cli, "DBGetTree", from_event=db_from_event,
                 filtered="database show {}", argument="FAMILY", filter_header="Family",
@@ -607,7 +628,9 @@ QUERIES["status"] = Combined((
     ("version", QUERIES["version"]),
     ("uptime", QUERIES["uptime"]),
     ("channels", Query("core show channels count")),
-    ("endpoints", QUERIES["endpoints"]),
+    # device states only: the action, which needs no command class (ActiveChannels unused)
+    ("endpoints", Query("pjsip show endpoints", endpoint_from_cli, "PJSIPShowEndpoints",
+                        from_event=endpoint_from_event, empty_errors=("No endpoints found",))),
     ("contacts", QUERIES["contacts"]),
     ("queues", Query("queue show", queue_summary_from_cli, "QueueSummary", from_event=queue_summary_from_event)),
 ), status_record)

@@ -200,11 +200,10 @@ def _error_reply(message):
 
 
 @pytest.mark.parametrize("query, args, action, message, code", [
-    ("endpoints", (), "pjsipshowendpoints", b"No endpoints found", None),
     ("db", ("nothing",), "dbgettree", b"Database entry not found", None),
-    ("endpoints", (), "pjsipshowendpoints", b"Permission denied", "permission"),
-    ("bridges", (), "bridgelist", b"No endpoints found", "action_failed"),  # another query's words
-], ids=["endpoints-none", "db-family-none", "endpoints-not-allowed", "bridges-other-words"])
+    ("db", ("nothing",), "dbgettree", b"Permission denied", "permission"),
+    ("bridges", (), "bridgelist", b"Database entry not found", "action_failed"),  # another query's words
+], ids=["db-family-none", "db-not-allowed", "bridges-other-words"])
 def test_an_empty_list_said_as_an_error_is_no_records(pbx, query, args, action, message, code):
     connection = ScriptedConnection(replies={action: _error_reply(message)})
     pbx.ami = lambda: connection
