@@ -384,6 +384,7 @@ class Query:
     ``from_events``  a function of all of them (records that gather several events), or
     ``from_reply``   a function of the action's reply (an action that answers in one message)
     ``empty_errors`` AMI errors that mean "an empty list"
+    ``missing_hint`` what to tell a caller whose Asterisk has no such CLI command
     ``order_by``     the key whose value orders the records on every route (Asterisk
                      lists some containers in hash order over AMI, sorted on the CLI),
                      or None where every route already gives Asterisk's one order
@@ -391,7 +392,7 @@ class Query:
 
     def __init__(self, command, from_cli=None, action=None, from_event=None, from_events=None,
                  from_reply=None, filtered=None, argument=None, filter_header=None, empty_errors=(),
-                 order_by=None):
+                 order_by=None, missing_hint=None):
         self.command = command
         self.filtered = filtered
         self.argument = argument
@@ -403,6 +404,7 @@ class Query:
         self.from_reply = from_reply
         self.empty_errors = empty_errors
         self.order_by = order_by
+        self.missing_hint = missing_hint
 
     def usage(self, name):
         return "%s [%s]" % (name, self.argument) if self.filtered else name
@@ -613,7 +615,8 @@ QUERIES = {
     "contacts": Query("pjsip show contacts", contact_from_cli),
     "queues": Query("queue show", queue_from_cli, "QueueStatus", from_events=queues_from_events,
                     filtered="queue show {}", argument="QUEUE", filter_header="Queue", order_by="queue"),
-    "peers": Query("sip show peers"),
+    "peers": Query("sip show peers", missing_hint="chan_sip is not loaded; it was removed in Asterisk 21. "
+                   "For PJSIP endpoints ask 'endpoints' (and 'contacts')"),
     "db": Query("database show", db_from_cli, "DBGetTree", from_event=db_from_event,
                 filtered="database show {}", argument="FAMILY", filter_header="Family",
                 empty_errors=("Database entry not found",)),

@@ -46,6 +46,9 @@ def execute(settings, plan, document, deadline, environ):
     except AmijsonError as exc:
         if exc.answer is not None:
             document.take(exc.answer)
+        explain = getattr(plan, "explain", None)
+        if explain is not None:
+            explain(exc)
         raise
     document.take(answer)
     streamed = plan.streamed
@@ -168,6 +171,12 @@ class QueryPlan(_Streamed):
 
     def finish(self, request, answer):
         _records_or_warning(answer, lambda: self.query.shape(request, answer, self.streamed_records()))
+
+    def explain(self, error):
+        """Add the query's word for a CLI command Asterisk does not have (a module gone)."""
+        hint = getattr(self.query, "missing_hint", None)
+        if hint and error.code == "command_failed" and error.message.startswith("No such command"):
+            error.message = "%s: %s" % (error.message, hint)
 
 
 def _parse_output(command, answer):
