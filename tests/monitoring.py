@@ -118,6 +118,9 @@ def parse_exposition(text):
         match = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$", line)
         assert match, "not a sample: %r" % line
         name, body, value = match.groups()
+        suffixes = {"summary": ("_sum", "_count"), "histogram": ("_sum", "_count", "_bucket")}
+        if name != current and current and name[len(current):] in suffixes.get(families[current]["type"], ()):
+            name = current  # a summary's or a histogram's own series
         assert name == current, "sample of %s outside its family (HELP/TYPE of %s above)" % (name, current)
         labels = {}
         rest = body or ""
@@ -127,7 +130,8 @@ def parse_exposition(text):
             assert found.group(1) not in labels, line
             labels[found.group(1)] = found.group(2).replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
             rest = rest[found.end():]
-        assert labels not in [got for got, _ in families[name]["samples"]], "label set twice: %r" % line
+        if name == match.group(1):  # (a summary's _sum and _count share its labels)
+            assert labels not in [got for got, _ in families[name]["samples"]], "label set twice: %r" % line
         families[name]["samples"].append((labels, float(value)))
     for name, family in families.items():
         assert family["help"] and family["type"], "%s lacks HELP or TYPE" % name
