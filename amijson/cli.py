@@ -2,6 +2,7 @@
 
     amijson [options] action NAME [KEY=VALUE ...]
     amijson [options] command "CLI COMMAND"
+    amijson [options] asterisk -rx "CLI COMMAND"   (or through a link named asterisk)
 
 The option table below is data; ``parse_args`` needs no ``argparse`` (whose
 import alone costs a third of a small run). Every failure, a usage error
@@ -24,6 +25,8 @@ usage: amijson [options] action NAME [KEY=VALUE ...]
        amijson [options] -rx "CLI COMMAND"      (drop-in for asterisk -rx; also -x)
        amijson [options] QUERY [FILTER]         {queries}
        amijson [options] doctor                 why a run gets no data: each check, with a hint
+       amijson [options] asterisk -rx "CMD"     asterisk's own command line (-x, -rvx ...), and
+                                                its text: what a link named asterisk runs
 
 Runs one AMI action or CLI command and prints one JSON document. Options come
 before the verb: every word after it (or after --) is an operand, never an option.
@@ -59,11 +62,13 @@ several PBXes (one document, a "pbx" key on each record with --records; exit 9 w
   --host H1,H2,...       several hosts, the other settings shared
   --parallel N           most PBXes asked at once (default 64)
 output:
-  --format json|nagios|prometheus|zabbix
+  --format json|nagios|prometheus|zabbix|text
                          json: the document (default); nagios: a plugin's status line,
                          perfdata and exit code; prometheus: the text exposition format;
                          zabbix: low-level discovery, or a one-record query's record
-                         (named queries only; see docs/monitoring.md)
+                         (named queries only; see docs/monitoring.md); text: a CLI
+                         command's output exactly as asterisk -rx prints it, Key: Value
+                         blocks for an action or a query, a failure on stderr (docs/text.md)
   --warning FIELD=RANGE, --critical FIELD=RANGE
                          nagios thresholds, repeatable: a numeric field of a one-record
                          query (status calls=50), or count / count[FIELD=VALUE] of a list
@@ -301,6 +306,14 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
             return 0
         if verb in DROP_IN:
             verb = "command"
+        if verb == "asterisk":  # asterisk's command line, printing text
+            asked = options.get("format")
+            options["format"] = "text"
+            output = _output("text", options)  # every failure from here on is said as text
+            if asked not in (None, "text"):
+                raise AmijsonError("usage", "amijson asterisk prints what asterisk -rx prints (--format text), "
+                                   "not --format %s" % _shown(asked))
+            verb, args = _as_asterisk(options, args, environ)
         if verb == "doctor":  # its own checks and document, loaded for this verb only: start-up time
             from amijson import doctor
             shown, exit_code, secrets = doctor.run(options, args, environ, stdin if stdin is not None else sys.stdin,
@@ -322,6 +335,12 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         settings = resolve(options, environ, stdin if stdin is not None else sys.stdin, deadline)
         secret = settings.secret
         document.warnings.extend(settings.warnings)
+        if options.get("as_asterisk") and settings.asterisk is None:
+            from amijson.asterisk_argv import real_asterisk
+            settings.asterisk = real_asterisk(environ, os.path.realpath(sys.argv[0])) or "asterisk"
+        # A child of this run (the rx route's asterisk) that is amijson's own asterisk link
+        # refuses to run: it would ask this PBX again, and again.
+        os.environ["AMIJSON_RUNNING"] = "1"
         from amijson.runner import execute
         execute(settings, plan, document, deadline, environ)
         exit_code = 0
@@ -336,7 +355,7 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         document.fail("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         exit_code = EXIT_CODES["internal"]
     if options is None:  # the command line could not be read: still answer in the format it asked for
-        output = _output(_format_asked(argv), {}, strict=False)
+        output = _output("text" if _asterisk_asked(argv) else _format_asked(argv), {}, strict=False)
     if output is not None:
         pairs = [(_pbx_name(options or {}, environ, settings), _format_view(document))]
         return _emit(output, pairs, False, deadline, [secret], stdout, exit_code, document.to_dict)
@@ -359,7 +378,7 @@ def _fleet_main(options, verb, args, environ, stdin, stdout, deadline, output=No
             raise AmijsonError("usage", "nothing to do: amijson --profiles NAMES [options] action NAME | "
                                "command \"CLI\" | QUERY")
         if output is not None:
-            output.check(verb)
+            output.check(verb, fleet=True)
         parallel = fleet.DEFAULT_PARALLEL
         if options.get("parallel") is not None:
             parallel = _integer("--parallel", options["parallel"], 1, fleet.MAX_PARALLEL)
@@ -447,8 +466,27 @@ def _pbx_name(options, environ, settings):
 
 
 def _format_view(document):
-    """What a format reads of a Document: its records as dicts, its error and warnings."""
-    return {"records": list(document.records), "error": document.error, "warnings": list(document.warnings)}
+    """What a format reads of a Document: its records as dicts, its error and warnings, and
+    for --format text the CLI output and the AMI messages."""
+    return {"records": list(document.records), "error": document.error, "warnings": list(document.warnings),
+            "output": document.output, "response": document.response, "complete": document.complete}
+
+
+def _asterisk_asked(argv):
+    """True when a command line that could not be parsed was asterisk's (``asterisk ...``)."""
+    return bool(argv) and argv[0] == "asterisk"
+
+
+def _as_asterisk(options, args, environ):
+    """``asterisk ARGS`` (a link named asterisk, or ``amijson asterisk``): the verb and
+    operands of the one CLI command ARGS run, printed as text (amijson.asterisk_argv)."""
+    options["as_asterisk"] = True
+    from amijson import asterisk_argv
+    if environ.get("AMIJSON_RUNNING") == "1":
+        raise AmijsonError("not_asterisk", "%s; amijson started it as the asterisk executable of its rx "
+                           "route: set AMIJSON_ASTERISK (or --asterisk) to the real asterisk"
+                           % asterisk_argv.NOT_ASTERISK)
+    return "command", [asterisk_argv.command(args)]
 
 
 def _emit(output, pairs, fleet, deadline, secrets, stdout, exit_code, document_json, failure=None):
@@ -473,6 +511,16 @@ def _emit(output, pairs, fleet, deadline, secrets, stdout, exit_code, document_j
         return exit_code
     if not output.write(text, stdout, _write):
         return EXIT_CODES["usage"]
+    if output.name == "text":  # a failure: one line on standard error
+        error = failure or (pairs[0][1]["error"] if pairs else None)
+        if error is not None and sys.stderr is not None:
+            from amijson.formats import redact
+            from amijson.formats.text import error_line
+            try:
+                sys.stderr.write(redact(error_line(error), secrets))
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
     return exit_code if code is None else code
 
 
@@ -503,7 +551,10 @@ def run():
     By then the document is written and flushed. The interpreter's teardown
     (freeing every module and object one by one) would add about a millisecond,
     a tenth of a small run, and do nothing for anyone."""
-    code = main()
+    argv = sys.argv[1:]
+    if sys.argv and os.path.basename(sys.argv[0]) == "asterisk":  # a link named asterisk: every word is asterisk's
+        argv = ["asterisk"] + argv
+    code = main(argv)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

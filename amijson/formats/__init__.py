@@ -1,10 +1,11 @@
-"""Output formats besides the JSON document: ``--format nagios|prometheus|zabbix``.
+"""Output formats besides the JSON document: ``--format nagios|prometheus|zabbix|text``.
 
 Each format is one module, a pure function from the answers of a run to text:
 
 * ``nagios.render(answers, query, thresholds, fleet)``: (the plugin output, exit code 0-3)
 * ``prometheus.render(answers, query, duration, fleet)``: the text exposition format
 * ``zabbix.render(answers, query, fleet)``: low-level discovery, or the bare record
+* ``text.render(answer, kind)``: what ``asterisk -rx`` prints (one PBX only)
 
 ``answers`` is a list of ``Result`` (below): one for a single PBX, one per PBX of a
 fleet (``--profiles``, a ``--host`` list), each naming its PBX. A format module is
@@ -20,7 +21,7 @@ node_exporter's textfile collector requires.
 
 from amijson.errors import AmijsonError
 
-FORMATS = ("json", "nagios", "prometheus", "zabbix")
+FORMATS = ("json", "nagios", "prometheus", "zabbix", "text")
 
 # The named queries that answer with one record (a fact about the PBX) rather than
 # a list: their numeric fields are what --warning/--critical and the formats read.
@@ -88,11 +89,12 @@ class Output:
         self.name = name
         self.options = options
         self.query = None
+        self.kind = None  # --format text: what the run asked (command, action or query)
         self.thresholds = []
         self.path = None  # --output's file, once checked
         self.unwritable = None  # why --output's file cannot be written: nothing is, then
 
-    def check(self, verb):
+    def check(self, verb, fleet=False):
         """Every usage error of the format's options, before anything connects. When
         ``--output`` names a file, the text goes there, a usage error's included (the
         file stays valid); when that file cannot be written, nothing is printed but the
@@ -114,6 +116,17 @@ class Output:
         if options.get("output") is not None and self.name != "prometheus":
             raise AmijsonError("usage", "--output is for --format prometheus (node_exporter's textfile collector)")
         from amijson.queries import QUERIES
+        if self.name == "text":
+            if fleet:
+                raise AmijsonError("usage", "--format text is for one PBX (asterisk -rx answers for one); "
+                                            "use --format json for several")
+            if verb in ("command", "action"):
+                self.kind = verb
+                return
+            if verb in QUERIES:
+                self.kind, self.query = "query", verb
+                return
+            return  # no verb, or an unknown one: build_plan says why
         if verb not in QUERIES:
             raise AmijsonError("usage", "--format %s reads a named query's records (%s), not %s"
                                % (self.name, ", ".join(QUERIES), "a verb" if verb is None else repr(verb)))
@@ -136,6 +149,9 @@ class Output:
         if self.name == "prometheus":
             from amijson.formats import prometheus
             return prometheus.render(found, query, duration, fleet, failure), None
+        if self.name == "text":
+            from amijson.formats import text
+            return (text.render(found[0], self.kind) if found and self.kind else ""), None
         from amijson.formats import zabbix
         return zabbix.render(found, query, fleet, pretty=bool(self.options.get("pretty"))), None
 
