@@ -65,7 +65,7 @@ def command(args):
             letter = arg[j]
             j += 1
             if letter not in KNOWN:
-                raise AmijsonError("not_asterisk", "%s; asterisk has no option -%s" % (NOT_ASTERISK, shown(letter)))
+                raise AmijsonError("not_asterisk", "%s; asterisk has no option %s" % (NOT_ASTERISK, shown("-" + letter)))
             if letter not in REMOTE_OK:
                 raise AmijsonError("not_asterisk", "%s; -%s %s, which amijson does not do"
                                    % (NOT_ASTERISK, letter, WHY.get(letter, "is Asterisk's own")))

@@ -51,7 +51,7 @@ def test_a_usage_error_is_unknown_in_nagios(argv, why):
 
 
 @pytest.mark.parametrize("argv, why", [
-    (["--format", "bogus", "status"], "--format must be json, nagios, prometheus or zabbix"),
+    (["--format", "bogus", "status"], "--format must be json, nagios, prometheus, zabbix or text"),
     (["--warning", "calls=1", "status"], "--warning is for --format nagios"),
     (["--format", "json", "--critical", "calls=1", "status"], "--critical is for --format nagios"),
     (["--output", "/tmp/x", "status"], "--output is for --format prometheus"),
