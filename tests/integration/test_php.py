@@ -219,6 +219,42 @@ def test_legacy_swap_without_an_asterisk_binary_still_shows_after(php, php_env):
     assert out["before"] is None and isinstance(out["after"], list) and out["note"]
 
 
+# --- legacy-unchanged.php -----------------------------------------------------------------------
+
+def _function(path, name):
+    """The text of PHP function ``name`` in ``path``, from its doc comment to its closing brace."""
+    text = path.read_text()
+    start = text.index("function %s(" % name)
+    start = text.rindex("/**", 0, start)
+    return text[start:text.index("\n}\n", start) + 3]
+
+
+def test_legacy_unchanged_keeps_the_old_function_to_the_character():
+    old = _function(EXAMPLES / "legacy-swap.php", "channels_before")
+    assert "asterisk" in old and "-rx" in old
+    assert _function(EXAMPLES / "legacy-unchanged.php", "channels_before") == old
+
+
+def test_legacy_unchanged_over_ami_equals_the_real_asterisk_rx(php, php_env, live_calls, sandbox, tmp_path):
+    """The old function, run where `asterisk` on PATH is amijson's link and the PBX is reached over
+    AMI (no control socket, no asterisk binary), returns what it returns on the PBX itself with the
+    real asterisk -rx (the sandbox's, through AMIJSON_ASTERISK, which the function reads first)."""
+    link = tmp_path / "asterisk-link"
+    link.mkdir()
+    (link / "asterisk").symlink_to(amijson_path())
+    over_ami = dict(php_env, PATH="%s:%s" % (link, php_env["PATH"]), AMIJSON_VIA="ami")
+    on_the_pbx = dict(php_env, AMIJSON_ASTERISK=sandbox["AMIJSON_ASTERISK"])
+    _, idle = php(EXAMPLES / "legacy-unchanged.php", env=over_ami)
+    assert idle == {"asterisk": str(link / "asterisk"), "channels": []}
+    live_calls(3)
+    proc, out = php(EXAMPLES / "legacy-unchanged.php", env=over_ami)
+    _, real = php(EXAMPLES / "legacy-unchanged.php", env=on_the_pbx)
+    assert out["asterisk"] == str(link / "asterisk") and "6 channels" in proc.stderr
+    assert len(out["channels"]) == 6
+    assert all(name.startswith("Local/wait@%s-" % sandbox["AMIJSON_SANDBOX_CONTEXT"]) for name in out["channels"])
+    assert out["channels"] == real["channels"]
+
+
 # --- json_decode with JSON_THROW_ON_ERROR -------------------------------------------------------
 
 THROWING_DECODE = r"""
