@@ -132,3 +132,41 @@ def test_relative_or_root_prefixes_are_refused(place):
     for prefix in ("opt/amijson", "/"):
         refused = install(place, AMIJSON_INSTALL_PREFIX=prefix)
         assert refused.returncode == 1 and "absolute path" in refused.stderr, refused.stderr
+
+
+def test_asterisk_link_in_a_folder_of_its_own_and_uninstall_takes_it(place):
+    """--asterisk-link: PREFIX/asterisk-link/asterisk -> amijson, on no PATH by itself; a script whose
+    PATH starts with that folder runs amijson as asterisk, for root and for other users."""
+    before = tree(place)
+    prefix = os.path.join(place, "opt", "amijson")
+    done = install(place, "--asterisk-link")
+    assert done.returncode == 0, done.stderr
+    folder = os.path.join(prefix, "asterisk-link")
+    assert os.listdir(folder) == ["asterisk"]
+    assert os.readlink(os.path.join(folder, "asterisk")) == os.path.join(prefix, "bin", "amijson")
+    assert "put %s first in the PATH" % folder in done.stderr
+    assert not os.path.exists(os.path.join(place, "bin", "asterisk"))  # never next to amijson's own link
+    for user, home in ((None, place), ("nobody", "/")):
+        shell = login_shell('PATH="%s:$PATH"; command -v asterisk; asterisk -c; echo "exit $?"; '
+                            'AMIJSON_PORT=1 AMIJSON_VIA=ami AMIJSON_USER=u AMIJSON_SECRET=s3cret-x '
+                            'asterisk -rx "core show uptime"; echo "exit $?"' % folder, home, user=user)
+        lines = shell.stdout.splitlines()
+        assert lines == [os.path.join(folder, "asterisk"), "exit 8", "exit 3"], (user, shell.stdout, shell.stderr)
+        errors = shell.stderr.splitlines()
+        assert errors[0].startswith("amijson: not_asterisk: this is amijson, not Asterisk"), shell.stderr
+        assert errors[1].startswith("amijson: connect: "), shell.stderr
+    removed = install(place, "--uninstall")
+    assert removed.returncode == 0, removed.stderr
+    assert tree(place) == before
+
+
+def test_asterisk_link_is_refused_where_a_real_asterisk_is_installed(place, tmp_path):
+    real = tmp_path / "sbin"
+    real.mkdir()
+    (real / "asterisk").write_text("#!/bin/sh\necho real\n")
+    (real / "asterisk").chmod(0o755)
+    before = tree(place)
+    refused = install(place, "--asterisk-link", PATH="%s:%s" % (real, os.environ["PATH"]))
+    assert refused.returncode == 1 and "a real Asterisk is installed on this machine (%s/asterisk)" % real \
+        in refused.stderr, refused.stderr
+    assert tree(place) == before
