@@ -448,7 +448,7 @@ def _format_asked(argv):
         if takes_value and not eq:
             inline = argv[i] if i < len(argv) else None
             i += 1
-        if key == "format":
+        if key == "format" and inline is not None:
             found = inline
     return found
 
