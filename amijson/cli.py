@@ -338,9 +338,6 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         if options.get("as_asterisk") and settings.asterisk is None:
             from amijson.asterisk_argv import real_asterisk
             settings.asterisk = real_asterisk(environ, os.path.realpath(sys.argv[0])) or "asterisk"
-        # A child of this run (the rx route's asterisk) that is amijson's own asterisk link
-        # refuses to run: it would ask this PBX again, and again.
-        os.environ["AMIJSON_RUNNING"] = "1"
         from amijson.runner import execute
         execute(settings, plan, document, deadline, environ)
         exit_code = 0
@@ -554,7 +551,11 @@ def run():
     argv = sys.argv[1:]
     if sys.argv and os.path.basename(sys.argv[0]) == "asterisk":  # a link named asterisk: every word is asterisk's
         argv = ["asterisk"] + argv
-    code = main(argv)
+    environ = dict(os.environ)
+    # Children (the rx route's asterisk) inherit the mark: amijson's own asterisk link, started
+    # by this run, refuses at once instead of asking the PBX again, and again.
+    os.environ["AMIJSON_RUNNING"] = "1"
+    code = main(argv, environ)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
