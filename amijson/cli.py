@@ -25,8 +25,8 @@ usage: amijson [options] action NAME [KEY=VALUE ...]
        amijson [options] -rx "CLI COMMAND"      (drop-in for asterisk -rx; also -x)
        amijson [options] QUERY [FILTER]         {queries}
        amijson [options] doctor                 why a run gets no data: each check, with a hint
-       amijson [options] asterisk -rx "CMD"     asterisk's own command line (-x, -rvx ...), and
-                                                its text: what a link named asterisk runs
+       amijson [options] asterisk -rx "CMD"     asterisk's command line, printing its text (a link
+                                                named asterisk runs this; see docs/text.md)
 
 Runs one AMI action or CLI command and prints one JSON document. Options come
 before the verb: every word after it (or after --) is an operand, never an option.
@@ -103,6 +103,8 @@ def verbs():
     from amijson.queries import QUERIES
     forms = []
     for line in USAGE.split("\n\n", 1)[0].splitlines():
+        if "[options]" not in line:  # a usage line's continuation
+            continue
         form = line.partition("[options]")[2].strip().split("  ")[0]
         if form.startswith("QUERY"):
             form = "a query (%s)" % ", ".join(query.usage(name) for name, query in QUERIES.items())

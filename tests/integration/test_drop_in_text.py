@@ -233,3 +233,23 @@ def test_asterisk_13_command_format_prints_the_same_text(sandbox, tmp_path, comm
         code, out, err = run([amijson_path(), "--format", "text", "command", command], env, sandbox)
     assert out == text, (out, text)
     assert code == (1 if command in (NO_SUCH, USAGE) else 0), (code, err)
+
+
+@pytest.mark.parametrize("where", ["home", "AMIJSON_CONFIG"])
+def test_the_link_reaches_the_pbx_from_amijsons_own_config_and_profile(sandbox, link, tmp_path, where):
+    """No AMIJSON_HOST, USER or SECRET: the PBX comes from a profile of amijson's config file (the
+    user's own, or the one AMIJSON_CONFIG names), chosen by AMIJSON_PROFILE; over HTTP, as the
+    profile says."""
+    home = tmp_path / "home"
+    (home / ".config" / "amijson").mkdir(parents=True)
+    config = home / ".config" / "amijson" / "config" if where == "home" else tmp_path / "www.conf"
+    config.write_text("[default]\nhost = 192.0.2.1\n\n[pbx]\nhost = %s\nuser = %s\nsecret = %s\nvia = http\n"
+                      "http_port = %s\n" % (sandbox["AMIJSON_HOST"], sandbox["AMIJSON_USER"], sandbox["AMIJSON_SECRET"],
+                                            sandbox["AMIJSON_SANDBOX_HTTP_PORT"]))
+    config.chmod(0o600)
+    env = {"PATH": "%s:%s" % (link, os.environ["PATH"]), "HOME": str(home), "AMIJSON_MANAGER_CONF": "/nonexistent",
+           "AMIJSON_PROFILE": "pbx"}
+    if where != "home":
+        env["AMIJSON_CONFIG"] = str(config)
+    code, out, err = run(["asterisk", "-rx", "database show amijson"], env, sandbox)
+    assert (code, out, err) == (0, rx(sandbox, "database show amijson"), "")
