@@ -113,3 +113,13 @@ def test_a_peer_that_goes_silent_is_a_timeout_line_within_the_deadline():
                              {"AMIJSON_PORT": str(peer.port), "AMIJSON_TIMEOUT": "1"})
     assert time.monotonic() - started < 2.5
     assert code == 5 and out == b"" and err.startswith("amijson: timeout: ") and err.count("\n") == 1, (code, err)
+
+
+def test_asterisk_13_command_bodies_as_text():
+    """13.38.3's action_command: the raw text, --END COMMAND-- glued to a last line without a
+    newline; empty output. Printed as the text, a newline at the end (docs/text.md)."""
+    for body, shown in ((b"\n Endpoint:  x  \n\nObjects found: 1\n\n", b"\n Endpoint:  x  \n\nObjects found: 1\n\n"),
+                        (b"no newline at the end", b"no newline at the end\n"), (b"", b"")):
+        with FakeAmi(replies={"command": command_follows_13(body)}) as peer:
+            code, out, err = run(["--format", "text", "command", "core show x"], {"AMIJSON_PORT": str(peer.port)})
+        assert (code, out, err) == (0, shown, ""), (body, out, err)

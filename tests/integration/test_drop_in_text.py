@@ -253,3 +253,32 @@ def test_the_link_reaches_the_pbx_from_amijsons_own_config_and_profile(sandbox, 
         env["AMIJSON_CONFIG"] = str(config)
     code, out, err = run(["asterisk", "-rx", "database show amijson"], env, sandbox)
     assert (code, out, err) == (0, rx(sandbox, "database show amijson"), "")
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_query_is_a_key_value_block_per_record_of_its_json(sandbox, tmp_path, route):
+    """The same query in JSON and in text: one block per record, each field one `key: value` line."""
+    env = base_env(sandbox, tmp_path)
+    env["AMIJSON_ASTERISK"] = sandbox["AMIJSON_ASTERISK"]
+    import json
+    _, raw, _ = run([amijson_path(), "--records"] + route_args(route, sandbox) + ["endpoints"], env, sandbox)
+    records = json.loads(raw)
+    code, out, err = run([amijson_path(), "--format", "text"] + route_args(route, sandbox) + ["endpoints"], env, sandbox)
+    assert code == 0 and err == "", err
+    blocks = out.decode().split("\n\n")
+    assert blocks[-1] == "" and len(blocks) - 1 == len(records) >= 4
+    for block, record in zip(blocks, records):
+        lines = block.split("\n")
+        assert [line.split(": ", 1)[0] for line in lines] == list(record)
+        assert "endpoint: %s" % record["endpoint"] in lines
+
+
+def test_an_action_is_amis_messages_as_key_value_blocks(sandbox, tmp_path):
+    env = base_env(sandbox, tmp_path)
+    code, out, err = run([amijson_path(), "--format", "text", "action", "DBGet", "Family=amijson/test",
+                          "Key=greeting"], env, sandbox)
+    assert code == 0 and err == "", err
+    blocks = out.decode().split("\n\n")
+    assert blocks[0].startswith("Response: Success\n") and "Val: hello" in blocks[1] and blocks[-1] == ""
+    code, out, err = run([amijson_path(), "--format", "text", "action", "NoSuchActionAtAll"], env, sandbox)
+    assert code == 1 and out == b"" and err.startswith("amijson: action_failed: ") and err.count("\n") == 1
