@@ -157,7 +157,10 @@ class Output:
 
     def write(self, text, stdout, write):
         """``text`` to ``--output`` (atomically) or to standard output (``write(bytes_pieces, stdout)``)."""
-        data = text.encode("utf-8", "replace")  # a lone surrogate (undecodable bytes in the environment) is "?"
+        try:  # text: a CLI line Asterisk sent in another encoding holds its bytes as surrogates
+            data = text.encode("utf-8", "surrogateescape" if self.name == "text" else "strict")
+        except UnicodeEncodeError:
+            data = text.encode("utf-8", "replace")  # a lone surrogate (undecodable bytes in the environment) is "?"
         if self.unwritable is not None:
             return _complain(self.unwritable)
         if self.path is None:

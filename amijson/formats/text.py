@@ -28,11 +28,64 @@ exits 0.
 """
 
 
-def cli_text(lines):
-    """A CLI command's output lines (``document.output``) as ``asterisk -rx`` prints them."""
+def cli_text(lines, warnings=()):
+    """A CLI command's output lines (``document.output``) as ``asterisk -rx`` prints them.
+
+    A line whose bytes were not UTF-8 was decoded with the fallback encoding, and the run's
+    ``warnings`` say so (``as_sent``): such a line is given back as those bytes (as lone
+    surrogates, which ``Output.write`` turns back into the bytes), not as UTF-8."""
     if not lines or lines == [""]:
         return ""
+    if warnings:
+        lines = as_sent(lines, warnings)
     return "\n".join(lines) + "\n"
+
+
+FELL_BACK = ": bytes not valid UTF-8, decoded as "
+
+
+def as_sent(lines, warnings):
+    """``lines`` with each line the route decoded with the fallback encoding turned back into
+    the bytes Asterisk sent. The rx route names each such line (``output[N]: ...``); AMI and
+    HTTP only say that some ``Output`` value fell back (``response.Output: ...``): there a line
+    is taken for one when its text, encoded with the fallback, is not valid UTF-8 (had those
+    been the bytes, they would have been read as UTF-8) and it is not plain ASCII. A PBX that
+    mixes UTF-8 and Latin-1 lines in one output is the one case that guess gets wrong: a UTF-8
+    line whose characters Latin-1 also has comes out in Latin-1."""
+    encoding = None
+    exact = set()
+    some = False
+    for warning in warnings:
+        where, found, name = str(warning).partition(FELL_BACK)
+        if not found:
+            continue
+        if where.startswith("output[") and where.endswith("]") and where[7:-1].isdigit():
+            exact.add(int(where[7:-1]))
+            encoding = name
+        elif where.lower().endswith(".output"):
+            some = True
+            encoding = name
+    if encoding is None:
+        return lines
+    out = []
+    for number, line in enumerate(lines):
+        if number in exact or (some and _fell_back(line, encoding)):
+            try:
+                line = line.encode(encoding).decode("utf-8", "surrogateescape")
+            except (UnicodeError, LookupError):
+                pass
+        out.append(line)
+    return out
+
+
+def _fell_back(line, encoding):
+    if line.isascii():
+        return False
+    try:
+        line.encode(encoding).decode("utf-8")
+    except (UnicodeError, LookupError):
+        return True
+    return False
 
 
 def _escaped(text):
@@ -90,7 +143,7 @@ def render(answer, kind):
     if kind == "command":
         if error is not None and error.get("code") != "command_failed":
             return ""
-        return cli_text(document.get("output"))
+        return cli_text(document.get("output"), answer.warnings)
     if error is not None:
         return ""
     if kind == "action":

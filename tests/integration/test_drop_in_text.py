@@ -107,10 +107,11 @@ def expected_code(command, text):
 
 @pytest.fixture
 def calls_up(live_calls):
-    """Two waiting calls (four Local channels), and a bridged one: the channel, bridge and queue
-    commands then have rows to print."""
+    """Two waiting calls (four Local channels), a bridged one and one whose caller name is in
+    Latin-1 bytes: the channel, bridge and queue commands then have rows to print."""
     live_calls(2)
     live_calls(1, "bang")
+    live_calls(1, "latin1")  # a caller name in Latin-1 bytes: core show channel shows it
     time.sleep(0.5)
 
 
@@ -119,9 +120,13 @@ def test_every_parser_command_is_byte_identical_on_every_route(sandbox, calls_up
     env["AMIJSON_ASTERISK"] = sandbox["AMIJSON_ASTERISK"]
     assert USAGE in REGISTRY and len(REGISTRY) >= 20, REGISTRY
     differences = []
-    channel = rx(sandbox, "core show channels concise").split(b"!", 1)[0].decode()
+    concise = rx(sandbox, "core show channels concise").decode().splitlines()
+    channel = concise[0].split("!", 1)[0]
+    latin1 = next(line.split("!", 1)[0] for line in concise if line.startswith("Local/latin1@") and
+                  line.split("!", 1)[0].endswith(";2"))
     assert channel.startswith("Local/"), channel
-    for command in COMMANDS + ["core show channel " + channel]:
+    assert b"Jos\xe9 M\xfcller" in rx(sandbox, "core show channel " + latin1)
+    for command in COMMANDS + ["core show channel " + channel, "core show channel " + latin1]:
         for route in ROUTES:
             argv = [amijson_path(), "--format", "text"] + route_args(route, sandbox) + ["command", command]
             code, out, err, before, after = same_as_rx(sandbox, command, lambda: run(argv, env, sandbox))

@@ -160,3 +160,74 @@ def test_text_is_in_the_help():
     code, out = run(["--help"])
     assert code == 0 and "json|nagios|prometheus|zabbix|text" in out and 'asterisk -rx "CMD"' in out
     assert verbs().endswith('| doctor | asterisk -rx "CMD"'), verbs()
+
+
+# --- bytes that are not UTF-8: given back as Asterisk sent them --------------------------------
+
+# A Latin-1 line among UTF-8 ones; the UTF-8 line has a character neither Latin-1 nor cp1252 has.
+LATIN1_TEXT = b"Caller ID: 5551234\n Caller ID Name: Jos\xe9 M\xfcller\nUTF-8 line: Jos\xc3\xa9 \xe2\x86\x92\n\n"
+
+
+def raw_output(text, warnings):
+    """What --format text writes for ``text`` (str, surrogates for bytes): Output.write's bytes."""
+    import io as _io
+    from amijson.formats import Output
+    stream = _io.TextIOWrapper(_io.BytesIO(), encoding="utf-8")
+    assert Output("text", {}).write(text, stream, lambda data, out: out.buffer.write(data[0]))
+    return stream.buffer.getvalue()
+
+
+def test_rx_lines_that_fell_back_come_out_as_their_bytes():
+    from amijson.rx import decode_lines
+    warnings = []
+    lines = output_lines(decode_lines(LATIN1_TEXT, "latin-1", warnings))
+    assert warnings == ["output[1]: bytes not valid UTF-8, decoded as latin-1"]
+    assert raw_output(cli_text(lines, warnings), warnings) == LATIN1_TEXT
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252"])
+def test_ami_output_values_that_fell_back_come_out_as_their_bytes(encoding):
+    """A 14+ Command reply through the wire's own decoding and the document's own warning."""
+    from amijson.document import fallback_warnings
+    from amijson.wire import split_message
+    body = LATIN1_TEXT[:-1]  # action_command trims one newline
+    raw = b"Response: Success\r\nMessage: Command output follows\r\n" + b"".join(
+        b"Output: " + line + b"\r\n" for line in body.split(b"\n"))
+    message = split_message(raw[:-2], encoding)
+    warnings = fallback_warnings(message, "response", encoding)
+    assert warnings == ["response.Output: bytes not valid UTF-8, decoded as %s" % encoding]
+    lines = message.get_all("Output")
+    assert raw_output(cli_text(lines, warnings), warnings) == LATIN1_TEXT
+
+
+def test_asterisk_13_body_that_fell_back_comes_out_as_its_bytes():
+    from amijson.document import fallback_warnings
+    from amijson.wire import split_message
+    message = split_message(b"Response: Follows\r\nPrivilege: Command", "latin-1")
+    assert message.body is None  # the body is framed by the parser; decode it as it does
+    from amijson.wire import _split_lines
+    message = _split_lines([b"Response: Follows", b"Privilege: Command"], LATIN1_TEXT, "latin-1", None)
+    warnings = fallback_warnings(message, "response", "latin-1")
+    lines = output_lines(message.body)
+    assert raw_output(cli_text(lines, warnings), warnings) == LATIN1_TEXT
+
+
+def test_without_a_fallback_warning_every_line_is_utf8():
+    lines = ["Jos\xe9 M\xfcller"]
+    assert raw_output(cli_text(lines, []), []) == "Jos\xe9 M\xfcller\n".encode("utf-8")
+
+
+def test_ami_cannot_tell_a_utf8_line_latin1_also_spells_once_another_line_fell_back():
+    """The limit docs/text.md names: AMI says only that some Output value fell back, so a UTF-8
+    line whose characters all exist in Latin-1 is taken for one too. The rx route names each line
+    and stays exact."""
+    from amijson.document import fallback_warnings
+    from amijson.rx import decode_lines
+    from amijson.wire import split_message
+    mixed = b"Jos\xe9\nJos\xc3\xa9\n"
+    message = split_message(b"Response: Success\r\nOutput: Jos\xe9\r\nOutput: Jos\xc3\xa9", "latin-1")
+    warnings = fallback_warnings(message, "response", "latin-1")
+    assert raw_output(cli_text(message.get_all("Output"), warnings), warnings) == b"Jos\xe9\nJos\xe9\n"
+    warnings = []
+    lines = output_lines(decode_lines(mixed, "latin-1", warnings))
+    assert raw_output(cli_text(lines, warnings), warnings) == mixed
