@@ -104,18 +104,18 @@ def value_text(value):
         return "false"
     if isinstance(value, str):
         return _escaped(value)
+    from amijson.jsonout import dumps
     if isinstance(value, (int, float)):
-        from amijson.jsonout import dumps
         return dumps(value)
     if isinstance(value, list) and all(item is None or isinstance(item, (str, int, float)) for item in value):
         return ",".join(value_text(item) for item in value)
-    from amijson.jsonout import dumps
     return _escaped(dumps(value))
 
 
-def block(fields):
-    """One ``Key: Value`` block (a record, or an AMI message's headers), ending in an
-    empty line. A header AMI sent more than once (a list of values) is one line each."""
+def message_block(fields):
+    """An AMI message's headers (the document's form) as the CLI shows a manager message:
+    one ``Key: Value`` line each, a header sent more than once a line per value, and an
+    empty line at the end."""
     lines = []
     for key, value in fields.items():
         if isinstance(value, list) and all(isinstance(item, str) for item in value) and value:
@@ -123,11 +123,6 @@ def block(fields):
         else:
             lines.append("%s: %s" % (_escaped(key), value_text(value)))
     return "".join(line + "\n" for line in lines) + "\n"
-
-
-def message_block(fields):
-    """An AMI message's headers (the document's form) as the CLI shows a manager message."""
-    return block(fields)
 
 
 def record_block(record):
