@@ -4,7 +4,7 @@ Samples: tests/data/cli/ (cli_samples.py reads them)."""
 
 from amijson.parsers import bridge_show
 
-from cli_samples import BRIDGE, run
+from cli_samples import BRIDGE, read, run
 
 
 def test_bridge_show_22():
@@ -58,3 +58,21 @@ def test_bridge_show_20_and_12():
 
 def test_bridge_show_empty():
     assert run(bridge_show, "bridge-show-all-empty-21.txt") == ([], [])
+
+
+def test_bridge_show_16_has_no_name_column():
+    # Asterisk 16.28 (real capture): no Name column (added in 20.13, 21.8, 22.3), so name is null.
+    assert read("bridge-show-all-16.txt").startswith("Bridge-ID                            Chans Type ")
+    assert run(bridge_show, "bridge-show-all-16.txt") == (
+        [
+            {
+                "bridge_id": "983c2c15-36ae-47e0-9749-f8cb16d23591",
+                "name": None,
+                "channels": 2,
+                "type": "basic",
+                "technology": "simple_bridge",
+                "duration": 3,
+            }
+        ],
+        [],
+    )

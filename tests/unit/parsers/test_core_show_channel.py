@@ -37,3 +37,19 @@ def test_no_such_channel_is_no_record():
 ])
 def test_a_word_typed_in_full_never_matches_a_longer_command_word(command, parser):
     assert parsers.find(command).name == parser
+
+
+def test_16_own_values_and_na_as_null():
+    # Asterisk 16.28's capture: its own ids, "(N/A)" for every unset caller/connected id.
+    warnings = []
+    (record,) = core_show_channel.parse(read("core-show-channel-bang-16.txt"), warnings=warnings)
+    assert warnings == []
+    assert (record["uniqueid"], record["linkedid"]) == ("1796094986.5", "1796094986.4")
+    assert record["bridge_id"] == "983c2c15-36ae-47e0-9749-f8cb16d23591"
+    for key in ("caller_id", "caller_id_name", "connected_line_id", "connected_line_id_name",
+                "eff_connected_line_id", "eff_connected_line_id_name", "dnid_digits"):
+        assert record[key] is None, key
+    assert (record["language"], record["nativeformats"], record["writetranscode"]) == ("en", "(slin)", "No")
+    assert record["variables"]["BRIDGEPEER"] == "Local/wait@amijson-test-00000003;1"
+    assert len(record["variables"]) == 12 and len(record["cdr_variables"]) == 17
+    assert record["cdr_variables"]["clid"] == '"" <>' and record["cdr_variables"]["sequence"] == "5"

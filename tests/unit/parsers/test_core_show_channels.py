@@ -241,3 +241,81 @@ def test_channels_count():
 def test_channels_no_table_warns():
     records, warnings = run(core_show_channels, None, "default", text="No such command 'core show chanels'\n")
     assert records == [] and len(warnings) == 1
+
+
+# Asterisk 16.28 (real captures): the same calls as the 22 captures, in 16's layout.
+BANG_16 = "Local/bang@amijson-test-00000002;2"
+BRIDGE_16 = "983c2c15-36ae-47e0-9749-f8cb16d23591"
+CUT = " may be truncated at %d characters (fixed-width column); use 'core show channels concise'"
+
+
+def test_channels_default_16_columns_cut_at_20():
+    # 16 cuts channel, location and application(data) (%-20.20s %-20.20s %-7.7s %-30.30s); 22 widens them.
+    records, warnings = run(core_show_channels, "core-show-channels-16.txt", "default")
+    assert len(records) == 13  # "13 active channels", trailers not records
+    assert records[0] == {
+        "channel": "PJSIP/101-00000000", "location": "s@amijson-test:1", "context": "amijson-test",
+        "extension": "s", "priority": 1, "state": "Down", "application": None, "data": None,
+    }
+    bang = records[2]
+    assert (bang["channel"], bang["location"], bang["priority"]) == ("Local/bang@amijson-t", "bang@amijson-test:2", 2)
+    assert (bang["application"], bang["data"]) == ("Dial", "Local/wait@amijson-test,,")
+    assert records[4]["location"] == "queue@amijson-test:2" and records[4]["data"] == "support"
+    appdial = records[5]  # location (None)
+    assert (appdial["location"], appdial["context"], appdial["extension"], appdial["priority"]) == (None,) * 4
+    assert (appdial["application"], appdial["data"]) == ("AppDial", "(Outgoing Line)")
+    latin1 = records[7]  # "latin1@amijson-test:3" cut at 20: the priority is lost, the context is whole
+    assert (latin1["location"], latin1["context"], latin1["extension"], latin1["priority"]) == \
+        ("latin1@amijson-test:", "amijson-test", "latin1", None)
+    # every channel but the PJSIP one is cut at 20; a location of 20 characters may be cut too
+    assert "records[0].channel" + CUT % 20 not in warnings
+    for i in range(1, 13):
+        assert "records[%d].channel" % i + CUT % 20 in warnings
+    assert "records[2].data" + CUT % 30 in warnings
+    assert ["records[%d].location" % i + CUT % 20 for i in (3, 4, 7, 8)] == \
+        [w for w in warnings if ".location " in w]
+    assert len(warnings) == 12 + 1 + 4
+
+
+def test_channels_concise_16_is_whole_where_default_cuts():
+    records, warnings = run(core_show_channels, "core-show-channels-concise-16.txt", "concise")
+    assert warnings == [] and len(records) == 13
+    assert records[2] == {
+        "channel": BANG_16, "context": "amijson-test", "extension": "bang", "priority": 2, "state": "Up",
+        "application": "Dial", "data": "Local/wait@amijson-test,,,x!y!z", "caller_id_num": "",
+        "account_code": "", "peer_account": "", "ama_flags": 3, "duration": 3, "bridge_id": BRIDGE_16,
+        "uniqueid": "1796094986.5",
+    }
+    pjsip = records[0]
+    assert (pjsip["application"], pjsip["data"], pjsip["caller_id_num"], pjsip["bridge_id"]) == (None, "", "101", "")
+    assert [r["uniqueid"] for r in records if r["bridge_id"] == BRIDGE_16] == ["1796094986.5", "1796094986.6"]
+    # the same channels in the same order as the default layout, which cuts their names at 20
+    default, _ = run(core_show_channels, "core-show-channels-16.txt", "default")
+    assert [r["channel"][:20] for r in records] == [r["channel"] for r in default]
+    # where the default layout knows the priority (not for AppDial's "(None)" location, nor for
+    # the two latin1 locations cut before it), it is concise's
+    known = [(c["priority"], d["priority"]) for c, d in zip(records, default) if d["priority"] is not None]
+    assert len(known) == 10 and all(c == d for c, d in known)
+    assert [records[i]["priority"] for i in (5, 7, 8)] == [1, 3, 1]
+
+
+def test_channels_verbose_16():
+    records, warnings = run(core_show_channels, "core-show-channels-verbose-16.txt", "verbose")
+    assert len(records) == 13
+    assert records[0] == {
+        "channel": "PJSIP/101-00000000", "context": "amijson-test", "extension": "s", "priority": 1,
+        "state": "Down", "application": None, "data": "", "caller_id_num": "101", "duration": 2,
+        "account_code": "", "peer_account": "", "bridge_id": "",
+    }
+    bang, appdial = records[2], records[5]
+    assert (bang["data"], bang["bridge_id"], bang["duration"]) == ("Local/wait@amijson-test,,", BRIDGE_16[:20], 3)
+    assert (appdial["extension"], appdial["caller_id_num"], appdial["bridge_id"]) == ("", "bang", BRIDGE_16[:20])
+    assert "records[2].data" + CUT % 25 in warnings
+    assert [w for w in warnings if ".bridge_id " in w] == \
+        ["records[2].bridge_id" + CUT % 20, "records[5].bridge_id" + CUT % 20]
+    assert len(warnings) == 12 + 1 + 2
+
+
+def test_channels_count_16():
+    assert run(core_show_channels, "core-show-channels-count-16.txt", "count") == (
+        [{"active_channels": 13, "active_calls": 6, "max_calls": None, "calls_processed": 6}], [])

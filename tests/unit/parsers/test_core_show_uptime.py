@@ -25,3 +25,10 @@ def test_uptime_13_and_18():
 
 def test_uptime_empty():
     assert run(core_show_uptime, None, text="")[0] == []
+
+
+def test_uptime_16_both_variants():
+    # Asterisk 16.28 (real captures): "4 seconds" and "4" read alike.
+    assert run(core_show_uptime, "core-show-uptime-16.txt") == ([{"system_uptime": 4, "last_reload": 4}], [])
+    assert run(core_show_uptime, "core-show-uptime-seconds-16.txt", "seconds") == (
+        [{"system_uptime": 4, "last_reload": 4}], [])

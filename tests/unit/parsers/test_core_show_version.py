@@ -33,3 +33,19 @@ def test_version_13_and_lenient():
         "os": None,
         "build_date": None,
     }
+
+
+def test_version_16():
+    assert run(core_show_version, "core-show-version-16.txt") == (
+        [
+            {
+                "version": "16.28.0~dfsg-0+deb11u4",
+                "built_by": "nobody",
+                "build_host": "buildd.debian.org",
+                "machine": "unknown",
+                "os": "Linux",
+                "build_date": "2024-01-04 17:58:50 UTC",
+            }
+        ],
+        [],
+    )

@@ -31,3 +31,17 @@ def test_database_13_odd_keys():
 
 def test_database_empty():
     assert run(database_show, None, text="0 results found.\n") == ([], [])
+
+
+def test_database_16():
+    # Asterisk 16.28 (real capture): values padded to 25 with spaces, a value that looks like a number.
+    records, warnings = run(database_show, "database-show-16.txt")
+    assert warnings == []
+    assert [r["key"] for r in records] == [
+        "/amijson/cidname/5551234", "/amijson/cidname/5555678", "/amijson/test/extension",
+        "/amijson/test/greeting", "/pbx/UUID"]
+    assert records[0] == {"key": "/amijson/cidname/5551234", "family": "amijson/cidname", "name": "5551234",
+                          "value": "Alice Example"}
+    assert records[2]["value"] == "0123"  # stays a string, leading zero kept
+    assert records[4] == {"key": "/pbx/UUID", "family": "pbx", "name": "UUID",
+                          "value": "747ca4f2-9539-42d2-ad11-f2f0a86f6c8b"}

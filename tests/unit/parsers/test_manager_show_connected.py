@@ -4,7 +4,7 @@ Samples: tests/data/cli/ (cli_samples.py reads them)."""
 
 from amijson.parsers import manager_show_connected
 
-from cli_samples import run
+from cli_samples import read, run
 
 
 def test_manager_connected_22():
@@ -58,3 +58,25 @@ def test_manager_connected_fewer_columns():
             "write_perms": None,
         }
     ]
+
+
+def test_manager_connected_16_read_write_headers():
+    # Asterisk 16.28 (real capture): the last columns are headed Read and Write (22: ReadPerms,
+    # WritePerms), 5 wide, and the 10-digit permissions overflow them.
+    header = read("manager-show-connected-16.txt").splitlines()[0]
+    assert header.endswith("HttpCnt   Read   Write")
+    assert run(manager_show_connected, "manager-show-connected-16.txt") == (
+        [
+            {
+                "username": "amijson",
+                "ip_address": "127.0.0.1",
+                "start": 1796094989,
+                "elapsed": 0,
+                "file_descriptor": 50,
+                "http_count": 0,
+                "read_perms": 2147483647,
+                "write_perms": 2147483647,
+            }
+        ],
+        [],
+    )

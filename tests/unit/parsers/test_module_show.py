@@ -68,3 +68,39 @@ def test_module_show_12_and_11():
 
 def test_module_show_nothing():
     assert run(module_show, "module-show-like-nothing-13.txt", "like") == ([], [])
+
+
+def test_module_show_16():
+    # Asterisk 16.28 (real capture): the same columns as 22, 292 modules.
+    records, warnings = run(module_show, "module-show-16.txt")
+    assert len(records) == 292  # "292 modules loaded"
+    assert records[0] == {"module": "acl", "description": "Named ACL system", "use_count": 2,
+                          "status": "Running", "support_level": "core"}
+    assert by(records, "module", "udptl") == {"module": "udptl", "description": "UDPTL", "use_count": 2,
+                                              "status": "Running", "support_level": "core"}
+    assert by(records, "module", "app_agent_pool.so")["status"] == "Not Running"
+    assert by(records, "module", "res_format_attr_amr.so")["support_level"] == "unknown"
+    assert by(records, "module", "res_timing_timerfd.so")["use_count"] == 13
+    # a module name past its 30 columns pushes the rest of the row right
+    anonymous = by(records, "module", "res_pjsip_endpoint_identifier_anonymous.so")
+    assert (anonymous["description"], anonymous["use_count"]) == ("PJSIP Anonymous endpoint identifier", 0)
+    assert {r["status"] for r in records} == {"Running", "Not Running"}
+    assert all(isinstance(r["use_count"], int) for r in records)
+    assert by(records, "module", "app_disa.so")["description"] == "DISA (Direct Inward System Access) Appli"
+    assert len(warnings) == 38 and all(w.endswith("truncated at 40 characters (fixed-width column)") for w in warnings)
+    assert "records[%d].description" % records.index(by(records, "module", "app_disa.so")) in \
+        " ".join(warnings)
+
+
+def test_module_show_like_pjsip_16():
+    records, warnings = run(module_show, "module-show-like-pjsip-16.txt", "like")
+    assert len(records) == 48  # "48 modules loaded"
+    assert records[0] == {"module": "chan_pjsip.so", "description": "PJSIP Channel Driver", "use_count": 6,
+                          "status": "Running", "support_level": "core"}
+    assert by(records, "module", "res_pjsip.so")["use_count"] == 47
+    assert by(records, "module", "res_pjsip_notify.so")["status"] == "Not Running"
+    assert by(records, "module", "res_pjsip_history.so")["support_level"] == "extended"
+    long_one = by(records, "module", "res_pjsip_dialog_info_body_generator.so")
+    assert (long_one["description"], long_one["use_count"]) == ("PJSIP Extension State Dialog Info+XML Pr", 0)
+    assert [records[int(w.split("[")[1].split("]")[0])]["module"] for w in warnings] == [
+        "res_pjsip_dialog_info_body_generator.so", "res_pjsip_geolocation.so", "res_pjsip_refer.so"]

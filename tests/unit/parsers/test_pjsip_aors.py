@@ -28,3 +28,16 @@ def test_pjsip_show_aors_empty_and_truncated():
     records, warnings = run(pjsip_aors, None, text=header + "\n\n" + row + "\n\nObjects found: 1\n")
     assert records == [{"aor": long_id[:41], "max_contacts": 3, "contacts": []}]
     assert warnings == ["records[0].aor may be truncated at 41 characters (fixed-width column)"]
+
+
+def test_pjsip_show_aors_16_nan_rtt():
+    # Asterisk 16.28 (real capture): RTT "nan" (22: "-nan") is no RTT.
+    assert "NonQual         nan\n" in read("pjsip-show-aors-16.txt")
+    assert run(pjsip_aors, "pjsip-show-aors-16.txt") == ([
+        {"aor": "101", "max_contacts": 1, "contacts": [
+            {"uri": "sip:101@127.0.0.1:5070", "hash": "1042d25ffa", "status": "NonQual", "rtt_ms": None}]},
+        {"aor": "102", "max_contacts": 1, "contacts": [
+            {"uri": "sip:102@127.0.0.1:5072", "hash": "61bf0b0ab8", "status": "NonQual", "rtt_ms": None}]},
+        {"aor": "103", "max_contacts": 1, "contacts": []},
+        {"aor": "104", "max_contacts": 1, "contacts": []},
+    ], [])

@@ -4,7 +4,7 @@ Samples: tests/data/cli/ (cli_samples.py reads them)."""
 
 from amijson.parsers import pjsip_contacts
 
-from cli_samples import run
+from cli_samples import read, run
 
 
 def test_pjsip_show_contacts_22():
@@ -28,3 +28,12 @@ def test_pjsip_show_contacts_13_truncated_uri():
 
 def test_pjsip_show_contacts_empty():
     assert run(pjsip_contacts, "pjsip-show-contacts-none-13.txt") == ([], [])
+
+
+def test_pjsip_show_contacts_16_nan_rtt():
+    # Asterisk 16.28 (real capture): RTT "nan" (22: "-nan") is no RTT.
+    assert "NonQual         nan\n" in read("pjsip-show-contacts-16.txt")
+    assert run(pjsip_contacts, "pjsip-show-contacts-16.txt") == ([
+        {"aor": "101", "uri": "sip:101@127.0.0.1:5070", "hash": "1042d25ffa", "status": "NonQual", "rtt_ms": None},
+        {"aor": "102", "uri": "sip:102@127.0.0.1:5072", "hash": "61bf0b0ab8", "status": "NonQual", "rtt_ms": None},
+    ], [])

@@ -102,3 +102,37 @@ def test_pjsip_endpoints_without_final_newline_with_trailing_spaces_and_ansi():
     records, warnings = run(pjsip_endpoints, None, "list", text=text)
     assert len(records) == 4 and records[2]["state"] == "Unavailable"
     assert records[3]["channels"] == 0 and warnings == []
+
+
+def test_pjsip_show_endpoints_16_nan_rtt():
+    # Asterisk 16.28 (real capture): the same layout as 22, but an unqualified contact's RTT is
+    # "nan" where 22 prints "-nan"; both are "no RTT".
+    text = read("pjsip-show-endpoints-16.txt")
+    assert "NonQual         nan\n" in text
+    records, warnings = run(pjsip_endpoints, "pjsip-show-endpoints-16.txt", "show")
+    assert warnings == []
+    assert [(r["endpoint"], r["caller_id"], r["state"], r["channels"]) for r in records] == [
+        ("101", "101", "Not in use", 1), ("102", "102", "Not in use", 0),
+        ("103", "103", "Unavailable", 0), ("104", None, "Unavailable", 0)]
+    assert records[0]["contacts"] == [{"aor": "101", "uri": "sip:101@127.0.0.1:5070", "hash": "1042d25ffa",
+                                       "status": "NonQual", "rtt_ms": None}]
+    assert records[0]["channel_list"] == ["PJSIP/101-00000000"]
+    assert records[1]["contacts"][0]["hash"] == "61bf0b0ab8" and records[1]["contacts"][0]["rtt_ms"] is None
+    assert [r["aors"] for r in records] == [[{"aor": a, "max_contacts": 1}] for a in ("101", "102", "103", "104")]
+    assert all(r["max_channels"] is None and r["auths"] == [] == r["transports"] == r["identifies"]
+               for r in records)
+    # the variant is told from the header on 16 too, and the records are 22's
+    assert run(pjsip_endpoints, "pjsip-show-endpoints-16.txt")[0] == records
+    assert records == run(pjsip_endpoints, "pjsip-show-endpoints-22.txt", "show")[0]
+
+
+def test_pjsip_list_endpoints_16():
+    records, warnings = run(pjsip_endpoints, "pjsip-list-endpoints-16.txt", "list")
+    assert warnings == []
+    assert records == [
+        {"endpoint": "101", "caller_id": "101", "state": "Not in use", "channels": 1, "max_channels": None},
+        {"endpoint": "102", "caller_id": "102", "state": "Not in use", "channels": 0, "max_channels": None},
+        {"endpoint": "103", "caller_id": "103", "state": "Unavailable", "channels": 0, "max_channels": None},
+        {"endpoint": "104", "caller_id": None, "state": "Unavailable", "channels": 0, "max_channels": None},
+    ]
+    assert run(pjsip_endpoints, "pjsip-list-endpoints-16.txt")[0] == records  # variant from the header

@@ -126,3 +126,35 @@ def test_queue_service_level_reads_alike_from_ami_and_cli():
     assert queues_from_events([params])[0]["service_level_perf"] is None
     params["ServicelevelPerf"] = "87.5"
     assert queues_from_events([params])[0]["service_level_perf"] == 87.5
+
+
+# Asterisk 16.28 (real captures): Carol and Alice logged in 4 s before, a caller waiting in support.
+CAROL_16 = dict(ALICE_22, name="Carol", interface="PJSIP/103", status="Unavailable", login_secs=4)
+ALICE_16 = dict(ALICE_22, login_secs=4)
+CALLER_16 = {"position": 1, "channel": "Local/queue@amijson-test-00000005;2", "wait": 2, "priority": 0}
+
+
+def test_queue_show_16():
+    records, warnings = run(queue_show, "queue-show-16.txt")
+    assert warnings == []
+    assert [r["queue"] for r in records] == ["sales", "support"]
+    sales, support = records
+    assert sales == {
+        "queue": "sales", "calls": 0, "max_calls": None, "strategy": "leastrecent",
+        "holdtime": 0, "talktime": 0, "weight": 0, "completed": 0, "abandoned": 0,
+        "service_level_perf": 0.0, "service_level_perf2": 0.0, "service_level": 0,
+        "members": [], "callers": [],
+    }
+    assert (support["calls"], support["strategy"], support["max_calls"]) == (1, "ringall", None)
+    assert support["members"] == [CAROL_16, ALICE_16]
+    assert support["callers"] == [CALLER_16]
+
+
+def test_queue_show_support_16_and_no_such_queue():
+    records, warnings = run(queue_show, "queue-show-support-16.txt")
+    assert warnings == [] and len(records) == 1
+    assert records[0]["queue"] == "support" and records[0]["calls"] == 1
+    assert records[0]["members"] == [CAROL_16, ALICE_16] and records[0]["callers"] == [CALLER_16]
+    assert records == run(queue_show, "queue-show-16.txt")[0][1:]
+    assert read("queue-show-nosuch-16.txt") == "No such queue: nosuch.\n"
+    assert run(queue_show, "queue-show-nosuch-16.txt") == ([], [])
