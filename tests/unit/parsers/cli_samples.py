@@ -1,6 +1,11 @@
 """What the parser tests share: the CLI output samples in tests/data/cli/ (see its README.md:
-the *-22.txt files are captures from Asterisk 22.10.1, the others are built from the format
-strings of older versions), and a way to run a parser module on one.
+the *-22.txt files are real captures from Asterisk 22.10.1 and the *-16.txt files from Asterisk
+16.28.0, both made by the sandbox; the others are built from the format strings of older
+versions), and a way to run a parser module on one.
+
+Each parser's test module checks the records of its 22 and 16 captures;
+test_parser_registry.py checks that every 16 capture goes to the parser the registry picks for
+its command, with no generic-parser fallback.
 
 A helper module rather than a conftest.py: tests/faults imports ``conftest`` by that name, and
 a second conftest.py would take its place in ``sys.modules``."""

@@ -7,7 +7,7 @@ import pytest
 from amijson import parsers
 from amijson.parsers import module_show
 
-from cli_samples import BANG, BRIDGE, by, read
+from cli_samples import BANG, BRIDGE, DATA, by, read
 
 
 def _registry():
@@ -92,3 +92,60 @@ def test_registry_finds_these_parsers(command, module, variant):
     match = parsers.find(command)
     assert match.module.__name__ == "amijson.parsers." + module
     assert match.variant == variant
+
+
+# Every real capture from Asterisk 16.28 (tests/data/cli/README.md), by the command it is the output
+# of: file names are the command with dashes for spaces (``core show channel bang`` is
+# ``core show channel`` with the bridged channel's name as its argument).
+CAPTURES_16 = sorted(path.name for path in DATA.glob("*-16.txt"))
+# Captures of a command that failed: the registry's parser takes them, as no records.
+FAILING_16 = {"queue-show-nosuch-16.txt": "No such queue: nosuch."}
+# The parser the registry must pick for each capture.
+PARSER_16 = {
+    "bridge-show-all-16.txt": "bridge_show",
+    "core-show-calls-16.txt": "core_show_calls",
+    "core-show-calls-uptime-16.txt": "core_show_calls.uptime",
+    "core-show-calls-uptime-seconds-16.txt": "core_show_calls.uptime_seconds",
+    "core-show-channel-bang-16.txt": "core_show_channel",
+    "core-show-channels-16.txt": "core_show_channels",
+    "core-show-channels-concise-16.txt": "core_show_channels.concise",
+    "core-show-channels-count-16.txt": "core_show_channels.count",
+    "core-show-channels-verbose-16.txt": "core_show_channels.verbose",
+    "core-show-uptime-16.txt": "core_show_uptime",
+    "core-show-uptime-seconds-16.txt": "core_show_uptime.seconds",
+    "core-show-version-16.txt": "core_show_version",
+    "database-show-16.txt": "database_show",
+    "manager-show-connected-16.txt": "manager_show_connected",
+    "module-show-16.txt": "module_show",
+    "module-show-like-pjsip-16.txt": "module_show.like",
+    "pjsip-list-endpoints-16.txt": "pjsip_endpoints.list",
+    "pjsip-show-aors-16.txt": "pjsip_aors",
+    "pjsip-show-contacts-16.txt": "pjsip_contacts",
+    "pjsip-show-endpoints-16.txt": "pjsip_endpoints.show",
+    "queue-show-16.txt": "queue_show",
+    "queue-show-nosuch-16.txt": "queue_show",
+    "queue-show-support-16.txt": "queue_show",
+    "sip-show-peers-16.txt": "sip_show_peers",
+    "sip-show-peers-like-b-16.txt": "sip_show_peers.like",
+}
+
+
+def test_every_16_capture_is_named_here():
+    # A new capture must say here which parser takes it (and so be tested below).
+    assert CAPTURES_16 == sorted(PARSER_16)
+
+
+@pytest.mark.parametrize("name", CAPTURES_16)
+def test_every_16_capture_is_parsed_by_the_registrys_parser(name):
+    command = name[:-len("-16.txt")].replace("-", " ")
+    warnings = []
+    parser, records = parsers.parse(command, read(name), warnings)
+    assert parser == PARSER_16[name] != parsers.GENERIC
+    assert not [w for w in warnings if w.startswith("no parser for this command")], warnings
+    if name in FAILING_16:
+        assert read(name).strip() == FAILING_16[name]
+        assert (list(records), warnings) == ([], [])
+    else:
+        assert len(records) >= 1
+        # only notes on fixed-width columns Asterisk may have cut, nothing about the text's shape
+        assert all("may be truncated at" in w for w in warnings), warnings
