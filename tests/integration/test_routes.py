@@ -1,6 +1,7 @@
 """The asterisk -rx route, --via auto, and named queries giving the same records on every route."""
 
 import pathlib
+import re
 import socket
 import stat
 import time
@@ -275,3 +276,44 @@ def test_every_named_query_gives_the_same_records_on_every_route(amijson, sandbo
         assert len(rx) == 1 and rx[0]["channels"] == 2
     if query == "channels":
         assert len(rx) == 10  # 2 each: two waiting calls, the bang call and the call it dials, the caller
+
+
+# Commands whose `output` is compared route by route (issue 14, item 6: `queue show` over AMI on 16
+# was said to have one more trailing empty Output line than over rx). test_core.py compares steady
+# commands' output with `asterisk -rx` on each route; these run with calls of every kind up.
+OUTPUT_COMMANDS = ["queue show", "core show channels", "pjsip show endpoints", "database show"]
+
+
+@pytest.mark.parametrize("command", OUTPUT_COMMANDS)
+def test_command_output_is_the_same_on_every_route(amijson, sandbox, live_calls, command):
+    """One rule for `output` on every route (docs/usage.md): the lines `asterisk -rx` prints with
+    exactly one final newline removed. Asterisk's other trailing blank lines are kept, on every
+    route: `queue show` ends each queue with a blank line, `pjsip show endpoints` its count."""
+    _calls_of_every_kind(sandbox, amijson, live_calls)
+
+    def steady(lines):  # seconds that tick between the runs
+        return [re.sub(r"\(wait: \d+:\d+", "(wait: M:SS", re.sub(r"\b\d+ secs ago", "N secs ago", line))
+                for line in lines]
+
+    printed = sandbox.cmd("rx", command).stdout
+    assert printed.endswith("\n")
+    expected = steady(printed[:-1].split("\n"))
+    env = {"AMIJSON_ASTERISK": sandbox["AMIJSON_ASTERISK"]}
+    outputs = {}
+    for route, args in (("ami", ["--via", "ami"]), ("http", via_http(sandbox)), ("rx", ["--via", "rx"])):
+        doc = amijson(*args, "command", command, env=env).doc
+        assert doc["ok"] and doc["route"] == route, (route, doc["error"])
+        outputs[route] = steady(doc["output"])
+    for route, lines in outputs.items():
+        assert lines == expected, "%s: output is not what asterisk -rx prints (its last lines %r, rx: %r)" % (
+            route, lines[-3:], expected[-3:])
+    if command in ("queue show", "pjsip show endpoints"):
+        # Asterisk ends these with a blank line: one empty last line on every route, not two, not none
+        assert printed.endswith("\n\n") and not printed.endswith("\n\n\n")
+        assert expected[-1] == "" and expected[-2] != ""
+    if command == "queue show":
+        assert any(line.startswith("      1. Local/sales@") for line in expected)  # the waiting caller
+    if command == "core show channels":
+        assert expected[-3:-1] == ["10 active channels", "5 active calls"]
+    if command == "database show":
+        assert "/amijson/test/extension                           : 0123                     " in expected
