@@ -44,12 +44,16 @@ connection:
   --connect-timeout S    deadline for connecting (default 3)
   --events MASK          event mask sent at login (default off)
   --via auto|ami|http|rx route: AMI, AMI over Asterisk's HTTP server (/rawman), or the local
-                         `asterisk -rx` (AMIJSON_VIA; default auto: AMI, and rx when AMI
-                         cannot be reached)
+                         control socket as `asterisk -rx` uses it (AMIJSON_VIA; default auto:
+                         AMI, and rx when AMI cannot be reached)
   --http-port PORT       port of AMI over HTTP, for --via http (AMIJSON_HTTP_PORT; default
                          8088, 8089 with --tls: http.conf's bindport, tlsbindport)
   --http-prefix PREFIX   http.conf's prefix, for --via http (AMIJSON_HTTP_PREFIX)
-  --asterisk PATH        asterisk executable for the rx route (AMIJSON_ASTERISK)
+  --console PATH         control socket for the rx route (AMIJSON_CONSOLE; default astctl in
+                         astrundir of /etc/asterisk/asterisk.conf, /var/run/asterisk/asterisk.ctl);
+                         off: run the asterisk executable instead
+  --asterisk PATH        asterisk executable for the rx route when the socket cannot be
+                         reached (AMIJSON_ASTERISK)
 secret (never on the command line):
   AMIJSON_SECRET, --secret-file PATH, --secret-stdin, secret= in a config file,
   or the user's secret in /etc/asterisk/manager.conf (--manager-conf PATH)
@@ -140,6 +144,7 @@ OPTIONS = {
     "--http-port": ("http_port", True),
     "--http-prefix": ("http_prefix", True),
     "--asterisk": ("asterisk", True),
+    "--console": ("console", True),
     "--format": ("format", True),
     "--warning": ("warning", True),
     "--critical": ("critical", True),

@@ -901,20 +901,30 @@ def check_rx(doctor):
     from amijson.request import Request
     seen = {"executable": None, "user": _this_user(), "socket": None, "answer": None}
     executable = rx.find_executable(settings.asterisk, doctor.environ)
-    if executable is None:
-        return failed("rx", "rx_unavailable", "no asterisk executable: %s is not there, or not executable for %s"
-                      % (settings.asterisk or "asterisk on PATH (or in /usr/sbin)", seen["user"]), seen,
-                      "--asterisk PATH (AMIJSON_ASTERISK, asterisk = in the config file): this PBX's asterisk "
+    path = rx.console_path(settings)
+    if executable is None and not (path is not None and os.path.exists(path)):
+        return failed("rx", "rx_unavailable", "no control socket %s and no asterisk executable: %s is not there, or "
+                      "not executable for %s" % (path or "(--console off)", settings.asterisk
+                                                 or "asterisk on PATH (or in /usr/sbin)", seen["user"]), seen,
+                      "--console PATH (AMIJSON_CONSOLE): Asterisk's control socket, asterisk.ctl in its astrundir; "
+                      "or --asterisk PATH (AMIJSON_ASTERISK, asterisk = in the config file): this PBX's asterisk "
                       "executable")
-    seen["executable"] = _file_facts(executable)
+    if executable is not None:
+        seen["executable"] = _file_facts(executable)
     try:
         answer = rx.run(settings, Request.cli(VERSION_COMMAND), doctor.step(), doctor.environ)
     except AmijsonError as exc:
         socket = seen["socket"] = (exc.details or {}).get("socket")
-        return failed("rx", exc.code, "%s -rx as %s: %s" % (executable, seen["user"], exc.message), seen,
-                      _rx_hint(exc, socket))
+        via = (exc.answer.server or {}).get("executable") if exc.answer is not None else None
+        return failed("rx", exc.code, "%s as %s: %s" % ("%s -rx" % via if via else "the control socket",
+                                                        seen["user"], exc.message), seen, _rx_hint(exc, socket))
     first = next((line.strip() for line in answer.output or () if line.strip()), "")
     seen["answer"] = first
+    if answer.server and answer.server.get("socket"):
+        socket = seen["socket"] = rx.socket_facts(answer.server["socket"])
+        return passed("rx", "control socket %s (owner %s, group %s, mode %s) as %s: %s" % (
+            socket["path"], socket.get("owner"), socket.get("group"), socket.get("mode"), seen["user"],
+            first or "(no output)"), seen)
     facts = seen["executable"]
     return passed("rx", "%s (owner %s, mode %s) -rx as %s: %s" % (
         executable, facts.get("owner"), facts.get("mode"), seen["user"], first or "(no output)"), seen)

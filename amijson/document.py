@@ -7,7 +7,9 @@ Top-level keys (schema: ``amijson/document.schema.json``):
 
 ``ok``        true when the action or command succeeded
 ``route``     how Asterisk was reached: ``ami``, ``ami+tls``, ``http``, ``http+tls`` or ``rx``
-``server``    ``{host, port, banner, ami_version}``; null where not reached
+``server``    ``{host, port, banner, ami_version}`` over AMI; ``{socket, executable, banner,
+              version}`` through rx (the control socket, or the executable run instead);
+              null where not reached
 ``request``   ``{action, headers, command}``, secrets and keys redacted (a query made of
               parts, ``status``: action and command null, each request in ``parts``)
 ``response``  the reply's headers, or null

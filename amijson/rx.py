@@ -1,16 +1,25 @@
-"""The ``asterisk -rx`` route: a CLI command through the local control socket.
+"""The rx route: a CLI command through Asterisk's control socket, as ``asterisk -rx`` runs it.
 
-``asterisk -rx CMD`` runs as a subprocess (an argument list, never a shell).
-Its exit code is 0 whatever the command did once it reached the daemon, so
-success is read from the text: ``No such command``, usage text and
-``Command '...' failed.`` are failures (``amijson.clitext.cli_failure``), and
-``Unable to connect to remote asterisk`` (no daemon, no socket, no permission)
-is ``rx_unavailable`` with the socket path and who may use it. ANSI colour
-codes, which a daemon started with colour sends, are stripped. The child runs
-under the run's deadline and is killed when it passes.
+The route speaks the console protocol itself (``amijson.console``): it connects to
+``asterisk.ctl``, writes ``cli quit after CMD`` and reads the output until the daemon
+closes, dropping the verbose and log lines a remote console is sent, as ``asterisk -rx``
+does. No process is started. The socket: ``--console PATH``, ``AMIJSON_CONSOLE``,
+``console =`` in the config file, else ``astctl`` (default ``asterisk.ctl``) in
+``astrundir`` of ``/etc/asterisk/asterisk.conf``, else ``/var/run/asterisk/asterisk.ctl``.
 
-The executable: ``--asterisk PATH``, ``AMIJSON_ASTERISK``, ``asterisk =`` in the
-config file, else ``asterisk`` on PATH (or in /usr/sbin, where Debian puts it).
+When the socket cannot be reached (missing, refused, not permitted) or ``--console off``
+asks for it, ``asterisk -rx CMD`` runs as a subprocess (an argument list, never a
+shell), when there is an executable: ``--asterisk PATH``, ``AMIJSON_ASTERISK``,
+``asterisk =`` in the config file, else ``asterisk`` on PATH (or in /usr/sbin, where
+Debian puts it). Its exit code is 0 whatever the command did once it reached the
+daemon, so success is read from the text on both ways: ``No such command``, usage text
+and ``Command '...' failed.`` are failures (``amijson.clitext.cli_failure``), and a
+socket that cannot be used is ``rx_unavailable`` with its path, owner, group, mode and
+who may use it. ANSI colour codes, which a daemon started with colour sends, are
+stripped. Everything runs under the run's deadline; a child still running then is killed.
+
+The answer's ``server``: ``socket`` (the path) or ``executable``, and the daemon's
+``banner`` and ``version`` (the socket's greeting; null through the executable).
 """
 
 import os
@@ -21,6 +30,10 @@ from amijson.errors import AmijsonError
 
 SEARCH_EXTRA = ("/usr/sbin", "/usr/local/sbin", "/sbin")
 DEFAULT_CTL = "/var/run/asterisk/asterisk.ctl"
+DEFAULT_RUNDIR, DEFAULT_CTL_NAME = DEFAULT_CTL.rsplit("/", 1)
+ASTERISK_CONF = "/etc/asterisk/asterisk.conf"
+CONSOLE_OFF = ("off", "none", "no")  # --console off: run the asterisk executable
+RECV_BUFFER = 262144
 
 
 def find_executable(configured, environ):
@@ -37,8 +50,38 @@ def find_executable(configured, environ):
 
 
 def available(settings, environ):
-    """Whether this route can run here: an ``asterisk`` executable is there."""
-    return find_executable(settings.asterisk, environ) is not None
+    """Whether this route can run here: a control socket or an ``asterisk`` executable is there."""
+    path = console_path(settings)
+    return (path is not None and os.path.exists(path)) or find_executable(settings.asterisk, environ) is not None
+
+
+def console_path(settings):
+    """The control socket's path, or None when ``--console off`` asks for the executable."""
+    if settings.console:
+        return None if settings.console.lower() in CONSOLE_OFF else settings.console
+    return default_console(ASTERISK_CONF)
+
+
+def default_console(conf):
+    """``astctl`` in ``astrundir`` as asterisk.conf ``conf`` sets them (main/options.c), else the defaults."""
+    found = {}
+    try:
+        from amijson.files import MAX_CONFIG_BYTES, read_regular
+        text = read_regular(conf, MAX_CONFIG_BYTES).decode("utf-8", "replace")
+    except OSError:
+        text = ""
+    section = None
+    for line in text.splitlines():
+        line = line.split(";", 1)[0].strip()
+        if line.startswith("["):
+            # [directories](!), as Debian ships it, is a template Asterisk still reads
+            section = line[1:line.find("]")].strip().lower() if "]" in line else None
+        elif section in ("directories", "files") and "=" in line:
+            key, _, value = line.partition("=")
+            key, value = key.strip().lower(), value.lstrip(">").strip()
+            if (section, key) in (("directories", "astrundir"), ("files", "astctl")) and value:
+                found[key] = value  # the last one wins, as Asterisk reads them
+    return found.get("astrundir", DEFAULT_RUNDIR) + "/" + found.get("astctl", DEFAULT_CTL_NAME)
 
 
 def decode_lines(raw, fallback, warnings):
@@ -59,15 +102,20 @@ def decode_lines(raw, fallback, warnings):
 
 def control_socket(message):
     """Facts about the control socket ``asterisk -rx`` could not use, from its ``message``
-    (``Unable to connect to remote asterisk (does PATH exist?)``): ``path``, ``exists``,
-    and where it exists ``owner``, ``group``, ``mode`` (octal text) and ``usable`` (this
-    user may read and write it), or ``error`` when it cannot be looked at."""
+    (``Unable to connect to remote asterisk (does PATH exist?)``): see ``socket_facts``."""
     path = DEFAULT_CTL
     marker = message.find("(does ")
     if marker >= 0:
         end = message.find(" exist?", marker)
         if end > marker:
             path = message[marker + len("(does "):end]
+    return socket_facts(path)
+
+
+def socket_facts(path):
+    """Facts about control socket ``path``: ``path``, ``exists``, and where it exists
+    ``owner``, ``group``, ``mode`` (octal text) and ``usable`` (this user may read and
+    write it), or ``error`` when it cannot be looked at."""
     facts = {"path": path, "exists": False}
     try:
         info = os.stat(path)
@@ -260,9 +308,168 @@ def _pidfd(pid):
         return None
 
 
+# --- the control socket -------------------------------------------------------------------
+
+class ConsoleConnection:
+    """One connection to the control socket, one command on it. ``open`` connects and
+    writes the command (the daemon reads it once it has sent its banner); ``read`` relays
+    the output to ``on_output(data, final)`` as it comes and returns it whole."""
+
+    def __init__(self, path, deadline):
+        self.path = path
+        self.deadline = deadline
+        self.sock = None
+        self.reader = None
+        self.send_error = None  # the OSError the command's write met, if any
+
+    def open(self, command):
+        """Connect and send ``command``; ``Unreachable`` when the socket cannot be used."""
+        import _socket
+
+        from amijson.console import ConsoleReader, command_bytes
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self.deadline.left_or_fail("before connecting to the control socket %s" % self.path))
+            sock.connect(self.path)
+        except _socket.timeout:
+            sock.close()
+            raise self._timed_out("connecting to")
+        except OSError as exc:
+            sock.close()
+            raise Unreachable(self.path, exc)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
+        self.reader = ConsoleReader()
+        try:
+            sock.sendall(command_bytes(command))
+        except _socket.timeout:
+            self.close()
+            raise self._timed_out("writing to")
+        except OSError as exc:  # it hung up: what it said first (a refusal) is still there to read
+            self.send_error = exc
+
+    def read(self, max_bytes, on_output=None):
+        """The command's output (bytes) once the daemon closes the connection."""
+        import _socket
+        import time
+
+        from amijson.console import ConsoleError
+        sock, reader = self.sock, self.reader
+        buffer = bytearray(RECV_BUFFER)  # one buffer for every read: a fresh 256 KiB each time costs
+        view = memoryview(buffer)
+        chunks = []
+        size = 0
+        end = self.deadline.end
+        armed = None
+        monotonic = time.monotonic
+        feed = reader.feed
+        recv_into = sock.recv_into
+        try:
+            while True:
+                left = end - monotonic()
+                if left <= 0:
+                    raise self._timed_out("reading")
+                if armed is None or left < armed:  # a read never waits past the deadline
+                    armed = min(left, 1.0)
+                    sock.settimeout(armed)
+                try:
+                    count = recv_into(buffer)
+                except _socket.timeout:
+                    continue  # the deadline, checked above, says whether to wait on
+                except ConnectionResetError:  # closed with our command unread: an end all the same
+                    count = 0
+                if not count:
+                    break
+                data = feed(view[:count].tobytes())
+                if data:
+                    chunks.append(data)
+                    size += len(data)
+                    if size > max_bytes:
+                        raise AmijsonError("protocol", "the control socket %s sent more than %d MiB; --max-size "
+                                           "raises the limit" % (self.path, max_bytes >> 20))
+                    if on_output is not None:
+                        on_output(data, False)
+            reader.finish()
+            if self.send_error is not None:
+                raise AmijsonError("rx_unavailable", "the control socket %s closed the connection before taking "
+                                   "the command: %s" % (self.path, self.send_error.strerror or self.send_error))
+        except ConsoleError as exc:
+            raise _not_a_console(self.path, exc)
+        except OSError as exc:
+            raise AmijsonError("rx_unavailable", "the control socket %s failed while reading: %s"
+                               % (self.path, exc.strerror or exc))
+        finally:
+            self.close()
+        if on_output is not None:
+            on_output(b"", True)
+        return b"".join(chunks)
+
+    def server(self):
+        banner = self.reader.banner if self.reader is not None else None
+        return {"socket": self.path, "executable": None, "banner": banner.line if banner else None,
+                "version": banner.version if banner else None}
+
+    def _timed_out(self, what):
+        return AmijsonError("timeout", "deadline of %gs passed %s the control socket %s"
+                            % (self.deadline.seconds, what, self.path))
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+class Unreachable(Exception):
+    """The control socket could not be connected to (``error``: the OSError)."""
+
+    def __init__(self, path, error):
+        super().__init__(path)
+        self.path = path
+        self.error = error
+
+    def amijson_error(self):
+        """The rx_unavailable error naming the socket and, where it exists, who may use it."""
+        import errno
+        facts = socket_facts(self.path)
+        if facts["exists"] and self.error.errno == errno.ECONNREFUSED:
+            reason = ("control socket %s exists but no Asterisk listens on it: is Asterisk running on this "
+                      "host?" % self.path)
+        elif facts["exists"] and self.error.errno not in (errno.EACCES, errno.EPERM):
+            reason = "cannot connect to control socket %s: %s" % (self.path, self.error.strerror or self.error)
+        else:
+            reason = socket_reason(facts)
+            if facts["exists"] and facts.get("usable") and self.error.errno in (errno.EACCES, errno.EPERM):
+                reason = "no permission to use control socket %s: %s" % (self.path, self.error.strerror)
+        error = AmijsonError("rx_unavailable", reason)
+        error.details = {"socket": facts}
+        return error
+
+
+# The daemon's words when it takes no more consoles (netconsole's listener, main/asterisk.c)
+REFUSALS = ("No more connections allowed", "Server failed to create pipe", "Server failed to spawn thread")
+
+
+def _not_a_console(path, exc):
+    if exc.text is not None and exc.text.strip() in REFUSALS:
+        return AmijsonError("rx_unavailable", "Asterisk refused the console connection on %s: %s"
+                            % (path, exc.text.strip()))
+    said = "" if exc.text is None else ": %s" % _shown_text(exc.text)
+    return AmijsonError("protocol", "control socket %s: %s%s" % (path, exc, said))
+
+
+def _shown_text(text):
+    from amijson.inputs import shown
+    return shown(text[:120])
+
+
+# --- the route ------------------------------------------------------------------------------
+
 def run(settings, request, deadline, environ, reader=None):
-    """The Answer to CLI command ``request`` through the local ``asterisk -rx``;
-    AmijsonError, carrying the Answer so far (a failed command's output), when it fails."""
+    """The Answer to CLI command ``request`` through the control socket, else the local
+    ``asterisk -rx``; AmijsonError, carrying the Answer so far (a failed command's output),
+    when it fails."""
     answer = Answer("rx")
     try:
         _run(settings, request, deadline, environ, reader, answer)
@@ -272,22 +479,46 @@ def run(settings, request, deadline, environ, reader=None):
 
 
 def run_batch(settings, batch, deadline, environ, reader=None):
-    """The Answer to a ``Batch`` of CLI commands: one ``asterisk -rx`` each, all started at
-    once (there is no session to share), an Answer per command in ``parts``. A command
-    Asterisk refused keeps its ``command_failed`` in its part; anything else fails the run."""
+    """The Answer to a ``Batch`` of CLI commands, an Answer per command in ``parts``: one
+    console connection each, all commands sent before any output is read (the daemon runs
+    each in a thread of its own), or, without the socket, one ``asterisk -rx`` each, all
+    started at once. A command Asterisk refused keeps its ``command_failed`` in its part;
+    anything else fails the run."""
     answer = Answer("rx")
     children = []
     try:
         for request in batch.requests:
             if request.command is None:
                 raise _not_cli(request)
-        executable = _executable(settings, environ)
+        path = console_path(settings)
+        unreachable = None
+        if path is not None:
+            try:
+                for request in batch.requests:
+                    connection = ConsoleConnection(path, deadline)
+                    connection.open(request.command)
+                    children.append(connection)
+            except Unreachable as exc:
+                for connection in children:
+                    connection.close()
+                children, unreachable = [], exc
+        if path is not None and unreachable is None:
+            answer.parts = []
+            for request, connection in zip(batch.requests, children):
+                part = Answer("rx")
+                raw = connection.read(settings.max_size << 20)
+                part.server = answer.server = connection.server()
+                _take_part(settings, request, raw, part)
+                answer.parts.append(part)
+            return answer
+        executable = _executable(settings, environ, unreachable)
+        answer.server = _executable_server(executable)
         for request in batch.requests:
             deadline.left_or_fail("before running asterisk -rx")
             children.append(_start(executable, request, None))
         answer.parts = []
         for request, child in zip(batch.requests, children):
-            part = Answer("rx")
+            part = Answer("rx", answer.server)
             try:
                 _outcome(settings, request, executable, _wait(child, deadline, None), part)
             except AmijsonError as exc:
@@ -299,20 +530,41 @@ def run_batch(settings, batch, deadline, environ, reader=None):
         raise answer.failed(exc)
     finally:
         for child in children:
-            child.kill()  # only those not waited for; the rest just close
+            if isinstance(child, ConsoleConnection):
+                child.close()
+            else:
+                child.kill()  # only those not waited for; the rest just close
     return answer
+
+
+def _take_part(settings, request, raw, part):
+    try:
+        _take_output(settings, request, raw, part)
+    except AmijsonError as exc:
+        if exc.code != "command_failed":
+            raise
+        part.error = exc
 
 
 def _not_cli(request):
     return AmijsonError("usage", "the rx route runs CLI commands only; %s is an AMI action" % request.action)
 
 
-def _executable(settings, environ):
+def _executable(settings, environ, unreachable=None):
     executable = find_executable(settings.asterisk, environ)
     if executable is None:
+        if unreachable is not None:  # the socket's own failure says more than the missing executable
+            error = unreachable.amijson_error()
+            error.message += " (and no asterisk executable to run instead: %s)" % (
+                settings.asterisk or "asterisk on PATH")
+            raise error
         raise AmijsonError("rx_unavailable", "no asterisk executable found (%s); set --asterisk or "
                            "AMIJSON_ASTERISK" % (settings.asterisk or "asterisk on PATH"))
     return executable
+
+
+def _executable_server(executable):
+    return {"socket": None, "executable": executable, "banner": None, "version": None}
 
 
 def _start(executable, request, reader):
@@ -340,7 +592,23 @@ def _timed_out(deadline):
 def _run(settings, request, deadline, environ, reader, answer):
     if request.command is None:
         raise _not_cli(request)
-    executable = _executable(settings, environ)
+    path = console_path(settings)
+    unreachable = None
+    if path is not None:
+        connection = ConsoleConnection(path, deadline)
+        try:
+            connection.open(request.command)
+        except Unreachable as exc:
+            unreachable = exc
+        else:
+            try:
+                raw = connection.read(settings.max_size << 20, _consumer(reader))
+            finally:
+                answer.server = connection.server()
+            _take_output(settings, request, raw, answer)
+            return
+    executable = _executable(settings, environ, unreachable)
+    answer.server = _executable_server(executable)
     timeout = deadline.left_or_fail("before running asterisk -rx")
     try:
         result = run_process([executable, "-rx", request.command], timeout, reader)
@@ -349,6 +617,17 @@ def _run(settings, request, deadline, environ, reader, answer):
     except OSError as exc:
         raise _cannot_run(executable, exc)
     _outcome(settings, request, executable, result, answer)
+
+
+def _consumer(reader):
+    """``reader()``'s ``feed``, or None: an optional speed-up never fails the run."""
+    if reader is None:
+        return None
+    try:
+        consumer = reader()
+    except Exception:
+        return None
+    return consumer.feed if consumer is not None else None
 
 
 def _outcome(settings, request, executable, result, answer):
@@ -364,7 +643,12 @@ def _outcome(settings, request, executable, result, answer):
     if returncode != 0:
         raise AmijsonError("rx_unavailable", "%s -rx exited %d: %s" % (executable, returncode,
                                                                        message or "no message"))
-    text = strip_ansi(decode_lines(stdout, settings.fallback_encoding, answer.warnings))
+    _take_output(settings, request, stdout, answer)
+
+
+def _take_output(settings, request, raw, answer):
+    """The output lines of a command, and command_failed when they say it failed."""
+    text = strip_ansi(decode_lines(raw, settings.fallback_encoding, answer.warnings))
     answer.output = output_lines(text)
     failure = cli_failure(answer.output, request.command)
     if failure:

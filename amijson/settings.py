@@ -13,8 +13,9 @@ elsewhere), only when the host asked is this machine.
 
 Config files are INI: ``[default]`` and named profiles with ``host``, ``port``,
 ``http_port``, ``user``, ``secret``, ``tls``, ``cafile``, ``insecure``, ``auth``, ``timeout``,
-``connect_timeout``, ``via``, ``http_prefix``, ``asterisk`` (the executable for
-the rx route), ``fallback_encoding`` and ``max_size``. The first of ``--config``, ``$AMIJSON_CONFIG``,
+``connect_timeout``, ``via``, ``http_prefix``, ``console`` (the control socket
+for the rx route, or ``off``), ``asterisk`` (the executable it runs when the
+socket cannot be reached), ``fallback_encoding`` and ``max_size``. The first of ``--config``, ``$AMIJSON_CONFIG``,
 ``~/.config/amijson/config``, ``/etc/amijson.conf`` is used; the first two must
 exist when named.
 """
@@ -49,6 +50,7 @@ ENVIRONMENT = {
     "fallback_encoding": "AMIJSON_FALLBACK_ENCODING",
     "manager_conf": "AMIJSON_MANAGER_CONF",
     "asterisk": "AMIJSON_ASTERISK",
+    "console": "AMIJSON_CONSOLE",
     "via": "AMIJSON_VIA",
     "http_prefix": "AMIJSON_HTTP_PREFIX",
     "max_size": "AMIJSON_MAX_SIZE",
@@ -75,6 +77,7 @@ class Settings:
         self.events = "off"
         self.config_path = None
         self.asterisk = None  # the asterisk executable for the rx route
+        self.console = None  # the rx route's control socket (None: asterisk.conf's; "off": the executable)
         self.via = "auto"
         self.http_prefix = ""  # http.conf's prefix, for --via http
         self.debug = False  # the AMI exchange on stderr, secrets redacted
@@ -230,6 +233,7 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
             setattr(settings, name, value if isinstance(value, bool) else _flag(name, value))
     settings.cafile = setting("cafile")
     settings.asterisk = setting("asterisk")
+    settings.console = setting("console")
     via = (setting("via") or settings.via).lower()
     if via not in routes.VIA:
         raise AmijsonError("usage", "--via must be %s or %s, not %s"

@@ -383,7 +383,7 @@ def offline_env(tmp_path):
     """Environment for amijson against scripted peers: a clean HOME, the fault user."""
     env = _clean_home(tmp_path)
     env.update({"AMIJSON_HOST": "127.0.0.1", "AMIJSON_USER": "fault", "AMIJSON_SECRET": FAULT_SECRET,
-                "AMIJSON_ASTERISK": "/nonexistent"})
+                "AMIJSON_ASTERISK": "/nonexistent", "AMIJSON_CONSOLE": "/nonexistent/asterisk.ctl"})
     return env
 
 

@@ -174,8 +174,8 @@ class OutputParse:
         if data:
             self.pending.append(data)
             self.pending_size += len(data)
-        if not final and self.pending_size < self.PIECE:
-            return
+        if not final and (self.pending_size < self.PIECE or b"\n" not in data):
+            return  # nothing new to cut at: no join of what waits
         data = b"".join(self.pending)
         cut = len(data) if final else data.rfind(b"\n") + 1
         rest = data[cut:]

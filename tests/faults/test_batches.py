@@ -20,7 +20,8 @@ BATCH = Batch([Request("Ping", []), Request("CoreSettings", []), Request.cli("co
 
 
 def _settings(via, port=None, **extra):
-    options = {"user": "fault", "auth": "plain", "timeout": "3", "via": via}
+    options = {"user": "fault", "auth": "plain", "timeout": "3", "via": via,
+               "console": "/nonexistent/asterisk.ctl"}  # rx: no control socket, the stand-in executable
     options.update(extra)
     settings = resolve(options, {"HOME": "/nonexistent", "AMIJSON_SECRET": "fault-secret",
                                  "AMIJSON_MANAGER_CONF": "/nonexistent"})
@@ -151,7 +152,7 @@ def test_rx_runs_the_commands_at_once_each_into_its_part(asterisk, tmp_path):
     elapsed = time.monotonic() - started
     assert elapsed < 1.0, elapsed  # three of 0.4 s each, side by side
     version, queues, uptime = answer.parts
-    assert answer.route == "rx" and answer.server is None
+    assert answer.route == "rx" and answer.server["executable"] == str(exe) and answer.server["socket"] is None
     assert version.output[0].startswith("Asterisk 22.10.1") and version.error is None
     assert queues.error.code == "command_failed" and queues.error.message.startswith("No such command 'queue show'")
     assert uptime.output == ["System uptime: 42", "Last reload: 7"]

@@ -89,9 +89,10 @@ def test_the_rx_route_returns_an_answer(tmp_path):
     exe = tmp_path / "asterisk"
     exe.write_text("#!/bin/sh\nprintf 'System uptime: 42\\nLast reload: 7\\n'\n")
     exe.chmod(0o755)
-    settings = _settings(9, asterisk=str(exe))
+    settings = _settings(9, asterisk=str(exe), console="/nonexistent/asterisk.ctl")
     answer = rx.run(settings, Request.cli("core show uptime seconds"), Deadline(3), {"PATH": "/usr/bin"})
-    assert answer.route == "rx" and answer.server is None
+    assert answer.route == "rx" and answer.server == {"socket": None, "executable": str(exe), "banner": None,
+                                                      "version": None}
     assert answer.output == ["System uptime: 42", "Last reload: 7"] and answer.records == []
 
 

@@ -88,6 +88,7 @@ def offline(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "AMIJSON_BIN": amijson_path(),
            "AMIJSON_HOST": "127.0.0.1", "AMIJSON_PORT": str(server.port), "AMIJSON_USER": "fault",
            "AMIJSON_SECRET": FAULT_SECRET, "AMIJSON_ASTERISK": "/nonexistent",
+           "AMIJSON_CONSOLE": "/nonexistent/asterisk.ctl",
            "AMIJSON_MANAGER_CONF": "/nonexistent", "AMIJSON_TIMEOUT": "5"}
     yield server, decoys, env
     server.close()

@@ -76,7 +76,8 @@ def pbx(monkeypatch, tmp_path):
 
 def ask(pbx, verb, *args, **options):
     """(the document as JSON reads it, the AmijsonError or None) of one run."""
-    given = {"host": "127.0.0.1", "user": "fault", "timeout": "3", "asterisk": str(pbx.asterisk)}
+    given = {"host": "127.0.0.1", "user": "fault", "timeout": "3", "asterisk": str(pbx.asterisk),
+             "console": "/nonexistent/asterisk.ctl"}  # no control socket here: the executable answers
     given.update(options)
     given = {key: value for key, value in given.items() if value is not None}
     settings = resolve(given, {"HOME": "/nonexistent", "AMIJSON_SECRET": SECRET,
@@ -97,7 +98,8 @@ def ask(pbx, verb, *args, **options):
 def test_auto_answers_through_rx_when_ami_is_refused_on_this_machine(pbx, host):
     doc, error = ask(pbx, "command", "core show uptime seconds", host=host)
     assert error is None and doc["ok"], doc
-    assert doc["route"] == "rx" and doc["server"] is None
+    assert doc["route"] == "rx"
+    assert doc["server"] == {"socket": None, "executable": str(pbx.asterisk), "banner": None, "version": None}
     assert doc["records"] == UPTIME_RECORDS and doc["parser"] == "core_show_uptime.seconds"
     assert doc["output"] == ["System uptime: 42", "Last reload: 7"]
     assert doc["warnings"] == ["AMI not used (connect: %s); answered through asterisk -rx" % REFUSED]
