@@ -34,6 +34,7 @@ DEFAULT_RUNDIR, DEFAULT_CTL_NAME = DEFAULT_CTL.rsplit("/", 1)
 ASTERISK_CONF = "/etc/asterisk/asterisk.conf"
 CONSOLE_OFF = ("off", "none", "no")  # --console off: run the asterisk executable
 RECV_BUFFER = 262144
+READ_LOWAT = 65536  # bytes a read of the control socket waits for (SO_RCVLOWAT), unless it ends
 
 
 def find_executable(configured, environ):
@@ -366,6 +367,7 @@ class ConsoleConnection:
         monotonic = time.monotonic
         feed = reader.feed
         recv_into = sock.recv_into
+        set_timeout = _read_timeout(sock)
         try:
             while True:
                 left = end - monotonic()
@@ -373,10 +375,10 @@ class ConsoleConnection:
                     raise self._timed_out("reading")
                 if armed is None or left < armed:  # a read never waits past the deadline
                     armed = min(left, 1.0)
-                    sock.settimeout(armed)
+                    set_timeout(armed)
                 try:
                     count = recv_into(buffer)
-                except _socket.timeout:
+                except (_socket.timeout, BlockingIOError):
                     continue  # the deadline, checked above, says whether to wait on
                 except ConnectionResetError:  # closed with our command unread: an end all the same
                     count = 0
@@ -419,6 +421,29 @@ class ConsoleConnection:
         if self.sock is not None:
             self.sock.close()
             self.sock = None
+
+
+def _read_timeout(sock):
+    """A function that bounds each read on ``sock`` to so many seconds.
+
+    The daemon writes a long listing about a line per write; a reader woken for each
+    one spends more on wake-ups than on the text. Where the system has them, the
+    socket becomes blocking with SO_RCVLOWAT: a read returns once READ_LOWAT bytes
+    have come, the end, or its SO_RCVTIMEO; the kernel copies what arrives meanwhile,
+    so the daemon never waits for us. Elsewhere, a plain timeout for each read."""
+    import _socket
+    try:
+        sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_RCVLOWAT, READ_LOWAT)
+        option = _socket.SO_RCVTIMEO
+    except (AttributeError, OSError):
+        return sock.settimeout
+    import struct
+    sock.settimeout(None)
+
+    def set_timeout(seconds):
+        whole = int(seconds)
+        sock.setsockopt(_socket.SOL_SOCKET, option, struct.pack("ll", whole, max(1, int((seconds - whole) * 1e6))))
+    return set_timeout
 
 
 class Unreachable(Exception):
