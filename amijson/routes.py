@@ -44,7 +44,7 @@ class Route:
 
     def available(self, settings, environ):
         """Whether the route can be tried here: its module's ``available``, where it has one
-        (the rx route needs an ``asterisk`` executable); a network route always can."""
+        (the rx route needs a control socket or an ``asterisk`` executable); a network route always can."""
         check = getattr(self._module(), "available", None)
         return check is None or check(settings, environ)
 

@@ -2,10 +2,10 @@
 
 ``--via ami`` never falls back, nor does ``--via http`` (AMI over Asterisk's
 HTTP server, the same actions as over AMI). ``--via rx`` runs CLI commands through the local
-``asterisk -rx``. ``--via auto`` (the default) tries AMI; when AMI cannot be
+control socket, as ``asterisk -rx`` does. ``--via auto`` (the default) tries AMI; when AMI cannot be
 reached or is not configured (refused, no answer to connect, no user or
-secret), the target is this machine (``amijson.locality``) and an ``asterisk``
-executable is here, it answers through rx and says in ``warnings`` why AMI was
+secret), the target is this machine (``amijson.locality``) and a control socket
+or an ``asterisk`` executable is here, it answers through rx and says in ``warnings`` why AMI was
 passed over. A question about another host is never answered by this one. An
 answer from Asterisk, an error included (a wrong secret, a refused command),
 is never retried elsewhere.
