@@ -34,7 +34,7 @@ DEFAULT_RUNDIR, DEFAULT_CTL_NAME = DEFAULT_CTL.rsplit("/", 1)
 ASTERISK_CONF = "/etc/asterisk/asterisk.conf"
 CONSOLE_OFF = ("off", "none", "no")  # --console off: run the asterisk executable
 RECV_BUFFER = 262144
-READ_LOWAT = 65536  # bytes a read of the control socket waits for (SO_RCVLOWAT), unless it ends
+READ_LOWAT = 32768  # bytes a read of the control socket waits for (SO_RCVLOWAT), unless it ends
 
 
 def find_executable(configured, environ):
