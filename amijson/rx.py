@@ -35,6 +35,10 @@ ASTERISK_CONF = "/etc/asterisk/asterisk.conf"
 CONSOLE_OFF = ("off", "none", "no")  # --console off: run the asterisk executable
 RECV_BUFFER = 262144
 READ_LOWAT = 32768  # bytes a read of the control socket waits for (SO_RCVLOWAT), unless it ends
+FEED_SLICE = 16384  # bytes of output parsed at a time, so that the pump thread gets its turn
+PUMP_AHEAD = 8 << 20  # bytes the pump thread reads ahead of the parsing at most
+PUMP_SWITCH = 0.0005  # seconds the pump waits for the interpreter at most (sys.setswitchinterval)
+PUMP_POLL = 100  # microseconds of the first wait for the pump, doubling up to 5 ms
 
 
 def find_executable(configured, environ):
@@ -352,7 +356,13 @@ class ConsoleConnection:
             self.send_error = exc
 
     def read(self, max_bytes, on_output=None):
-        """The command's output (bytes) once the daemon closes the connection."""
+        """The command's output (bytes) once the daemon closes the connection;
+        ``on_output(data, final)`` (a parser) gets it as it comes."""
+        if on_output is not None:
+            return self._read_pumped(max_bytes, on_output)
+        return self._read(max_bytes)
+
+    def _read(self, max_bytes):
         import _socket
         import time
 
@@ -360,12 +370,10 @@ class ConsoleConnection:
         sock, reader = self.sock, self.reader
         buffer = bytearray(RECV_BUFFER)  # one buffer for every read: a fresh 256 KiB each time costs
         view = memoryview(buffer)
-        chunks = []
-        size = 0
+        output = _Output(self, max_bytes, None)
         end = self.deadline.end
         armed = None
         monotonic = time.monotonic
-        feed = reader.feed
         recv_into = sock.recv_into
         set_timeout = _read_timeout(sock)
         try:
@@ -384,29 +392,99 @@ class ConsoleConnection:
                     count = 0
                 if not count:
                     break
-                data = feed(view[:count].tobytes())
-                if data:
-                    chunks.append(data)
-                    size += len(data)
-                    if size > max_bytes:
-                        raise AmijsonError("protocol", "the control socket %s sent more than %d MiB; --max-size "
-                                           "raises the limit" % (self.path, max_bytes >> 20))
-                    if on_output is not None:
-                        on_output(data, False)
+                output.take(view[:count].tobytes())
             reader.finish()
-            if self.send_error is not None:
-                raise AmijsonError("rx_unavailable", "the control socket %s closed the connection before taking "
-                                   "the command: %s" % (self.path, self.send_error.strerror or self.send_error))
+            self._check_sent()
         except ConsoleError as exc:
             raise _not_a_console(self.path, exc)
         except OSError as exc:
-            raise AmijsonError("rx_unavailable", "the control socket %s failed while reading: %s"
-                               % (self.path, exc.strerror or exc))
+            raise self._failed(exc)
         finally:
             self.close()
-        if on_output is not None:
-            on_output(b"", True)
-        return b"".join(chunks)
+        return output.whole()
+
+    def _read_pumped(self, max_bytes, on_output):
+        """Read in a thread of its own while this one parses. The daemon's queue to a
+        console holds some 200 lines, then it waits for the reader: parsing between
+        reads in one thread holds the daemon up, as ``asterisk -rx`` (a C loop that
+        drains the socket into a 64 KiB pipe) does not."""
+        import _thread
+        import sys
+        import time
+
+        from amijson.console import ConsoleError
+        sock, reader = self.sock, self.reader
+        queue = []  # what the pump read and this thread has not taken, in order
+        state = [0, 0, False, None, False]  # bytes read (pump), bytes taken (here), done, error, stop
+        sock.settimeout(None)
+        _lowat(sock)
+        _thread.start_new_thread(_pump, (sock, queue, state))
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(PUMP_SWITCH)  # the pump waits for the lock at most this long
+        output = _Output(self, max_bytes, on_output)
+        end = self.deadline.end
+        monotonic, sleep = time.monotonic, time.sleep
+        idle = 0
+        try:
+            while True:
+                if monotonic() >= end:
+                    raise self._timed_out("reading")
+                if queue:
+                    count = len(queue)
+                    pieces = queue[:count]
+                    del queue[:count]
+                    data = b"".join(pieces) if count > 1 else pieces[0]
+                    state[1] += len(data)
+                    output.take(data)
+                    idle = 0
+                elif output.unfed:
+                    output.feed_slice()
+                elif state[2]:
+                    if queue:
+                        continue
+                    break
+                else:
+                    sleep(min(PUMP_POLL << idle, 5000) / 1e6)  # microseconds, doubling while nothing comes
+                    idle += 1
+            if state[3] is not None and not isinstance(state[3], ConnectionResetError):
+                raise state[3]
+            reader.finish()
+            self._check_sent()
+        except ConsoleError as exc:
+            raise _not_a_console(self.path, exc)
+        except OSError as exc:
+            raise self._failed(exc)
+        finally:
+            sys.setswitchinterval(interval)
+            state[4] = True
+            self._stop_pump(state)
+        output.flush()
+        return output.whole()
+
+    def _stop_pump(self, state):
+        """Wake the pump (shutdown ends its read) and close the socket once it is out of it."""
+        import time
+        if not state[2]:
+            try:
+                self.sock.shutdown(2)  # SHUT_RDWR
+            except OSError:
+                pass
+            until = time.monotonic() + 0.2
+            while not state[2] and time.monotonic() < until:
+                time.sleep(0.0005)
+            if not state[2]:
+                self.sock = None  # still in a read: leave the descriptor to the exit, never reuse it
+                return
+        self.close()
+
+    def _check_sent(self):
+        if self.send_error is not None:
+            raise AmijsonError("rx_unavailable", "the control socket %s closed the connection before taking "
+                               "the command: %s" % (self.path, self.send_error.strerror or self.send_error))
+
+    def _failed(self, exc):
+        return AmijsonError("rx_unavailable", "the control socket %s failed while reading: %s"
+                            % (self.path, exc.strerror or exc))
 
     def server(self):
         banner = self.reader.banner if self.reader is not None else None
@@ -421,6 +499,83 @@ class ConsoleConnection:
         if self.sock is not None:
             self.sock.close()
             self.sock = None
+
+
+class _Output:
+    """The output as it comes: verbose lines dropped (``ConsoleReader``), kept whole for the
+    document, counted against ``max_bytes``, and handed to ``on_output`` (a parser) in
+    slices of at most FEED_SLICE bytes, one slice per call of ``feed_slice``."""
+
+    __slots__ = ("connection", "max_bytes", "on_output", "chunks", "size", "unfed", "feed")
+
+    def __init__(self, connection, max_bytes, on_output):
+        self.connection = connection
+        self.max_bytes = max_bytes
+        self.on_output = on_output
+        self.chunks = []
+        self.size = 0
+        self.unfed = []
+        self.feed = connection.reader.feed
+
+    def take(self, raw):
+        data = self.feed(raw)
+        if data:
+            self.chunks.append(data)
+            self.size += len(data)
+            if self.size > self.max_bytes:
+                raise AmijsonError("protocol", "the control socket %s sent more than %d MiB; --max-size raises "
+                                   "the limit" % (self.connection.path, self.max_bytes >> 20))
+            if self.on_output is not None:
+                self.unfed.append(data)
+
+    def feed_slice(self):
+        unfed = self.unfed
+        data = b"".join(unfed) if len(unfed) > 1 else unfed[0]
+        cut = FEED_SLICE if len(data) < 8 * FEED_SLICE else len(data)  # far behind: all at once
+        self.unfed = [data[cut:]] if cut < len(data) else []
+        self.on_output(data[:cut], False)
+
+    def flush(self):
+        if self.on_output is not None:
+            if self.unfed:
+                self.on_output(b"".join(self.unfed), False)
+                self.unfed = []
+            self.on_output(b"", True)
+
+    def whole(self):
+        return b"".join(self.chunks)
+
+
+def _pump(sock, queue, state):
+    """The pump thread: read ``sock`` into ``queue`` until the end, the stop flag
+    (``state[4]``) or an error (``state[3]``); ``state[2]`` once out. It stays at most
+    PUMP_AHEAD bytes ahead of what the parsing thread took (``state[1]``)."""
+    import time
+    buffer = bytearray(RECV_BUFFER)
+    view = memoryview(buffer)
+    try:
+        while not state[4]:
+            if state[0] - state[1] > PUMP_AHEAD:
+                time.sleep(0.001)
+                continue
+            count = sock.recv_into(buffer)
+            if not count:
+                break
+            queue.append(view[:count].tobytes())
+            state[0] += count
+    except BaseException as exc:  # never a traceback from a thread: the reading thread reports it
+        state[3] = exc if isinstance(exc, OSError) else OSError(str(exc))
+    finally:
+        state[2] = True
+
+
+def _lowat(sock):
+    """A read returns once READ_LOWAT bytes have come (or the end): fewer wake-ups."""
+    import _socket
+    try:
+        sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_RCVLOWAT, READ_LOWAT)
+    except (AttributeError, OSError):
+        pass
 
 
 def _read_timeout(sock):
