@@ -420,7 +420,8 @@ class ConsoleConnection:
         _lowat(sock)
         _thread.start_new_thread(_pump, (sock, queue, state))
         interval = sys.getswitchinterval()
-        sys.setswitchinterval(PUMP_SWITCH)  # the pump waits for the lock at most this long
+        if interval > PUMP_SWITCH:  # not while another read (a fleet's thread) has it lowered
+            sys.setswitchinterval(PUMP_SWITCH)  # the pump waits for the interpreter at most this long
         output = _Output(self, max_bytes, on_output)
         end = self.deadline.end
         monotonic, sleep = time.monotonic, time.sleep
@@ -455,7 +456,8 @@ class ConsoleConnection:
         except OSError as exc:
             raise self._failed(exc)
         finally:
-            sys.setswitchinterval(interval)
+            if interval > PUMP_SWITCH:
+                sys.setswitchinterval(interval)
             state[4] = True
             self._stop_pump(state)
         output.flush()

@@ -152,13 +152,19 @@ def test_too_many_consoles_is_rx_unavailable(folder):
     assert "No more connections allowed" in doc["error"]["message"]
 
 
+# "channels" is parsed as it comes (a reader thread reads while the output is parsed); a
+# command whose parser takes the whole output is read in one thread: both ways end alike.
+ONE_THREAD, STREAMED = ("command", "core show uptime"), ("channels",)
+
+
+@pytest.mark.parametrize("verb", [ONE_THREAD, STREAMED], ids=["one-thread", "streamed"])
 @pytest.mark.parametrize("banner", [b"", BANNER])
-def test_a_peer_that_never_answers_nor_closes_is_a_timeout(folder, banner):
+def test_a_peer_that_never_answers_nor_closes_is_a_timeout(folder, banner, verb):
     def scenario(conn, peer):
         conn.sendall(banner)
         time.sleep(DEADLINE + 5)
     with serve(folder, scenario) as peer:
-        code, doc = run(peer, "command", "core show uptime")
+        code, doc = run(peer, *verb)
     assert code == 5 and doc["error"]["code"] == "timeout" and peer.path in doc["error"]["message"]
 
 
@@ -168,14 +174,15 @@ def test_a_peer_that_closes_before_the_banner(folder):
     assert code == 6 and "without a banner" in doc["error"]["message"]
 
 
-def test_a_peer_that_dribbles_a_byte_every_100ms_is_cut_at_the_deadline(folder):
+@pytest.mark.parametrize("verb", [ONE_THREAD, STREAMED], ids=["one-thread", "streamed"])
+def test_a_peer_that_dribbles_a_byte_every_100ms_is_cut_at_the_deadline(folder, verb):
     def scenario(conn, peer):
         conn.sendall(BANNER)
         while True:
             conn.sendall(b"x")
             time.sleep(0.1)
     with serve(folder, scenario) as peer:
-        code, doc = run(peer, "command", "core show uptime")
+        code, doc = run(peer, *verb)
     assert code == 5 and doc["error"]["code"] == "timeout"
 
 
@@ -223,6 +230,24 @@ def test_endless_output_stops_at_max_size_or_the_deadline_within_bounded_memory(
         assert code == 6 and doc["error"]["code"] == "protocol" and "8 MiB" in doc["error"]["message"], doc
     # What was parsed as it came is held until the end: about 18 times the text (144 MB measured)
     assert peak_mb < 250, "peak memory %.0f MB with --max-size 8" % peak_mb
+
+
+def test_streamed_output_with_verbose_lines_in_small_pieces(folder):
+    """The concise listing a line per write, verbose lines between them, as the parse goes on."""
+    rows = [b"Local/w@x-%08d;1!x!w!1!Up!Wait!36000!!!!3!1!!1795680213.%d\n" % (i, i) for i in range(3000)]
+
+    def scenario(conn, peer):
+        conn.sendall(BANNER)
+        peer.command(conn)
+        for number, row in enumerate(rows):
+            conn.sendall(row)
+            if number % 100 == 0:
+                conn.sendall(b"\xfb  -- Executing [s@x:1] Wait in new stack\n")
+    with serve(folder, scenario) as peer:
+        code, doc = run(peer, "channels", timeout=20)
+    assert code == 0 and doc["parser"] == "core_show_channels.concise", doc["error"]
+    assert [r["channel"] for r in doc["records"]] == [row.split(b"!")[0].decode() for row in rows]
+    assert doc["output"] == [row[:-1].decode() for row in rows]
 
 
 def test_a_huge_line_within_max_size_arrives_whole(folder):
