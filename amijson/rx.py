@@ -329,6 +329,9 @@ class ConsoleConnection:
 
     def open(self, command):
         """Connect and send ``command``; ``Unreachable`` when the socket cannot be used."""
+        if not os.path.exists(self.path):  # the executable answers then: no socket module to load
+            import errno
+            raise Unreachable(self.path, FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), self.path))
         import _socket
 
         from amijson.console import ConsoleReader, command_bytes

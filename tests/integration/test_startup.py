@@ -1,6 +1,6 @@
 """What a run imports. At a few channels start-up is most of a run, so each
 route loads only what it needs: no ssl without TLS, no subprocess, nothing that
-pulls in re, json or argparse, no sockets on the rx route. Python's own import
+pulls in re, json or argparse, no sockets on the rx route when it runs the executable. Python's own import
 log (PYTHONPROFILEIMPORTTIME) of the installed command says what was loaded.
 What amijson imports does not depend on the Asterisk release: these run against 22 only."""
 
@@ -33,13 +33,25 @@ def test_a_small_ami_run_loads_no_heavy_module(amijson, sandbox, live_calls):
     assert not names & {"amijson.clitext", "amijson.configfile", "amijson.parsers"}, sorted(names)
 
 
-def test_a_small_rx_run_loads_no_socket(amijson, sandbox, live_calls):
+def test_a_small_rx_run_through_the_executable_loads_no_socket(amijson, sandbox, live_calls):
     live_calls(2)
     run = amijson("--via", "rx", "--asterisk", sandbox["AMIJSON_ASTERISK"], "channels",
-                  env={"PYTHONPROFILEIMPORTTIME": "1"})
-    assert run.doc["ok"] and run.doc["route"] == "rx", run.doc
+                  env={"PYTHONPROFILEIMPORTTIME": "1", "AMIJSON_CONSOLE": "/nonexistent/asterisk.ctl"})
+    assert run.doc["ok"] and run.doc["route"] == "rx" and run.doc["server"]["executable"], run.doc
     names = imported(run)
     assert not names & (HEAVY | {"_socket", "amijson.transport", "amijson.session"}), sorted(names & HEAVY)
+
+
+def test_a_small_rx_run_through_the_socket_loads_only_the_c_modules(amijson, sandbox, live_calls):
+    """The control socket through _socket, the reader thread through _thread: neither socket nor
+    threading, whose imports cost more than a small run."""
+    live_calls(2)
+    run = amijson("--via", "rx", "channels", env={"PYTHONPROFILEIMPORTTIME": "1",
+                                                   "AMIJSON_CONSOLE": sandbox["AMIJSON_SANDBOX_CTL"]})
+    assert run.doc["ok"] and run.doc["server"]["socket"] == sandbox["AMIJSON_SANDBOX_CTL"], run.doc
+    names = imported(run)
+    assert "_socket" in names
+    assert not names & (HEAVY | {"amijson.transport", "amijson.session"}), sorted(names & HEAVY)
 
 
 def test_tls_loads_ssl(amijson, sandbox):
