@@ -193,20 +193,16 @@ class MessageRun:
     def columns(self, keys):
         """The values of each of ``keys`` in the run's messages, in order: one
         list of strings per key, all None for a key the run does not have."""
-        from operator import itemgetter
-
-        names = list(self.template.fields)
-        stride = len(names) + 1  # each message's lines, and the empty one its blank line leaves
-        lines = self.raw.decode("ascii").split("\r\n")
-        columns = []
-        for key in keys:
-            if key not in names:
-                columns.append([None] * self.count)
-                continue
-            index = names.index(key)
-            # "Key: value" lines: the value starts after the key and ": ".
-            columns.append(list(map(itemgetter(slice(len(key) + 2, None)), lines[index::stride][:self.count])))
-        return columns
+        names = tuple(self.template.fields)
+        wanted = [name for name in names if name in keys]  # in the messages' order
+        found = {}
+        if wanted:
+            rows = _columns_pattern(names, wanted).findall(self.raw.decode("ascii"))
+            if len(wanted) == 1:
+                found[wanted[0]] = rows  # one group: findall gives the strings themselves
+            else:
+                found = dict(zip(wanted, map(list, zip(*rows))))
+        return [found[key] if key in found else [None] * self.count for key in keys]
 
     def __repr__(self):
         return "MessageRun(%d x %r)" % (self.count, tuple(self.template.fields))
@@ -216,6 +212,26 @@ class MessageRun:
 # take for the key's end). A run of plain characters, then any colon not
 # followed by a space, so a value without colons is one quick charset scan.
 VALUE_PATTERN = rb"[ -9;-~]*(?::(?! )[ -9;-~]*)*"
+
+
+_COLUMN_PATTERNS = {}  # (keys of a run's messages, keys wanted) -> compiled pattern
+
+
+def _columns_pattern(names, wanted):
+    """An expression matching one message of a run whose keys are ``names``, a
+    group for the value of each key in ``wanted``: ``findall`` over the run
+    gives a row per message, in one pass that makes only the strings wanted
+    (splitting every line and slicing off its key made twice as many)."""
+    key = (names, tuple(wanted))
+    pattern = _COLUMN_PATTERNS.get(key)
+    if pattern is None:
+        import re  # runs come only after it is loaded
+
+        # A run's values hold no CR (see MessageRun): "[^\r]*" is the whole value.
+        pattern = _COLUMN_PATTERNS[key] = re.compile("".join(
+            re.escape(name + ": ") + ("([^\r]*)\r\n" if name in wanted else "[^\r]*\r\n")
+            for name in names) + "\r\n")
+    return pattern
 
 
 def _run_pattern(message):

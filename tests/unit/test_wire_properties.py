@@ -108,3 +108,20 @@ def test_runs_give_the_messages_and_json_of_the_message_at_a_time_path(items, cu
     for item in with_runs:
         if isinstance(item, MessageRun):
             assert b"[" + item.json() + b"]" == dumps([m.fields for m in item.messages()]).encode()
+
+
+COLUMN_KEYS = ["Event", "ActionID", "Channel", "ApplicationData", "BridgeId", "Nope", "channel"]
+
+
+@PROFILE
+@given(list_items, st.lists(st.integers(min_value=0, max_value=10 ** 6), max_size=8),
+       st.lists(st.sampled_from(COLUMN_KEYS), max_size=6))
+def test_a_runs_columns_are_its_messages_values_for_any_keys(items, cuts, keys):
+    # one wanted key, several, none the run has, repeated: each a value per message
+    parser = AmiParser(run_after=0)
+    for piece in split(list_stream(items), cuts):
+        for item in parser.feed(piece):
+            if isinstance(item, MessageRun):
+                columns = item.columns(keys)
+                assert columns == [[m.fields.get(k) for m in item.messages()] for k in keys]
+                assert all(len(column) == item.count for column in columns)
