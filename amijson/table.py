@@ -109,12 +109,18 @@ def _column_json(column):
         if plain(joined):
             # Nothing to escape: the values go between quotes as they are.
             if not has_none:
+                if column.count(column[0]) == len(column):
+                    # One value in every record (a state, a context): written
+                    # into the format once rather than once per record.
+                    return '"%s"' % column[0].replace("%", "%%"), None, False
                 return '"%s"', column, False
             return '"%s"', list(map(_STR_NULL, column, column)), True
         string = c_json()[0]
         return "%s", [string(value) if value is not None else "null" for value in column], False
     if kinds <= {int} or kinds == {bool}:
         lookup = _BOOL if kinds == {bool} else _NULL
+        if not has_none and column.count(column[0]) == len(column):  # one type: 1 == True is not met
+            return "%s" % lookup(column[0], column[0]), None, False
         return "%s", list(map(lookup, column, column)), False
     return "%s", [dumps(value) for value in column], False
 

@@ -59,6 +59,30 @@ def test_column_converters_agree_with_their_one_value_forms(column):
         assert convert_column(convert, strings) == [convert(value) for value in strings]
 
 
+@PROFILE
+@given(st.lists(st.one_of(words, st.none(), st.integers(0, 99), st.booleans()), min_size=1, max_size=6),
+       st.lists(st.integers(0, 5), min_size=64, max_size=300))
+def test_long_columns_of_repeated_values_convert_as_one_value_at_a_time(few, picks):
+    # a long column of a few values (a duration, a state): converted once each, looked up
+    column = [few[pick % len(few)] for pick in picks]
+    for convert in (integer, hms):
+        assert convert_column(convert, column) == [convert(value) for value in column]
+    strings = [value for value in column if isinstance(value, str)]
+    for convert in (text, integer, hms):
+        assert convert_column(convert, strings) == [convert(value) for value in strings]
+
+
+@PROFILE
+@given(st.one_of(words, st.none(), st.integers(-5, 99), st.booleans()), st.integers(1, 80),
+       st.one_of(st.none(), st.integers(-5, 99), st.booleans(), words))
+def test_a_column_of_one_value_is_written_as_the_records_would_be(value, count, odd):
+    # every record's value alike (written into the format once), and the same with one other
+    # value (1 == True, but they are written differently)
+    for column in ([value] * count, [value] * count + [odd]):
+        table = Table(["a", "b%"], [column, list(range(len(column)))])
+        assert "[" + table.json() + "]" == dumps(table.dicts())
+
+
 def test_duration_and_number_columns_take_the_bulk_path():
     assert hms.column(["00:01:02", "10:00:00"]) == [62, 36000]
     assert integer.column(["1", "22"]) == [1, 22]
