@@ -73,6 +73,35 @@ def test_a_proxy_that_chunks_the_body(amijson_offline):
     assert len(run.doc["records"]) == 1
 
 
+def test_a_long_list_in_one_body_gives_every_record(amijson_offline):
+    # 3,000 events, some 1.6 MB: the body goes to the parser in pieces, and runs span them
+    def event(h, i):
+        return (b"Event: CoreShowChannel\r\n" + aid_line(h) + b"Channel: Local/wait@t-%08x;%d\r\n"
+                b"ChannelStateDesc: Up\r\nCallerIDName: <unknown>\r\nContext: t\r\nPriority: %d\r\n"
+                b"Uniqueid: 1764567890.%d\r\nApplication: Wait\r\nDuration: 00:0%d:1%d\r\nBridgeId: \r\n\r\n"
+                % (i // 2, i % 2 + 1, i % 2 + 1, i, i % 7, i % 3))
+
+    def long_list(peer):
+        h = peer.expect_http()
+        peer.send(http_reply_22(login_ok(h)))
+        h = peer.expect_http()
+        body = [b"Response: Success\r\n" + aid_line(h) + b"EventList: start\r\n\r\n"]
+        body += [event(h, i) for i in range(3000)]
+        body.append(b"Event: CoreShowChannelsComplete\r\n" + aid_line(h) + b"EventList: Complete\r\n"
+                    b"ListItems: 3000\r\n\r\n")
+        peer.send(http_reply_22(b"".join(body)))
+        peer.expect_http()
+    run, _ = run_http(amijson_offline, long_list, "channels", code=0)
+    records = run.doc["records"]
+    assert len(records) == 3000
+    assert records[2999] == {
+        "channel": "Local/wait@t-000005db;2", "uniqueid": "1764567890.2999", "linkedid": None, "context": "t",
+        "extension": None, "priority": 2, "state": "Up", "application": "Wait", "application_data": None,
+        "caller_id_num": None, "caller_id_name": None, "connected_line_num": None, "connected_line_name": None,
+        "account_code": None, "duration": 2999 % 7 * 60 + 10 + 2999 % 3, "bridge_id": None}
+    assert [r["uniqueid"] for r in records] == ["1764567890.%d" % i for i in range(3000)]
+
+
 def test_prefix_goes_into_the_path(amijson_offline):
     def answer(peer):
         h = peer.expect_http()
