@@ -361,15 +361,19 @@ class ConsoleConnection:
     def read(self, max_bytes, on_output=None):
         """The command's output (bytes) once the daemon closes the connection;
         ``on_output(data, final)`` (a parser) gets it as it comes."""
-        if on_output is not None:
-            return self._read_pumped(max_bytes, on_output)
-        return self._read(max_bytes)
+        from amijson.console import ConsoleError
+        try:
+            if on_output is not None:
+                return self._read_pumped(max_bytes, on_output)
+            return self._read(max_bytes)
+        except ConsoleError as exc:
+            raise _not_a_console(self.path, exc)
+        except OSError as exc:
+            raise self._failed(exc)
 
     def _read(self, max_bytes):
         import _socket
         import time
-
-        from amijson.console import ConsoleError
         sock, reader = self.sock, self.reader
         buffer = bytearray(RECV_BUFFER)  # one buffer for every read: a fresh 256 KiB each time costs
         view = memoryview(buffer)
@@ -398,10 +402,6 @@ class ConsoleConnection:
                 output.take(view[:count].tobytes())
             reader.finish()
             self._check_sent()
-        except ConsoleError as exc:
-            raise _not_a_console(self.path, exc)
-        except OSError as exc:
-            raise self._failed(exc)
         finally:
             self.close()
         return output.whole()
@@ -414,11 +414,9 @@ class ConsoleConnection:
         import _thread
         import sys
         import time
-
-        from amijson.console import ConsoleError
         sock, reader = self.sock, self.reader
         queue = []  # what the pump read and this thread has not taken, in order
-        state = [0, 0, False, None, False]  # bytes read (pump), bytes taken (here), done, error, stop
+        state = _PumpState()
         sock.settimeout(None)
         _lowat(sock)
         _thread.start_new_thread(_pump, (sock, queue, state))
@@ -438,30 +436,26 @@ class ConsoleConnection:
                     pieces = queue[:count]
                     del queue[:count]
                     data = b"".join(pieces) if count > 1 else pieces[0]
-                    state[1] += len(data)
+                    state.taken += len(data)
                     output.take(data)
                     idle = 0
                 elif output.unfed:
                     output.feed_slice()
-                elif state[2]:
+                elif state.done:
                     if queue:
                         continue
                     break
                 else:
                     sleep(min(PUMP_POLL << idle, 5000) / 1e6)  # microseconds, doubling while nothing comes
                     idle += 1
-            if state[3] is not None and not isinstance(state[3], ConnectionResetError):
-                raise state[3]
+            if state.error is not None and not isinstance(state.error, ConnectionResetError):
+                raise state.error
             reader.finish()
             self._check_sent()
-        except ConsoleError as exc:
-            raise _not_a_console(self.path, exc)
-        except OSError as exc:
-            raise self._failed(exc)
         finally:
             if interval > PUMP_SWITCH:
                 sys.setswitchinterval(interval)
-            state[4] = True
+            state.stop = True
             self._stop_pump(state)
         output.flush()
         return output.whole()
@@ -469,15 +463,15 @@ class ConsoleConnection:
     def _stop_pump(self, state):
         """Wake the pump (shutdown ends its read) and close the socket once it is out of it."""
         import time
-        if not state[2]:
+        if not state.done:
             try:
                 self.sock.shutdown(2)  # SHUT_RDWR
             except OSError:
                 pass
             until = time.monotonic() + 0.2
-            while not state[2] and time.monotonic() < until:
+            while not state.done and time.monotonic() < until:
                 time.sleep(0.0005)
-            if not state[2]:
+            if not state.done:
                 self.sock = None  # still in a read: leave the descriptor to the exit, never reuse it
                 return
         self.close()
@@ -551,27 +545,40 @@ class _Output:
         return b"".join(self.chunks)
 
 
+class _PumpState:
+    """What the pump thread and the parsing thread share: bytes the pump read and the
+    parser took, whether the pump is out (``done``) and why (``error``), and the parsing
+    thread's word to stop. Each field has one writer."""
+
+    __slots__ = ("read", "taken", "done", "error", "stop")
+
+    def __init__(self):
+        self.read = self.taken = 0
+        self.done = self.stop = False
+        self.error = None
+
+
 def _pump(sock, queue, state):
-    """The pump thread: read ``sock`` into ``queue`` until the end, the stop flag
-    (``state[4]``) or an error (``state[3]``); ``state[2]`` once out. It stays at most
-    PUMP_AHEAD bytes ahead of what the parsing thread took (``state[1]``)."""
+    """The pump thread: read ``sock`` into ``queue`` until the end, ``state.stop`` or an
+    error (``state.error``); ``state.done`` once out. It stays at most PUMP_AHEAD bytes
+    ahead of what the parsing thread took (``state.taken``)."""
     import time
     buffer = bytearray(RECV_BUFFER)
     view = memoryview(buffer)
     try:
-        while not state[4]:
-            if state[0] - state[1] > PUMP_AHEAD:
+        while not state.stop:
+            if state.read - state.taken > PUMP_AHEAD:
                 time.sleep(0.001)
                 continue
             count = sock.recv_into(buffer)
             if not count:
                 break
             queue.append(view[:count].tobytes())
-            state[0] += count
+            state.read += count
     except BaseException as exc:  # never a traceback from a thread: the reading thread reports it
-        state[3] = exc if isinstance(exc, OSError) else OSError(str(exc))
+        state.error = exc if isinstance(exc, OSError) else OSError(str(exc))
     finally:
-        state[2] = True
+        state.done = True
 
 
 def _lowat(sock):
