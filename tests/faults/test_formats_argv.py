@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from amijson.cli import OPTIONS, main
 from amijson.queries import QUERIES
+from argvs import ANY_TEXT, local
 from monitoring import parse_exposition, parse_nagios
 
-ANY_TEXT = st.text(st.characters(blacklist_categories=()), max_size=16)  # surrogates included
 THRESHOLDS = ["calls=10", "calls=10:", "calls=~:10", "calls=@10:20", "count=0", "count[state=Unavailable]=0",
               "count[state!=x,y=]=1:", "active_calls=5", "system_uptime=600:", "count", "=", "count[=]=1",
               "calls=20:10", "count[a]=1", "x=y"]
@@ -22,26 +22,12 @@ WORDS = st.one_of(
     st.sampled_from(THRESHOLDS),
     ANY_TEXT,
 )
-LOCAL = {"--host": "127.0.0.1", "--port": "9", "--timeout": "1", "--connect-timeout": "0.5", "--output": "/nonexistent/x",
-         "--config": "/nonexistent", "--secret-file": "/nonexistent", "--profiles": "a,b", "--asterisk": "/nonexistent"}
-
-
-def _local(argv):
-    out = list(argv)
-    for i, word in enumerate(out):
-        name, eq, _ = word.partition("=")
-        if name in LOCAL:
-            if eq:
-                out[i] = name + "=" + LOCAL[name]
-            elif i + 1 < len(out):
-                out[i + 1] = LOCAL[name]
-    return out
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["nagios", "prometheus", "zabbix"]), st.lists(WORDS, max_size=7))
 def test_every_format_answers_in_its_own_form(name, argv):
-    argv = ["--format", name] + _local(argv)
+    argv = ["--format", name] + local(argv)
     if "--format" in argv[2:]:
         argv = argv[:2] + [w for w in argv[2:] if not w.startswith("--format")]
     environ = {"HOME": "/nonexistent", "AMIJSON_HOST": "127.0.0.1", "AMIJSON_PORT": "9", "AMIJSON_USER": "u",

@@ -12,33 +12,19 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from amijson.cli import OPTIONS, main
 from amijson.errors import EXIT_CODES
 from amijson.queries import QUERIES
+from argvs import ANY_TEXT, local
 from conftest import amijson_path
 from fakeami import ScriptedAmi, FakeAmi, aid_line, challenge_13, command_follows_13, BANNER_13
 
 SECRET = "peer-secret-7781"
-ANY_TEXT = st.text(st.characters(blacklist_categories=()), max_size=16)  # surrogates included
 WORDS = st.one_of(
     st.sampled_from(sorted(OPTIONS) + ["--", "action", "command", "-rx", "-x", "asterisk", "-r", "-rvx", "-c",
                                        "-g", "-C", "-s", "-V", "-xcore show uptime"] + sorted(QUERIES)),
     ANY_TEXT,
 )
-LOCAL = {"--host": "127.0.0.1", "--port": "9", "--timeout": "1", "--connect-timeout": "0.5", "--output": "/nonexistent/x",
-         "--config": "/nonexistent", "--secret-file": "/nonexistent", "--profiles": "a,b", "--asterisk": "/nonexistent"}
 ENVIRON = {"HOME": "/nonexistent", "AMIJSON_HOST": "127.0.0.1", "AMIJSON_PORT": "9", "AMIJSON_USER": "u",
            "AMIJSON_SECRET": "not-a-real-secret", "AMIJSON_TIMEOUT": "1", "AMIJSON_CONNECT_TIMEOUT": "0.5",
            "AMIJSON_ASTERISK": "/nonexistent", "AMIJSON_MANAGER_CONF": "/nonexistent", "AMIJSON_VIA": "ami"}
-
-
-def _local(argv):
-    out = list(argv)
-    for i, word in enumerate(out):
-        name, eq, _ = word.partition("=")
-        if name in LOCAL:
-            if eq:
-                out[i] = name + "=" + LOCAL[name]
-            elif i + 1 < len(out):
-                out[i + 1] = LOCAL[name]
-    return out
 
 
 def _run_in_process(argv):
@@ -53,7 +39,7 @@ def _run_in_process(argv):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from([["--format", "text"], ["asterisk"], ["--format", "text", "asterisk"]]), st.lists(WORDS, max_size=7))
 def test_any_command_line_ends_in_text_and_one_line(prefix, argv):
-    argv = prefix + [word for word in _local(argv) if not word.startswith("--format")]
+    argv = prefix + [word for word in local(argv) if not word.startswith("--format")]
     code, out, err = _run_in_process(argv)
     if code == 0 and out.startswith(("usage: amijson", "amijson ")):
         return  # --help, --version
