@@ -20,10 +20,11 @@ A block has ``count``, ``dicts()``, ``items()`` (its ``JsonItems``) and
 
 
 class Records:
-    __slots__ = ("_parts",)
+    __slots__ = ("_parts", "_count")
 
     def __init__(self, dicts=()):
         self._parts = list(dicts)  # record dicts and blocks, in order
+        self._count = len(self._parts)  # records, kept as they come: len() is asked once per record
 
     @classmethod
     def of(cls, found):
@@ -36,14 +37,16 @@ class Records:
 
     def append(self, record):
         self._parts.append(record)
+        self._count += 1
 
     def add(self, block):
         """Append a block (several records at once); an empty one adds nothing."""
         if block.count:
             self._parts.append(block)
+            self._count += block.count
 
     def __len__(self):
-        return sum(1 if type(part) is dict else part.count for part in self._parts)
+        return self._count
 
     def __bool__(self):
         return bool(self._parts)
@@ -71,11 +74,13 @@ class Records:
         out = Records()
         for part in self._parts:
             if type(part) is dict:
-                out._parts.append(mapper(part))
+                out.append(mapper(part))
             elif by_table is not None:
                 out.add(by_table(part.table(mapper.sources)))
             else:
-                out._parts.extend(map(mapper, part.dicts()))
+                mapped = list(map(mapper, part.dicts()))
+                out._parts.extend(mapped)
+                out._count += len(mapped)
         return out
 
     def json_list(self):
