@@ -183,10 +183,7 @@ class AmiSession(ManagerSession):
         self.read_banner()
         challenge = None
         if auth == "md5":
-            challenge_id, data = self._format("Challenge", [("AuthType", "MD5")])
-            self.connection.send(data)
-            exchange = self.exchange = ActionExchange(challenge_id)
-            challenge = self._collect(exchange, "Challenge").response
+            challenge = self.call("Challenge", [("AuthType", "MD5")]).response
         headers_for_login, redact = login_headers(user, secret, events, challenge)
         self.exchange = None  # a failure from here on is not the challenge's
         login_id, data = self._format("Login", headers_for_login, redact)
@@ -232,7 +229,8 @@ class AmiSession(ManagerSession):
                             else "waiting for the reply to %s" % name)
 
     def call(self, name, headers=()):
-        """One more action, once the session has logged in: its ActionExchange."""
+        """One action and its reply: its ActionExchange (the MD5 challenge before the
+        login, or one more action once the session has logged in)."""
         action_id, data = self._format(name, headers)
         self.connection.send(data)
         exchange = self.exchange = ActionExchange(action_id)
