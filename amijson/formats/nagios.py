@@ -110,14 +110,6 @@ class Check:
         self.critical = None
 
     @property
-    def label(self):
-        """The perfdata label: the field, ``=`` in a filter written ``:``."""
-        if not self.conditions:
-            return self.field
-        return "count[%s]" % ",".join("%s%s%s" % (field, ":" if wanted else "!:", value)
-                                      for field, value, wanted in self.conditions)
-
-    @property
     def shown(self):
         if not self.conditions:
             return self.field
@@ -229,7 +221,7 @@ def _list(answer, query, checks):
                 problems.append("%s records have no field %s" % (query, ", ".join(missing)))
                 continue
             value = sum(1 for record in records if _meets(record, check.conditions))
-            perfdata.append((check.label, value, "", check))
+            perfdata.append((check.shown, value, "", check))  # _label writes its = as :
         else:
             value = len(records)
         state, said = _apply(check, value)
