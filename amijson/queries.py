@@ -483,6 +483,7 @@ class Combined:
     filtered = None
     argument = None
     empty_errors = ()
+    missing_hint = None
 
     def __init__(self, parts, combine):
         self.parts = parts

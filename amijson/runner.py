@@ -174,7 +174,7 @@ class QueryPlan(_Streamed):
 
     def explain(self, error):
         """Add the query's word for a CLI command Asterisk does not have (a module gone)."""
-        hint = getattr(self.query, "missing_hint", None)
+        hint = self.query.missing_hint
         if hint and error.code == "command_failed" and error.message.startswith("No such command"):
             error.message = "%s: %s" % (error.message, hint)
 
