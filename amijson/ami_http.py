@@ -240,12 +240,14 @@ class HttpAmiSession(ManagerSession):
 def run(settings, request, deadline, environ=None, reader=None):
     """The Answer to ``request`` over Asterisk's HTTP server; AmijsonError, carrying
     the Answer so far, when it fails."""
-    return answer_over(settings, request, "http",
-                       lambda: HttpAmiSession(settings, deadline, open_transcript(settings)))
+    return answer_over(settings, request, "http", _opener(settings, deadline))
 
 
 def run_batch(settings, batch, deadline, environ=None):
     """The Answer to a ``Batch`` (one Answer per request in its ``parts``) in one HTTP
     session: one login, the actions pipelined."""
-    return answer_over(settings, batch, "http",
-                       lambda: HttpAmiSession(settings, deadline, open_transcript(settings)), converse_batch)
+    return answer_over(settings, batch, "http", _opener(settings, deadline), converse_batch)
+
+
+def _opener(settings, deadline):
+    return lambda: HttpAmiSession(settings, deadline, open_transcript(settings))

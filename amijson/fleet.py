@@ -45,11 +45,6 @@ MAX_MEMBERS = 10000
 PARTIAL = 9  # the exit code when some PBX failed (each failure is in its own document)
 
 
-def asked(options):
-    """True when the options ask for several PBXes."""
-    return options.get("profiles") is not None or "," in (options.get("host") or "")
-
-
 class Member:
     __slots__ = ("name", "settings", "document", "exit_code")
 
