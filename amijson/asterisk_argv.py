@@ -19,7 +19,6 @@ control a daemon (``-c``, ``-f``, ``-g``, ``-U``...), ``-V`` and ``-h``, and
 and running the command elsewhere would be worse).
 """
 
-import os
 
 from amijson.errors import AmijsonError
 from amijson.inputs import shown
@@ -98,10 +97,5 @@ def real_asterisk(environ, own):
     """The first ``asterisk`` executable on PATH (then /usr/sbin...) that is not this
     program (``own``, its resolved path): the rx route must never start amijson's own
     link, which would ask itself again. None when there is none."""
-    from amijson.rx import SEARCH_EXTRA
-    dirs = environ.get("PATH", os.defpath).split(os.pathsep) + list(SEARCH_EXTRA)
-    for folder in dirs:
-        path = os.path.join(folder or ".", "asterisk")
-        if os.path.isfile(path) and os.access(path, os.X_OK) and os.path.realpath(path) != own:
-            return path
-    return None
+    from amijson.rx import find_executable
+    return find_executable(None, environ, skip=own)

@@ -108,9 +108,13 @@ def run_table(run, keys):
     return Table(keys, run.columns(keys))
 
 
+# How a warning names a value decoded with the fallback encoding: "WHERE" FELL_BACK "ENCODING".
+# The rx route writes it too, and --format text reads it back (formats/text.py: as_sent).
+FELL_BACK = ": bytes not valid UTF-8, decoded as "
+
+
 def fallback_warnings(message, where, encoding):
-    return ["%s.%s: bytes not valid UTF-8, decoded as %s" % (where, key, encoding)
-            for key in dict.fromkeys(message.fell_back)]
+    return ["%s.%s%s%s" % (where, key, FELL_BACK, encoding) for key in dict.fromkeys(message.fell_back)]
 
 
 def _shown_headers(headers):

@@ -26,6 +26,7 @@ import os
 
 from amijson.answer import Answer
 from amijson.clitext import cli_failure, output_lines, strip_ansi
+from amijson.document import FELL_BACK
 from amijson.errors import AmijsonError
 
 SEARCH_EXTRA = ("/usr/sbin", "/usr/local/sbin", "/sbin")
@@ -41,15 +42,16 @@ PUMP_SWITCH = 0.0005  # seconds the pump waits for the interpreter at most (sys.
 PUMP_POLL = 100  # microseconds of the first wait for the pump, doubling up to 5 ms
 
 
-def find_executable(configured, environ):
-    """The asterisk executable's path, or None when there is none here."""
+def find_executable(configured, environ, skip=None):
+    """The asterisk executable's path, or None when there is none here; on PATH, never
+    ``skip`` (a resolved path: amijson's own ``asterisk`` link)."""
     name = configured or "asterisk"
     if os.sep in name:
         return name if os.access(name, os.X_OK) else None
     dirs = environ.get("PATH", os.defpath).split(os.pathsep) + list(SEARCH_EXTRA)
     for folder in dirs:
         path = os.path.join(folder or ".", name)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
+        if os.path.isfile(path) and os.access(path, os.X_OK) and (skip is None or os.path.realpath(path) != skip):
             return path
     return None
 
@@ -101,7 +103,7 @@ def decode_lines(raw, fallback, warnings):
             lines.append(line.decode("utf-8"))
         except UnicodeDecodeError:
             lines.append(line.decode(fallback, "replace"))
-            warnings.append("output[%d]: bytes not valid UTF-8, decoded as %s" % (number, fallback))
+            warnings.append("output[%d]%s%s" % (number, FELL_BACK, fallback))
     return "\n".join(lines)
 
 

@@ -27,6 +27,8 @@ standard output, as ``asterisk -rx`` does, but exits 1, where ``asterisk -rx``
 exits 0.
 """
 
+from amijson.document import FELL_BACK
+
 
 def cli_text(lines, warnings=()):
     """A CLI command's output lines (``document.output``) as ``asterisk -rx`` prints them.
@@ -39,9 +41,6 @@ def cli_text(lines, warnings=()):
     if warnings:
         lines = as_sent(lines, warnings)
     return "\n".join(lines) + "\n"
-
-
-FELL_BACK = ": bytes not valid UTF-8, decoded as "
 
 
 def as_sent(lines, warnings):
