@@ -15,8 +15,8 @@ import sys
 
 from amijson import __version__
 from amijson.document import REDACTED, Document
-from amijson.errors import EXIT_CODES, AmijsonError
-from amijson.inputs import shown as _shown, text
+from amijson.errors import EXIT_CODES, AmijsonError, print_traceback
+from amijson.inputs import integer, shown as _shown, text
 from amijson.request import Request
 
 USAGE = """\
@@ -355,7 +355,7 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         document.fail("interrupted", "interrupted (SIGINT) before the run finished")
         exit_code = EXIT_CODES["interrupted"]
     except Exception as exc:  # a bug: still one document, the traceback to stderr only
-        _traceback()
+        print_traceback()
         document.fail("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         exit_code = EXIT_CODES["internal"]
     if options is None:  # the command line could not be read: still answer in the format it asked for
@@ -385,7 +385,7 @@ def _fleet_main(options, verb, args, environ, stdin, stdout, deadline, output=No
             output.check(verb, fleet=True)
         parallel = fleet.DEFAULT_PARALLEL
         if options.get("parallel") is not None:
-            parallel = _integer("--parallel", options["parallel"], 1, fleet.MAX_PARALLEL)
+            parallel = integer("--parallel", options["parallel"], 1, fleet.MAX_PARALLEL)
         build_plan(verb, args)  # a usage error ends the run before anything connects
         members = fleet.members(options, environ, stdin if stdin is not None else sys.stdin, deadline, warnings)
         fleet.run(members, lambda: build_plan(verb, args), deadline, environ, parallel)
@@ -406,7 +406,7 @@ def _fleet_main(options, verb, args, environ, stdin, stdout, deadline, output=No
         shown = fleet.failed_document(warnings, "interrupted", "interrupted (SIGINT) before the run finished")
         exit_code = EXIT_CODES["interrupted"]
     except Exception as exc:  # a bug: still one document, the traceback to stderr only
-        _traceback()
+        print_traceback()
         shown = fleet.failed_document(warnings, "internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         exit_code = EXIT_CODES["internal"]
     secrets = [member.settings.secret for member in members]
@@ -501,7 +501,7 @@ def _emit(output, pairs, fleet, deadline, secrets, stdout, exit_code, document_j
     try:
         text, code = output.render(pairs, fleet, time.monotonic() - deadline.start, secrets, failure)
     except Exception as exc:  # a bug in the format: said plainly, the traceback to stderr only
-        _traceback()
+        print_traceback()
         message = "internal error in --format %s: %s: %s" % (output.name, type(exc).__name__, exc)
         if output.name == "nagios":
             _write("AMIJSON UNKNOWN - %s\n" % " ".join(message.replace("|", "/").split()), stdout)
@@ -528,15 +528,6 @@ def _emit(output, pairs, fleet, deadline, secrets, stdout, exit_code, document_j
     return exit_code if code is None else code
 
 
-def _traceback():
-    if sys.stderr is not None:
-        import traceback
-        traceback.print_exc(file=sys.stderr)
-
-
-def _integer(what, value, low, high):
-    from amijson.inputs import integer
-    return integer(what, value, low, high)
 
 
 def _print(shown, secrets, pretty, stdout):

@@ -29,7 +29,7 @@ import sys
 import time
 
 from amijson import routes
-from amijson.errors import AmijsonError
+from amijson.errors import AmijsonError, print_traceback
 
 MIN_STEP = 2.0  # seconds: the least a check that waits on a peer may wait
 SNIFF_SECONDS = 1.0  # how long a port is listened to for a plain-text greeting
@@ -114,10 +114,10 @@ class Doctor:
         checks take AMIJSON_PORT (or --port), else AMI's default port."""
         settings = self.settings
         ami, http = routes.BY_NAME["ami"], routes.BY_NAME["http"]
-        http_port = getattr(settings, "http_port", None) or (http.tls_port if settings.tls else http.port)
+        http_port = getattr(settings, "http_port", None) or http.default_port(settings.tls)
         if settings.via != "http":
             return settings.port, http_port
-        ami_port = ami.tls_port if settings.tls else ami.port
+        ami_port = ami.default_port(settings.tls)
         if self.environ.get("AMIJSON_PORT"):
             from amijson.inputs import integer
             try:
@@ -964,12 +964,6 @@ def _refuse(options, args):
                                % ("records" if key == "records_only" else key))
 
 
-def _traceback():
-    if sys.stderr is not None:
-        import traceback
-        traceback.print_exc(file=sys.stderr)
-
-
 def run_checks(doctor):
     """Every check, in order, as Checks: one that cannot run says why, and a bug in one costs
     that check only."""
@@ -989,7 +983,7 @@ def run_checks(doctor):
             except KeyboardInterrupt:
                 raise
             except Exception as exc:  # a bug: this check fails, the traceback goes to stderr only
-                _traceback()
+                print_traceback()
                 check = failed(name, "internal", "internal error: %s: %s" % (type(exc).__name__, exc), {},
                                "a bug in amijson doctor")
         doctor.results[name] = check
@@ -1037,7 +1031,7 @@ def run(options, args, environ, stdin, deadline):
             doctor.close()
         shown, code = document(doctor, checks, error)
     except Exception as exc:  # a bug outside the checks: still one document
-        _traceback()
+        print_traceback()
         error = AmijsonError("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         shown = {"ok": False, "via": None, "route": None, "checks": [], "warnings": [],
                  "error": {"code": error.code, "message": error.message}}

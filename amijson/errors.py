@@ -51,3 +51,12 @@ class AmijsonError(Exception):
     @property
     def exit_code(self):
         return EXIT_CODES[self.code]
+
+
+def print_traceback():
+    """The traceback of an ``internal`` error, on standard error only (never in the
+    document, which may reach a web page)."""
+    import sys
+    if sys.stderr is not None:
+        import traceback
+        traceback.print_exc(file=sys.stderr)

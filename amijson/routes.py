@@ -27,6 +27,10 @@ class Route:
         self.fallback = fallback  # --via auto may answer through it when AMI cannot be reached
         self.label = label  # how a warning names it
 
+    def default_port(self, tls):
+        """The port this route connects to when none is given."""
+        return self.tls_port if tls else self.port
+
     def document_names(self):
         """The values the document's ``route`` takes for this route."""
         return (self.name, self.name + "+tls") if self.tls_port else (self.name,)
@@ -64,12 +68,6 @@ def port_route(via):
     rx, which uses none)."""
     route = BY_NAME.get(via) or BY_NAME["ami"]
     return BY_NAME["ami"] if route.port is None else route
-
-
-def default_port(via, tls):
-    """The port a run uses when none is given: the chosen route's (AMI's for auto)."""
-    route = port_route(via)
-    return route.tls_port if tls else route.port
 
 
 def port_settings():

@@ -251,7 +251,7 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
         if not route.port_setting:
             continue
         value = setting(route.port_setting)
-        port = route.tls_port if settings.tls else route.port
+        port = route.default_port(settings.tls)
         if value is not None:
             port = inputs.integer(route.port_setting.replace("_", "-"), value)
         if route is used:
