@@ -159,10 +159,10 @@ class HttpAmiSession(ManagerSession):
                 self.close()
                 raise
 
-    def call(self, name, headers, redact=()):
+    def call(self, name, headers, redact=(), keep_run=None):
         """One action's ActionExchange, whole: a body holds the reply and its whole list."""
         action_id, messages = self.post(name, headers, redact)
-        return self._exchange(name, action_id, messages)
+        return self._exchange(name, action_id, messages, keep_run)
 
     def call_all(self, actions):
         """Each action's ActionExchange ((name, headers) pairs, in order). Where the server
@@ -181,8 +181,8 @@ class HttpAmiSession(ManagerSession):
         exchanges += [self.call(name, headers) for name, headers in actions[len(exchanges):]]
         return exchanges
 
-    def _exchange(self, name, action_id, messages):
-        exchange = self.exchange = ActionExchange(action_id)
+    def _exchange(self, name, action_id, messages, keep_run=None):
+        exchange = self.exchange = ActionExchange(action_id, keep_run)
         for message in messages:
             if exchange.handle(message):
                 return exchange
@@ -195,9 +195,9 @@ class HttpAmiSession(ManagerSession):
         """(the Server header, None): HTTP has no banner; its Server header names Asterisk."""
         return self.server, None
 
-    def login_and_call(self, user, secret, name, headers, auth, events):
+    def login_and_call(self, user, secret, name, headers, auth, events, keep_run=None):
         self.login(user, secret, auth, events)
-        return self.call(name, headers)
+        return self.call(name, headers, keep_run=keep_run)
 
     def login_and_call_all(self, user, secret, actions, auth, events):
         self.login(user, secret, auth, events)

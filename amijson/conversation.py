@@ -24,8 +24,9 @@ class ManagerSession:
         """True when the peer's certificate and host name were verified (the plain secret may go)."""
         raise NotImplementedError
 
-    def login_and_call(self, user, secret, name, headers, auth, events):
-        """Log in (``auth``: ``plain`` or ``md5``) and run one action; its ActionExchange."""
+    def login_and_call(self, user, secret, name, headers, auth, events, keep_run=None):
+        """Log in (``auth``: ``plain`` or ``md5``) and run one action; its ActionExchange
+        (``keep_run``: see ``ActionExchange``)."""
         raise NotImplementedError
 
     def login_and_call_all(self, user, secret, actions, auth, events):
@@ -100,6 +101,22 @@ def login_method(auth, session):
     return auth
 
 
+def _run_keeper(mapper):
+    """What an exchange keeps of a run of list items for a request whose items
+    ``mapper`` will map (``Request.list_mapper``): the run's records, mapped now,
+    while Asterisk still writes the rest of the list, and their JSON written."""
+    if mapper is None:
+        return None
+
+    def keep(run):
+        if not plain_run(run):
+            return run  # fill() takes it message by message
+        block = EventBlock(run)
+        block.mapped(mapper).items()
+        return block
+    return keep
+
+
 def converse(settings, request, session, answer):
     """Log in, run ``request`` and fill ``answer`` over ``session`` (a ManagerSession),
     which is closed in the end."""
@@ -107,7 +124,7 @@ def converse(settings, request, session, answer):
         auth = login_method(settings.auth, session)
         try:
             exchange = session.login_and_call(settings.user, settings.secret, request.action, request.headers,
-                                              auth, settings.events)
+                                              auth, settings.events, _run_keeper(request.list_mapper))
         except AmijsonError:
             # Cut off mid-list: the reply that opened the list is still worth showing.
             started = session.exchange
@@ -162,7 +179,9 @@ def fill(answer, request, exchange, encoding):
     answer.response = message_to_json(reply, skip=("output",) if is_command else ())
     records = answer.records = Records()
     for item in exchange.records:
-        if type(item) is MessageRun:  # runs are ASCII: nothing falls back in them
+        if type(item) is EventBlock:  # a run kept as it came (_run_keeper)
+            records.add(item)
+        elif type(item) is MessageRun:  # runs are ASCII: nothing falls back in them
             if plain_run(item):
                 records.add(EventBlock(item))
             else:

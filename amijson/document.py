@@ -78,11 +78,17 @@ class EventBlock:
     message is a plain object here (``plain_run``), the run's JSON text, made
     while it was read, stands for them; dicts are made only if someone asks."""
 
-    __slots__ = ("run", "count")
+    __slots__ = ("run", "count", "_mapped")
 
     def __init__(self, run):
         self.run = run
         self.count = run.count
+        self._mapped = None  # (mapper, its Table of this block), made once
+
+    def mapped(self, mapper):
+        if self._mapped is None or self._mapped[0] is not mapper:
+            self._mapped = (mapper, mapper.table(self.table(mapper.sources)))
+        return self._mapped[1]
 
     def dicts(self):
         return [message_to_json(m) for m in self.run.messages()]

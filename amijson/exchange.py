@@ -18,8 +18,8 @@ an event that reuses our ActionID before our reply came) is counted in
 
 A ``MessageRun`` (many messages of one shape, see ``amijson.wire``) is decided
 by its template: its messages all have the template's routing headers. A run of
-list items is kept whole in ``records``; any other run is taken message by
-message.
+list items is kept whole in ``records`` (as ``keep_run`` makes of it, while the
+rest of the list still arrives); any other run is taken message by message.
 """
 
 import os
@@ -59,8 +59,11 @@ def closes_list(event):
 
 
 class ActionExchange:
-    def __init__(self, action_id):
+    def __init__(self, action_id, keep_run=None):
         self.action_id = action_id
+        # What to keep of a run of list items, made as it arrives (None: the run itself):
+        # work done here overlaps Asterisk still writing the list.
+        self.keep_run = keep_run
         self.response = None
         self.records = []
         self.complete = None
@@ -104,7 +107,8 @@ class ActionExchange:
         template = run.template
         if (not self.done and self.response is not None and template.kind == "event"
                 and template.get("ActionID", "").strip() == self.action_id and not closes_list(template)):
-            self.records.append(run)  # every message of it is a list item
+            # Every message of it is a list item.
+            self.records.append(run if self.keep_run is None else self.keep_run(run))
             return False
         done = False
         for message in run.messages():

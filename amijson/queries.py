@@ -432,7 +432,9 @@ class Query:
             raise AmijsonError("usage", "%s: the %s filter is empty; leave it out to ask for all"
                                % (name, self.argument))
         if route == "ami" and self.action and (argument is None or self.filter_header):
-            return Request(self.action, [(self.filter_header, argument)] if argument is not None else [])
+            mapper = self.from_event if hasattr(self.from_event, "table") else None
+            return Request(self.action, [(self.filter_header, argument)] if argument is not None else [],
+                           list_mapper=mapper)
         return Request.cli(self.cli_command(argument))
 
     def shape(self, request, answer, parsed=None):

@@ -14,8 +14,10 @@ iteration, ``==`` with a list; ``map(mapper)`` gives the mapped records (a whole
 block at once when the mapper has a ``table`` form), ``json_list()`` the value a
 document writes (dicts and ``jsonout.JsonItems``, text copied as it is).
 
-A block has ``count``, ``dicts()``, ``items()`` (its ``JsonItems``) and
-``table(keys)`` (a ``Table`` holding at least ``keys``).
+A block has ``count``, ``dicts()``, ``items()`` (its ``JsonItems``),
+``table(keys)`` (a ``Table`` holding at least ``keys``) and ``mapped(mapper)``
+(``mapper.table`` of it; an ``EventBlock`` keeps the one it made while the list
+was still arriving).
 """
 
 
@@ -70,13 +72,13 @@ class Records:
         """``mapper`` over every record, as new Records. A mapper with a ``table``
         form (``queries.FieldMap``) takes each block a column at a time, reading
         only its ``sources``; any other mapper takes one dict at a time."""
-        by_table = getattr(mapper, "table", None)
+        by_table = hasattr(mapper, "table")
         out = Records()
         for part in self._parts:
             if type(part) is dict:
                 out.append(mapper(part))
-            elif by_table is not None:
-                out.add(by_table(part.table(mapper.sources)))
+            elif by_table:
+                out.add(part.mapped(mapper))
             else:
                 mapped = list(map(mapper, part.dicts()))
                 out._parts.extend(mapped)

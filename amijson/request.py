@@ -5,10 +5,13 @@ class Request:
     """An AMI action with its headers, or a CLI command (sent as the Command
     action over AMI, or run by ``asterisk -rx``)."""
 
-    def __init__(self, action, headers, command=None):
+    def __init__(self, action, headers, command=None, list_mapper=None):
         self.action = action
         self.headers = headers
         self.command = command
+        # The FieldMap the action's list items go through (a named query's), or None:
+        # the route maps them as they arrive, while Asterisk still writes the list.
+        self.list_mapper = list_mapper
 
     @classmethod
     def cli(cls, command):
@@ -26,6 +29,7 @@ class Batch:
 
     action = None
     command = None
+    list_mapper = None
 
     def __init__(self, requests):
         self.requests = list(requests)

@@ -155,7 +155,7 @@ class AmiSession(ManagerSession):
                 what = "before the %s list completed" % name
             self._read_more(what)
 
-    def login_and_call(self, user, secret, name, headers=(), auth="md5", events="off"):
+    def login_and_call(self, user, secret, name, headers=(), auth="md5", events="off", keep_run=None):
         """Read the banner, log in and run one action; Login and the action are
         sent in one write.
 
@@ -168,7 +168,7 @@ class AmiSession(ManagerSession):
         unauthenticated; sending the two together saves a round trip. The MD5
         challenge (when asked for) comes first: the key needs it."""
         (action_id,) = self._log_in_with(user, secret, [(name, headers)], auth, events)
-        exchange = self.exchange = ActionExchange(action_id)
+        exchange = self.exchange = ActionExchange(action_id, keep_run)
         return self._collect(exchange, name)
 
     def login_and_call_all(self, user, secret, actions, auth="md5", events="off"):

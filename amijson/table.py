@@ -54,6 +54,9 @@ class Table:
         """The table itself: ``column`` gives all None for a key it lacks."""
         return self
 
+    def mapped(self, mapper):
+        return mapper.table(self)
+
     def dicts(self):
         keys = self.keys
         return [dict(zip(keys, row)) for row in zip(*self.columns)]

@@ -85,3 +85,21 @@ def test_a_run_of_list_items_is_kept_whole_and_any_other_run_message_by_message(
     assert not ex.handle(run_of(2, action_id="other")) and ex.unrelated == 5
     assert ex.handle(run_of(2, event="CoreShowChannelsComplete"))  # a closing event ends the list
     assert ex.complete.get("Event") == "CoreShowChannelsComplete" and ex.unrelated == 6
+
+
+def test_keep_run_makes_what_is_kept_of_each_run_of_list_items_as_it_comes():
+    kept = []
+
+    def keep(run):
+        kept.append(run.count)
+        return ("kept", run.count)
+
+    ex = ActionExchange("a1", keep_run=keep)
+    ex.handle(run_of(3))  # before the reply: unrelated, not kept
+    ex.handle(msg(("Response", "Success"), ("ActionID", "a1"), ("EventList", "start")))
+    ex.handle(run_of(5))
+    assert kept == [5]  # made at once, before the list completes
+    ex.handle(run_of(2, action_id="other"))
+    ex.handle(msg(("Event", "CoreShowChannel"), ("ActionID", "a1"), ("Channel", "PJSIP/x")))
+    assert ex.handle(run_of(2, event="CoreShowChannelsComplete"))
+    assert kept == [5] and ex.records[0] == ("kept", 5) and ex.records[1].get("Channel") == "PJSIP/x"

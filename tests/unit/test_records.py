@@ -82,3 +82,16 @@ def test_an_event_block_is_the_run_message_by_message():
     assert block.dicts() == [message_to_json(m) for m in run.messages()]
     assert json.loads("[" + block.items().text.decode() + "]") == block.dicts()
     assert block.table(["Channel", "Nope"]).dicts() == [{"Channel": "PJSIP/%d" % i, "Nope": None} for i in range(4)]
+
+
+def test_an_event_block_mapped_while_the_list_came_is_not_mapped_again():
+    mapper = FieldMap(("channel", text, "Channel"), ("priority", integer, "Priority"))
+    block = EventBlock(run_of(3))
+    early = block.mapped(mapper)  # what the AMI route makes as the run arrives
+    records = Records()
+    records.add(block)
+    mapped = records.map(mapper)
+    assert mapped.json_list()[0] is early.items()
+    assert mapped == [mapper(message_to_json(m)) for m in run_of(3).messages()]
+    other = FieldMap(("channel", text, "Channel"))
+    assert records.map(other) == [{"channel": "PJSIP/%d" % i} for i in range(3)]  # another mapper: its own table
