@@ -176,6 +176,15 @@ def test_runs_keep_routing_values_uniform():
     assert expanded(items)[51].get("ActionID") == "8" and expanded(items)[-1].get("EventList") == "Complete"
 
 
+def test_a_routing_value_holding_colon_space_makes_no_runs():
+    # The run's JSON is written by replacing each ": ": one inside a routing value,
+    # taken literally into the pattern, would be split as a key's end.
+    data = BANNER + b"".join(channel(i).replace(b"ActionID: 9", b"ActionID: a: b") for i in range(3000))
+    items = AmiParser(run_after=0).feed(data)
+    assert not any(isinstance(item, MessageRun) for item in items)
+    assert [m.pairs for m in items[1:]] == [m.pairs for m in parse(data, run_after=None)[1:]]
+
+
 def test_format_action_and_header_injection():
     assert format_action("Ping", [("ActionID", "1")]) == b"Action: Ping\r\nActionID: 1\r\n\r\n"
     with pytest.raises(ValueError):
