@@ -28,10 +28,26 @@ def c_json():
     return _C
 
 
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+_PLAIN_ASCII = _PRINTABLE_ASCII.replace(b'"', b"").replace(b"\\", b"")
+# Past this length, one C pass deleting the allowed bytes beats str.isprintable,
+# which takes a character at a time (a joined column: 0.1 against 0.38 ms).
+_LONG = 64
+
+
+def printable_ascii(text):
+    """True when ``text`` is printable ASCII (no control character, no DEL)."""
+    if len(text) < _LONG:
+        return text.isascii() and text.isprintable()
+    return text.isascii() and not text.encode("ascii").translate(None, _PRINTABLE_ASCII)
+
+
 def plain(text):
     """True when ``text`` goes into JSON as it is, between quotes: printable
     ASCII without a quote or backslash, nothing for ensure_ascii to escape."""
-    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+    if len(text) < _LONG:
+        return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+    return text.isascii() and not text.encode("ascii").translate(None, _PLAIN_ASCII)
 
 
 def json_string(text):

@@ -43,6 +43,7 @@ calls, uptime, modules, peers: the CLI parser's record (same command on every ro
 """
 
 from amijson.errors import AmijsonError
+from amijson.jsonout import printable_ascii
 from amijson.records import Records
 from amijson.request import Request
 
@@ -76,7 +77,7 @@ def _texts(column):
         joined = "|".join(column)
     except TypeError:  # not all strings
         return list(map(text, column))
-    if (joined.count("|") == len(column) - 1 and joined.isascii() and joined.isprintable()
+    if (joined.count("|") == len(column) - 1 and printable_ascii(joined)
             and " |" not in joined and "| " not in joined and joined[:1] != " " and joined[-1:] != " "):
         # Printable ASCII, each value between two "|": none has a space at an end
         # to strip, and a placeholder would show as one of these.

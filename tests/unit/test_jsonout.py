@@ -5,6 +5,7 @@ import json
 import math
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -81,3 +82,13 @@ def test_nan_and_infinity_are_null_on_every_path():
     assert json.loads(dumps({"v": values}, pretty=True)) == {"v": expected}
     table = Table(["v"], [values])
     assert json.loads("[" + table.json() + "]") == [{"v": v} for v in expected]
+
+
+@pytest.mark.parametrize("odd", ["", "\x00", "\x1f", "\x7f", "\t", '"', "\\", "é", "\u2028", " "])
+@pytest.mark.parametrize("length", [1, 63, 64, 500])
+def test_plain_and_printable_ascii_agree_with_their_definition_short_or_long(odd, length):
+    from amijson.jsonout import plain, printable_ascii
+    text = ("a" * length)[:-1] + odd if length > 1 else odd or "a"
+    printable = all(" " <= c <= "~" for c in text)
+    assert printable_ascii(text) is printable
+    assert plain(text) is (printable and '"' not in text and "\\" not in text)
