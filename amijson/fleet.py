@@ -29,13 +29,13 @@ from amijson import inputs
 from amijson.deadline import Deadline
 from amijson.document import Document
 from amijson.errors import EXIT_CODES, AmijsonError
+from amijson.settings import ENVIRONMENT
 
 # Settings that say which PBX and how to reach and log in to it.
-PBX_OPTIONS = ("host", "port", "http_port", "user", "tls", "cafile", "insecure", "auth", "via", "http_prefix",
-               "asterisk", "secret_file", "secret_stdin", "manager_conf", "profile")
-PBX_ENVIRONMENT = ("AMIJSON_HOST", "AMIJSON_PORT", "AMIJSON_HTTP_PORT", "AMIJSON_USER", "AMIJSON_TLS", "AMIJSON_CAFILE",
-                   "AMIJSON_INSECURE", "AMIJSON_AUTH", "AMIJSON_VIA", "AMIJSON_HTTP_PREFIX", "AMIJSON_ASTERISK",
-                   "AMIJSON_SECRET", "AMIJSON_SECRET_FILE", "AMIJSON_MANAGER_CONF", "AMIJSON_PROFILE")
+# Every other setting (settings.ENVIRONMENT) names one PBX: a new one is a PBX's unless listed here.
+RUN_SETTINGS = ("timeout", "connect_timeout", "config", "fallback_encoding", "max_size")
+PBX_OPTIONS = tuple(name for name in ENVIRONMENT if name not in RUN_SETTINGS) + ("secret_stdin",)
+PBX_ENVIRONMENT = tuple(ENVIRONMENT[name] for name in PBX_OPTIONS if name in ENVIRONMENT) + ("AMIJSON_SECRET",)
 # Measured by scripts/fleet-scale (docs/speed.md): with 200 ms answers, 64 at a time ask
 # 200 PBXes in about a second; memory hardly grows with it (it follows the answers), and
 # past about 128 the run waits on the CPU (a few ms per PBX), not on the PBXes.

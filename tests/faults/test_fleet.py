@@ -125,11 +125,12 @@ def test_the_environment_cannot_send_the_fleet_elsewhere(peers, home, tmp_path):
     try:
         config = write_config(tmp_path / "fleet.conf", profiles_for(peers))
         env = dict(home, AMIJSON_HOST="127.0.0.2", AMIJSON_PORT=str(decoy.port), AMIJSON_SECRET=ENV_SECRET,
-                   AMIJSON_USER="intruder", AMIJSON_VIA="http")
+                   AMIJSON_USER="intruder", AMIJSON_VIA="http", AMIJSON_CONSOLE="/run/other.ctl")
         proc = run(["--profiles", "all", "action", "Ping"], env, config)
         doc = fleet_document(proc)
         assert proc.returncode == 0 and doc["ok"], doc
-        assert any("AMIJSON_HOST" in w and "AMIJSON_SECRET" in w and "left out" in w for w in doc["warnings"])
+        assert any("AMIJSON_HOST" in w and "AMIJSON_SECRET" in w and "AMIJSON_CONSOLE" in w and "left out" in w
+                   for w in doc["warnings"])
         for name, peer in peers.items():
             (login,) = logins(peer)
             assert login["secret"] == SECRETS[name] and login["username"] == "fault"
@@ -142,6 +143,7 @@ def test_the_environment_cannot_send_the_fleet_elsewhere(peers, home, tmp_path):
     (["--profiles", "alpha", "--host", "127.0.0.2"], "--host cannot be combined with --profiles"),
     (["--profiles", "alpha", "--port", "1"], "--port cannot be combined with --profiles"),
     (["--profiles", "alpha", "--secret-stdin"], "--secret-stdin cannot be combined with --profiles"),
+    (["--profiles", "alpha", "--console", "/run/other.ctl"], "--console cannot be combined with --profiles"),
     (["--profiles", "alpha,nope"], "no profile [nope]"),
     (["--profiles", "alpha,alpha"], "names 'alpha' more than once"),
     (["--profiles", "alpha,"], "an empty name"),
