@@ -7,8 +7,8 @@ from amijson.transport import connect
 
 def run(settings, request, deadline, environ=None, reader=None):
     """The Answer to ``request`` over AMI's TCP (or TLS) port; AmijsonError, carrying
-    the Answer so far, when it fails."""
-    return answer_over(settings, request, "ami", _opener(settings, deadline))
+    the Answer so far, when it fails. ``reader``: see ``conversation.converse``."""
+    return answer_over(settings, request, "ami", _opener(settings, deadline), reader=reader)
 
 
 def run_batch(settings, batch, deadline, environ=None):

@@ -195,7 +195,8 @@ class HttpAmiSession(ManagerSession):
         """(the Server header, None): HTTP has no banner; its Server header names Asterisk."""
         return self.server, None
 
-    def login_and_call(self, user, secret, name, headers, auth, events, keep_run=None):
+    def login_and_call(self, user, secret, name, headers, auth, events, keep_run=None, output_sink=None):
+        # output_sink goes unused: the whole body comes at once, nothing arrives to overlap.
         self.login(user, secret, auth, events)
         return self.call(name, headers, keep_run=keep_run)
 

@@ -24,9 +24,9 @@ class ManagerSession:
         """True when the peer's certificate and host name were verified (the plain secret may go)."""
         raise NotImplementedError
 
-    def login_and_call(self, user, secret, name, headers, auth, events, keep_run=None):
+    def login_and_call(self, user, secret, name, headers, auth, events, keep_run=None, output_sink=None):
         """Log in (``auth``: ``plain`` or ``md5``) and run one action; its ActionExchange
-        (``keep_run``: see ``ActionExchange``)."""
+        (``keep_run``, ``output_sink``: see ``ActionExchange``)."""
         raise NotImplementedError
 
     def login_and_call_all(self, user, secret, actions, auth, events):
@@ -76,16 +76,20 @@ def open_transcript(settings):
     return Transcript(sys.stderr, [settings.secret])
 
 
-def answer_over(settings, request, route, open_session, talk=None):
+def answer_over(settings, request, route, open_session, talk=None, reader=None):
     """The Answer to ``request`` over the ManagerSession ``open_session()`` gives (it
     connects, so it runs once the credentials are known to be there); the Answer's
     route is ``route``, or ``route+tls``. ``talk``: ``converse`` (the default) or,
-    for a Batch, ``converse_batch``. AmijsonError carries the Answer so far."""
+    for a Batch, ``converse_batch``; ``reader``: see ``converse``. AmijsonError
+    carries the Answer so far."""
     answer = Answer(route + "+tls" if settings.tls else route,
                     {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None})
     try:
         check_credentials(settings)
-        (talk or converse)(settings, request, open_session(), answer)
+        if talk is None:
+            converse(settings, request, open_session(), answer, reader)
+        else:
+            talk(settings, request, open_session(), answer)
     except AmijsonError as exc:
         raise answer.failed(exc)
     return answer
@@ -117,14 +121,16 @@ def _run_keeper(mapper):
     return keep
 
 
-def converse(settings, request, session, answer):
+def converse(settings, request, session, answer, reader=None):
     """Log in, run ``request`` and fill ``answer`` over ``session`` (a ManagerSession),
-    which is closed in the end."""
+    which is closed in the end. ``reader()``, for a CLI command, gives the parser
+    (``parsers.OutputParse``) its output goes to while the reply arrives, or None."""
     try:
         auth = login_method(settings.auth, session)
+        sink = reader() if reader is not None and request.command is not None else None
         try:
             exchange = session.login_and_call(settings.user, settings.secret, request.action, request.headers,
-                                              auth, settings.events, _run_keeper(request.list_mapper))
+                                              auth, settings.events, _run_keeper(request.list_mapper), sink)
         except AmijsonError:
             # Cut off mid-list: the reply that opened the list is still worth showing.
             started = session.exchange
@@ -134,6 +140,8 @@ def converse(settings, request, session, answer):
         finally:
             answer.server["banner"], answer.server["ami_version"] = session.identity()
         fill(answer, request, exchange, settings.fallback_encoding)
+        if exchange.tap is not None and answer.output is not None and not exchange.response.fell_back:
+            exchange.tap.finish(answer.output)
     finally:
         session.logoff()
         session.close()

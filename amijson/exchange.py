@@ -59,11 +59,13 @@ def closes_list(event):
 
 
 class ActionExchange:
-    def __init__(self, action_id, keep_run=None):
+    def __init__(self, action_id, keep_run=None, output_sink=None):
         self.action_id = action_id
         # What to keep of a run of list items, made as it arrives (None: the run itself):
         # work done here overlaps Asterisk still writing the list.
         self.keep_run = keep_run
+        # A Command reply's output lines, handed to output_sink while the reply arrives.
+        self.tap = OutputTap(action_id, output_sink) if output_sink is not None else None
         self.response = None
         self.records = []
         self.complete = None
@@ -114,3 +116,60 @@ class ActionExchange:
         for message in run.messages():
             done = self.handle(message)
         return done
+
+
+class OutputTap:
+    """A Command reply's output, handed on while the reply still arrives.
+
+    Asterisk 14 and later write the reply only once the command has run:
+    ``Response: Success``, the ActionID, ``Message: Command output follows``, then
+    an ``Output:`` line per line of output, one write each. A long output takes
+    many reads, and the whole message is framed only at its end. ``take(parser)``
+    (an ``AmiParser``, after each read) hands the complete ``Output:`` lines of
+    our reply that have come since (the CLI text, each line ended by LF) to
+    ``sink.feed`` (a ``parsers.OutputParse``), so that they are parsed while the
+    rest arrives. It starts once the message still arriving begins with our
+    reply's head, and takes nothing more once that message is whole.
+    ``finish(lines)``, given the reply's output lines, feeds the ones not handed
+    on yet and ends the output. A line that is not ``Output:`` (or holds a bare CR
+    or LF) breaks the tap: the sink is never ended, so it gives no records, and
+    the whole output is parsed as usual."""
+
+    __slots__ = ("head", "sink", "start", "offset", "lines", "broken")
+
+    def __init__(self, action_id, sink):
+        self.head = b"Response: Success\r\nActionID: %s\r\nMessage: Command output follows\r\n" \
+            % action_id.encode("ascii")
+        self.sink = sink
+        self.start = None  # where our reply starts in the stream, once seen
+        self.offset = 0  # bytes of it taken
+        self.lines = 0  # output lines handed on
+        self.broken = False
+
+    def take(self, parser):
+        if self.broken:
+            return
+        start, data = parser.unfinished(self.offset)
+        if self.start is None:
+            if not data.startswith(self.head):
+                return  # not our reply (yet): the login's, an event, or too little of it
+            self.start = start
+            self.offset = len(self.head)
+            data = data[len(self.head):]
+        elif start != self.start:
+            return  # the reply is whole: finish() has the rest
+        if not data:
+            return
+        ends = data.count(b"\r\n")
+        if (not data.startswith(b"Output: ") or data.count(b"\r\nOutput: ") != ends - 1
+                or data.count(b"\n") != ends or data.count(b"\r") != ends):
+            self.broken = True
+            return
+        self.sink.feed(data[8:-2].replace(b"\r\nOutput: ", b"\n") + b"\n")
+        self.offset += len(data)
+        self.lines += ends
+
+    def finish(self, lines):
+        """End the output with the ``lines`` (str) not handed on, once the tap has started."""
+        if self.start is not None and not self.broken:
+            self.sink.feed("\n".join(lines[self.lines:]).encode("utf-8"), final=True)

@@ -19,8 +19,8 @@ UNREACHABLE = frozenset(("connect", "config"))
 
 
 def _run(route, settings, request, deadline, environ, plan):
-    """``route``'s Answer; a route that hands CLI output over as it comes (rx) calls ``reader``
-    for a parser to feed it to. A ``Batch`` (a query made of parts) goes to its ``run_batch``."""
+    """``route``'s Answer; a route that hands CLI output over as it comes (rx, and AMI's
+    Command reply over TCP) calls ``reader`` for a parser to feed it to. A ``Batch`` (a query made of parts) goes to its ``run_batch``."""
     if type(request) is Batch:
         return route.run_batch(settings, request, deadline, environ)
 
@@ -115,7 +115,7 @@ def _start(plan, route, document):
 
 
 class _Streamed:
-    streamed = None  # the rx route's OutputParse, if the output was parsed as it came
+    streamed = None  # the OutputParse a route fed the output to as it came, if any
 
     def streamed_records(self):
         """(parser name, records) made while the output came, or None."""

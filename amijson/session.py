@@ -108,6 +108,9 @@ class AmiSession(ManagerSession):
             self.pending.extend(self.parser.feed(data))
         except ProtocolError as exc:
             raise AmijsonError("protocol", str(exc))
+        tap = self.exchange.tap if self.exchange is not None else None
+        if tap is not None:
+            tap.take(self.parser)
 
     def read_banner(self):
         """The peer's banner (read once: a later call returns it again)."""
@@ -155,7 +158,8 @@ class AmiSession(ManagerSession):
                 what = "before the %s list completed" % name
             self._read_more(what)
 
-    def login_and_call(self, user, secret, name, headers=(), auth="md5", events="off", keep_run=None):
+    def login_and_call(self, user, secret, name, headers=(), auth="md5", events="off", keep_run=None,
+                       output_sink=None):
         """Read the banner, log in and run one action; Login and the action are
         sent in one write.
 
@@ -168,7 +172,7 @@ class AmiSession(ManagerSession):
         unauthenticated; sending the two together saves a round trip. The MD5
         challenge (when asked for) comes first: the key needs it."""
         (action_id,) = self._log_in_with(user, secret, [(name, headers)], auth, events)
-        exchange = self.exchange = ActionExchange(action_id, keep_run)
+        exchange = self.exchange = ActionExchange(action_id, keep_run, output_sink)
         return self._collect(exchange, name)
 
     def login_and_call_all(self, user, secret, actions, auth="md5", events="off"):

@@ -492,6 +492,14 @@ class ReceiveBuffer:
             self._blank_from = len(self.data)
         return self._blank
 
+    def lines_ahead(self, offset):
+        """(where the bytes not taken start in the stream, the complete lines among
+        them from ``offset`` bytes past that start on), nothing taken."""
+        start = self.start + offset
+        end = self.data.rfind(b"\n", start) + 1
+        where = self.received - (len(self.data) - self.start)
+        return where, bytes(self.data[start:end]) if end > start else b""
+
     def compact(self):
         """Drop the bytes taken, shifting every position kept with them; the
         number of bytes left (not taken yet)."""
@@ -639,6 +647,13 @@ class AmiParser:
             shape = self._shapes[key] = (pattern, message) if pattern is not None else None
             return shape
 
+
+    def unfinished(self, offset):
+        """(where the message still arriving starts in the stream, its complete
+        lines from ``offset`` bytes into it): what has come of a long message
+        that ``feed`` has not returned yet. A message is whole once that place
+        moves on."""
+        return self._buf.lines_ahead(offset)
 
     def _read_banner(self):
         buf = self._buf

@@ -132,7 +132,7 @@ def parse(command, text, warnings):
 
 
 class OutputParse:
-    """Parses a command's output while the command still runs (the rx route).
+    """Parses a command's output while it still arrives (rx, and AMI's Command reply).
 
     For a parser variant listed in its module's ``LINEWISE``, a piece of output
     cut at a line end that ``parse_table`` takes as a ``Table`` gives the same
@@ -153,6 +153,7 @@ class OutputParse:
         self.records_so_far = Records()
         self.lines_so_far = []  # the output's lines as JSON, a JsonItems per piece
         self.failed = False
+        self.finished = False  # the final piece came: records() and output_items() hold them all
 
     @classmethod
     def for_command(cls, command, mapper=None):
@@ -171,6 +172,7 @@ class OutputParse:
             self.failed = True
 
     def _feed(self, data, final):
+        self.finished = final
         if data:
             self.pending.append(data)
             self.pending_size += len(data)
@@ -205,13 +207,13 @@ class OutputParse:
     def output_items(self, count):
         """The output's ``count`` lines as JsonItems, or None (the lines come
         from the output as a whole then)."""
-        if self.failed or self.pending_size or not self.lines_so_far \
+        if self.failed or not self.finished or self.pending_size or not self.lines_so_far \
                 or sum(item.count for item in self.lines_so_far) != count:
             return None
         return self.lines_so_far
 
     def records(self):
         """(parser name, records) once all output was fed, or None."""
-        if self.failed or self.pending_size:
+        if self.failed or not self.finished or self.pending_size:
             return None
         return self.match.name, self.records_so_far

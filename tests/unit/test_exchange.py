@@ -1,5 +1,7 @@
 """Picking one action's reply out of the message stream."""
 
+import pytest
+
 from amijson.exchange import ActionExchange, ActionIdCounter
 from amijson.wire import AmiParser, Message, MessageRun
 
@@ -103,3 +105,74 @@ def test_keep_run_makes_what_is_kept_of_each_run_of_list_items_as_it_comes():
     ex.handle(msg(("Event", "CoreShowChannel"), ("ActionID", "a1"), ("Channel", "PJSIP/x")))
     assert ex.handle(run_of(2, event="CoreShowChannelsComplete"))
     assert kept == [5] and ex.records[0] == ("kept", 5) and ex.records[1].get("Channel") == "PJSIP/x"
+
+
+class Sink:
+    """What an OutputParse is fed: (bytes, final) pieces."""
+
+    def __init__(self):
+        self.pieces = []
+
+    def feed(self, data, final=False):
+        self.pieces.append((data, final))
+
+    def text(self):
+        return b"".join(data for data, _final in self.pieces).decode()
+
+
+def command_reply(action_id, lines, head=b"Message: Command output follows\r\n"):
+    return (b"Response: Success\r\nActionID: %s\r\n" % action_id.encode() + head
+            + b"".join(b"Output: %s\r\n" % line.encode() for line in lines) + b"\r\n")
+
+
+def tapped(stream, tap, size):
+    """Feed ``stream`` to a parser ``size`` bytes at a time, the tap taking after each read; the items."""
+    parser = AmiParser(expect_banner=False)
+    items = []
+    for start in range(0, len(stream), size):
+        items += parser.feed(stream[start:start + size])
+        tap.take(parser)
+    return items
+
+
+@pytest.mark.parametrize("size", [1, 7, 100, 4096, 1 << 20])
+def test_an_output_tap_hands_on_the_command_output_as_it_arrives(size):
+    lines = ["Local/%d!ctx!s!1!Up!Wait!5!!!!3!%d!!17.%d" % (i, i, i) for i in range(300)] + ["", "last one"]
+    before = (b"Response: Success\r\nActionID: a0\r\nMessage: Authentication accepted\r\n\r\n"
+              b"Event: Other\r\nActionID: a1\r\n\r\n")  # the login's reply, and an event reusing our ActionID
+    after = b"Event: Late\r\nOutput: not ours\r\n"  # half of a message after our reply
+    sink = Sink()
+    tap = ActionExchange("a1", output_sink=sink).tap
+    items = tapped(before + command_reply("a1", lines) + after, tap, size)
+    (reply,) = [m for m in items if m.get("Message") == "Command output follows"]
+    tap.finish(reply.get_all("Output"))
+    if size == 1 << 20:
+        assert sink.pieces == []  # came whole in one read: parsed whole, as without the tap
+        return
+    # Each piece ends its lines with LF, the last one too when it came before the reply's end.
+    assert sink.text() in ("\n".join(lines), "\n".join(lines) + "\n") and sink.pieces[-1][1] is True
+    assert len(sink.pieces) > 2 and tap.lines > 0  # most of it while the reply still came
+
+
+@pytest.mark.parametrize("reply", [
+    command_reply("a1", ["x"] * 200, head=b"Message: Something else\r\n"),  # not a Command reply's head
+    command_reply("a2", ["x"] * 200),  # another ActionID
+])
+def test_an_output_tap_never_starts_on_another_message(reply):
+    sink = Sink()
+    tap = ActionExchange("a1", output_sink=sink).tap
+    tapped(reply, tap, 64)
+    tap.finish(["x"] * 200)
+    assert sink.pieces == [] and tap.start is None
+
+
+@pytest.mark.parametrize("odd", [b"Other: header\r\n", b"Output: bare\rcr\r\n", b"Output:nospace\r\n"])
+def test_an_output_tap_breaks_on_a_line_that_is_not_output_and_never_ends_the_sink(odd):
+    lines = ["line %d" % i for i in range(200)]
+    reply = command_reply("a1", lines)
+    cut = reply.index(b"Output: line 150")
+    sink = Sink()
+    tap = ActionExchange("a1", output_sink=sink).tap
+    tapped(reply[:cut] + odd + reply[cut:], tap, 256)
+    tap.finish(lines)
+    assert tap.broken and not any(final for _data, final in sink.pieces)

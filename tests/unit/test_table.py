@@ -176,6 +176,18 @@ def test_output_parsed_in_pieces_gives_the_records_of_the_whole(text, cuts, piec
             assert dumps(items) == dumps(lines)
 
 
+def test_output_parsed_in_pieces_gives_nothing_until_its_end_came():
+    # A route that stops handing the output on (a broken AMI output tap) never ends it:
+    # the pieces it fed must not pass for the whole output.
+    from amijson.parsers import OutputParse
+    streamed = OutputParse.for_command("core show channels concise", channel_from_concise)
+    streamed.PIECE = 1
+    streamed.feed(b"PJSIP/a!ctx!s!1!Up!Wait!5!!!!3!7!!17.1\n")
+    assert streamed.records() is None and streamed.output_items(1) is None
+    streamed.feed(b"", final=True)
+    assert len(streamed.records()[1]) == 1 and streamed.output_items(1) is not None
+
+
 def test_only_line_wise_parsers_stream():
     from amijson.parsers import OutputParse
     assert OutputParse.for_command("core show channels concise") is not None
