@@ -5,8 +5,6 @@ Plain TCP uses the C ``_socket`` module directly: the ``socket`` package (and
 only when TLS is asked for.
 """
 
-import errno
-
 import _socket
 
 from amijson.errors import AmijsonError
@@ -16,7 +14,7 @@ def _lost(exc, peer, what):
     """A peer that hung up (reset, broken pipe) is the same event as one that
     closed cleanly: whether a send or a read notices first is a race. Other
     socket errors mean the network failed."""
-    if exc.errno in (errno.EPIPE, errno.ECONNRESET):
+    if isinstance(exc, (BrokenPipeError, ConnectionResetError)):  # EPIPE, ECONNRESET: no errno import
         return AmijsonError("protocol", "Asterisk closed the connection %s" % what)
     return AmijsonError("connect", "connection to %s lost %s: %s" % (peer, what, exc.strerror or exc))
 
