@@ -20,7 +20,8 @@ UNREACHABLE = frozenset(("connect", "config"))
 
 def _run(route, settings, request, deadline, environ, plan):
     """``route``'s Answer; a route that hands CLI output over as it comes (rx, and AMI's
-    Command reply over TCP) calls ``reader`` for a parser to feed it to. A ``Batch`` (a query made of parts) goes to its ``run_batch``."""
+    Command reply over TCP) calls ``reader`` for a parser to feed it to. A ``Batch`` (a
+    query made of parts) goes to its ``run_batch``."""
     if type(request) is Batch:
         return route.run_batch(settings, request, deadline, environ)
 

@@ -647,7 +647,6 @@ class AmiParser:
             shape = self._shapes[key] = (pattern, message) if pattern is not None else None
             return shape
 
-
     def unfinished(self, offset):
         """(where the message still arriving starts in the stream, its complete
         lines from ``offset`` bytes into it): what has come of a long message
