@@ -149,14 +149,15 @@ class OutputTap:
     def take(self, parser):
         if self.broken:
             return
-        start, data = parser.unfinished(self.offset)
         if self.start is None:
-            if not data.startswith(self.head):
+            # Only as much as the head: a long message ahead of our reply is not copied each read.
+            start, data = parser.unfinished(0, len(self.head))
+            if data != self.head:
                 return  # not our reply (yet): the login's, an event, or too little of it
             self.start = start
             self.offset = len(self.head)
-            data = data[len(self.head):]
-        elif start != self.start:
+        start, data = parser.unfinished(self.offset)
+        if start != self.start:
             return  # the reply is whole: finish() has the rest
         if not data:
             return

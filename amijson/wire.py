@@ -492,11 +492,13 @@ class ReceiveBuffer:
             self._blank_from = len(self.data)
         return self._blank
 
-    def lines_ahead(self, offset):
+    def lines_ahead(self, offset, most=None):
         """(where the bytes not taken start in the stream, the complete lines among
-        them from ``offset`` bytes past that start on), nothing taken."""
+        them from ``offset`` bytes past that start on, within ``most`` bytes when
+        given), nothing taken."""
         start = self.start + offset
-        end = self.data.rfind(b"\n", start) + 1
+        stop = len(self.data) if most is None else start + most
+        end = self.data.rfind(b"\n", start, stop) + 1
         where = self.received - (len(self.data) - self.start)
         return where, bytes(self.data[start:end]) if end > start else b""
 
@@ -647,12 +649,12 @@ class AmiParser:
             shape = self._shapes[key] = (pattern, message) if pattern is not None else None
             return shape
 
-    def unfinished(self, offset):
+    def unfinished(self, offset, most=None):
         """(where the message still arriving starts in the stream, its complete
-        lines from ``offset`` bytes into it): what has come of a long message
-        that ``feed`` has not returned yet. A message is whole once that place
-        moves on."""
-        return self._buf.lines_ahead(offset)
+        lines from ``offset`` bytes into it, within ``most`` bytes when given):
+        what has come of a long message that ``feed`` has not returned yet. A
+        message is whole once that place moves on."""
+        return self._buf.lines_ahead(offset, most)
 
     def _read_banner(self):
         buf = self._buf

@@ -142,3 +142,15 @@ def test_any_split_gives_the_same_blocks(data, cuts):
         got.extend(blocks(buf))
         buf.compact()
     assert got == expected and bytes(buf.data) == bytes(whole.data[whole.start:])
+
+
+def test_lines_ahead_gives_the_complete_lines_not_taken_from_an_offset_and_within_a_bound():
+    buf = ReceiveBuffer()
+    buf.feed(b"A: 1\r\n\r\nB: 2\r\nC: 3\r\nD: pa")
+    buf.start = 8  # the first message taken
+    assert buf.lines_ahead(0) == (8, b"B: 2\r\nC: 3\r\n")
+    assert buf.lines_ahead(6) == (8, b"C: 3\r\n")
+    assert buf.lines_ahead(0, 6) == (8, b"B: 2\r\n")
+    assert buf.lines_ahead(0, 5) == (8, b"")  # the bound cuts the line: no complete line within it
+    buf.compact()
+    assert buf.lines_ahead(0, 6) == (8, b"B: 2\r\n")  # the place in the stream stays
