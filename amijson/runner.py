@@ -133,6 +133,12 @@ class Plan(_Streamed):
     def request(self, route):
         return self._request
 
+    def fit(self, settings):
+        """Make ``settings.timeout`` cover what the request itself may take (amijson.deferred)."""
+        if self._request.later_from is not None:
+            from amijson.deferred import fit_timeout
+            fit_timeout(self._request, settings)
+
     def empty_answer(self, request, error):
         return False
 
@@ -162,6 +168,9 @@ class QueryPlan(_Streamed):
 
     def request(self, route):
         return self.query.request(self.name, self.args, route)
+
+    def fit(self, settings):
+        """A query takes no longer than the run's own timeout."""
 
     def empty_answer(self, request, error):
         # PJSIPShowEndpoints and friends answer an empty list with an error.

@@ -72,6 +72,7 @@ class Settings:
         self.insecure = False
         self.auth = "auto"
         self.timeout = DEFAULT_TIMEOUT
+        self.timeout_given = False  # set by --timeout, AMIJSON_TIMEOUT or timeout= in the config file
         self.connect_timeout = DEFAULT_CONNECT_TIMEOUT
         self.fallback_encoding = "latin-1"
         self.events = "off"
@@ -263,6 +264,7 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
     timeout = setting("timeout")
     if timeout is not None:
         settings.timeout = inputs.seconds("timeout", timeout)
+        settings.timeout_given = True
     connect_timeout = setting("connect_timeout")
     if connect_timeout is not None:
         settings.connect_timeout = inputs.seconds("connect-timeout", connect_timeout)
