@@ -253,9 +253,7 @@ def build_request(verb, args, wait=True):
             headers.append((key, value))
         if args[0].lower() in ("login", "logoff", "challenge"):
             raise AmijsonError("usage", "amijson logs in and off itself; %s is not a request" % args[0])
-        from amijson.deferred import prepare
-        headers, later, later_from = prepare(args[0], headers, wait)
-        return Request(args[0], headers, later=later, later_from=later_from)
+        return Request.for_action(args[0], headers, wait)
     if verb == "command":
         command = " ".join(args).strip()
         if not command:
@@ -345,6 +343,7 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
         plan = build_plan(verb, args, options)
         from amijson.settings import resolve
         settings = resolve(options, environ, stdin if stdin is not None else sys.stdin, deadline)
+        plan = plan.within(settings.allow)
         plan.fit(settings)
         deadline.set(settings.timeout)
         secret = settings.secret
@@ -395,8 +394,8 @@ def _fleet_main(options, verb, args, environ, stdin, stdout, deadline, output=No
             parallel = integer("--parallel", options["parallel"], 1, fleet.MAX_PARALLEL)
         plan = build_plan(verb, args, options)  # a usage error ends the run before anything connects
         members = fleet.members(options, environ, stdin if stdin is not None else sys.stdin, deadline, warnings)
-        for member in members:
-            plan.fit(member.settings)
+        for member in members:  # each profile's own allow-list, before anything connects
+            plan.within(member.settings.allow).fit(member.settings)
         deadline.set(max([deadline.seconds] + [member.settings.timeout for member in members]))
         fleet.run(members, lambda: build_plan(verb, args, options), deadline, environ, parallel)
         error, exit_code = fleet.outcome(members)

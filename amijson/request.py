@@ -21,6 +21,18 @@ class Request:
     def cli(cls, command):
         return cls("Command", [("Command", command)], command)
 
+    @classmethod
+    def for_action(cls, action, headers, wait=True):
+        """An AMI action; one whose result Asterisk tells later (amijson.deferred) gets its
+        headers checked and completed, and waits for that event unless ``wait`` is False."""
+        from amijson.deferred import prepare
+        headers, later, later_from = prepare(action, headers, wait)
+        request = cls(action, headers, later=later, later_from=later_from)
+        request.wait = wait
+        return request
+
+    wait = True  # False: an action whose result comes later returns at its reply (--no-wait)
+
 
 class Batch:
     """Several Requests answered in one run, for a named query made of parts
