@@ -219,12 +219,17 @@ function amijson(array $args, array $opts = []): array
     // Read stdout and stderr together, so a chatty stderr can never block the child.
     // amijson keeps its own deadline (--timeout, 10 s by default); the watchdog here only
     // catches a child that outlives it by a wide margin.
-    $timeout = isset($env['AMIJSON_TIMEOUT']) && is_numeric(trim($env['AMIJSON_TIMEOUT']))
-        ? (float) trim($env['AMIJSON_TIMEOUT']) : 10.0;
+    $given = isset($env['AMIJSON_TIMEOUT']) && is_numeric(trim($env['AMIJSON_TIMEOUT']));
+    $timeout = $given ? (float) trim($env['AMIJSON_TIMEOUT']) : 10.0;
     // Only an option counts (before the verb): a --timeout among the caller's values is data.
     $optionTimeout = amijson_option_value($args, '--timeout');
     if ($optionTimeout !== null && is_numeric(trim($optionTimeout))) {
         $timeout = (float) trim($optionTimeout);
+        $given = true;
+    }
+    if (!$given) {
+        // With no timeout of its own, an Originate's run lasts its Timeout and 5 s (docs/originate.md).
+        $timeout = max($timeout, amijson_originate_seconds($args));
     }
     if (!is_finite($timeout) || $timeout <= 0.0) {
         $timeout = 10.0;   // amijson refuses such a timeout itself, at once, with a usage error
@@ -304,6 +309,44 @@ function amijson_option_value(array $args, string $name): ?string
         }
     }
     return $found;
+}
+
+/**
+ * What an Originate among $args gives amijson's deadline when no timeout is set: its Timeout
+ * header (milliseconds, 30000 when absent) and 5 s, as amijson reckons it; 0.0 for anything else.
+ */
+function amijson_originate_seconds(array $args): float
+{
+    $words = array_values($args);
+    for ($i = 0, $n = count($words); $i < $n; $i++) {
+        $word = (string) $words[$i];
+        if ($word === '--') {
+            $i++;
+            break;
+        }
+        if ($word === '' || $word[0] !== '-' || $word === '-') {
+            break;
+        }
+        $key = explode('=', $word, 2)[0];
+        if (strpos($word, '=') === false && in_array($key, ['--host', '--port', '--http-port', '--user', '--cafile',
+                '--auth', '--timeout', '--connect-timeout', '--events', '--max-size', '--profile', '--config',
+                '--secret-file', '--fallback-encoding', '--manager-conf', '--via', '--http-prefix', '--asterisk',
+                '--format', '--warning', '--critical', '--output', '--console', '--profiles', '--parallel'], true)) {
+            $i++;
+        }
+    }
+    if (($words[$i] ?? null) !== 'action' || strtolower((string) ($words[$i + 1] ?? '')) !== 'originate') {
+        return 0.0;
+    }
+    $ms = 30000;
+    foreach (array_slice($words, $i + 2) as $pair) {
+        [$key, $value] = array_pad(explode('=', (string) $pair, 2), 2, '');
+        if (strtolower($key) === 'timeout') {
+            $ms = ctype_digit(trim($value)) ? (int) trim($value) : 30000;
+            break;
+        }
+    }
+    return $ms / 1000.0 + 5.0;
 }
 
 /**
