@@ -13,7 +13,7 @@ elsewhere), only when the host asked is this machine.
 
 Config files are INI: ``[default]`` and named profiles with ``host``, ``port``,
 ``http_port``, ``user``, ``secret``, ``tls``, ``cafile``, ``insecure``, ``auth``, ``timeout``,
-``connect_timeout``, ``via``, ``http_prefix``, ``console`` (the control socket
+``connect_timeout``, ``via``, ``http_prefix``, ``secret_file``, ``console`` (the control socket
 for the rx route, or ``off``), ``asterisk`` (the executable it runs when the
 socket cannot be reached), ``fallback_encoding`` and ``max_size``. The first of ``--config``, ``$AMIJSON_CONFIG``,
 ``~/.config/amijson/config``, ``/etc/amijson.conf`` is used; the first two must
@@ -67,6 +67,7 @@ class Settings:
         self.user = None
         self.secret = None
         self.secret_source = None
+        self.secret_path = None  # the secret file's path, when the secret came from one
         self.tls = False
         self.cafile = None
         self.insecure = False
@@ -303,6 +304,7 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
         settings.secret, settings.secret_source = data.rstrip("\r\n"), "stdin"
     elif secret_file:
         settings.secret, settings.secret_source = _read_secret_file(secret_file), "secret-file"
+        settings.secret_path = secret_file
         if _loose_permissions(secret_file):
             settings.warnings.append(
                 "secret file %s is readable by group or others; chmod 600 it" % secret_file)
@@ -315,6 +317,14 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
             raise AmijsonError("config", "AMIJSON_SECRET is not valid UTF-8 text without NUL characters")
     elif profile.get("secret"):
         settings.secret, settings.secret_source = profile["secret"], "config"
+    elif profile.get("secret_file"):
+        # A file of its own, readable by the profile's users alone: a config file that
+        # several users read (the system one, with [locked]) need hold no secret.
+        path = inputs.text("secret_file in %s" % config_path, profile["secret_file"], "config")
+        settings.secret, settings.secret_source = _read_secret_file(path), "secret-file"
+        settings.secret_path = path
+        if _loose_permissions(path):
+            settings.warnings.append("secret file %s is readable by group or others; chmod 600 it" % path)
     else:
         path = given("manager_conf") or DEFAULT_MANAGER_CONF
         secret = _manager_conf_secret(path, settings.user)

@@ -21,7 +21,7 @@ import pytest
 from conftest import amijson_path, secrets_of
 
 SCHEMA = json.loads((pathlib.Path(__file__).resolve().parents[2] / "amijson" / "doctor.schema.json").read_text())
-NAMES = ["settings", "secret", "resolve", "tcp", "tls", "ami", "http", "login", "classes", "rx"]
+NAMES = ["settings", "secret", "resolve", "tcp", "tls", "ami", "http", "login", "classes", "allowlist", "rx"]
 WRONG_SECRET = "not-the-secret-5e2b7"  # no word of the hints: the output redacts the secret used
 
 
