@@ -37,7 +37,7 @@
  *                 library throws usage itself, with a null exit code and before starting anything,
  *                 for a value it cannot pass on: a NUL byte, an array (what ?q[]=x makes of $_GET['q']).
  * getExitCode():  amijson's exit code (see README: 1 action failed, 2 usage/config, 3 connect,
- *                 4 auth, 5 timeout, 6 protocol, 70 internal, 130 interrupted); null when not known, which is
+ *                 4 auth, 5 timeout, 6 protocol, 7 forbidden, 70 internal, 130 interrupted); null when not known, which is
  *                 always the case with amijson_shell().
  * getDocument():  the decoded error document, or null when there was none.
  */
@@ -82,6 +82,14 @@ class AmijsonException extends RuntimeException
     {
         return $this->stderr;
     }
+}
+
+/**
+ * A run the profile's allow-list refused (error.code forbidden, exit 7): nothing was sent to
+ * Asterisk. Its own class, so that a page can tell "not allowed here" from a PBX that failed.
+ */
+class AmijsonForbiddenException extends AmijsonException
+{
 }
 
 /** opts key => environment variable amijson reads. */
@@ -447,9 +455,10 @@ function amijson_decode(?string $stdout, ?int $exitCode, string $stderr = ''): a
     }
     if ($isDocument && $data['ok'] !== true) {
         $error = is_array($data['error']) ? $data['error'] : [];
-        throw new AmijsonException((string) ($error['code'] ?? 'unknown'),
-                                   (string) ($error['message'] ?? 'amijson reported a failure'),
-                                   $exitCode, $data, $stderr);
+        $code = (string) ($error['code'] ?? 'unknown');
+        $class = $code === 'forbidden' ? AmijsonForbiddenException::class : AmijsonException::class;
+        throw new $class($code, (string) ($error['message'] ?? 'amijson reported a failure'), $exitCode, $data,
+                         $stderr);
     }
     if ($exitCode !== null && $exitCode !== 0) {
         // A non-zero exit with a document that claims success (or a bare list) should not happen.
