@@ -23,6 +23,7 @@ secret goes to each of them, as asked, except one from this machine's
 manager.conf, which goes to this machine only.
 """
 
+import os
 import threading
 
 from amijson import inputs
@@ -59,10 +60,12 @@ class Member:
 def members(options, environ, stdin, deadline, warnings):
     """The fleet's Members, every setting resolved: a usage or config error
     (an unknown profile, a bad port in one) ends the run before anything connects."""
-    from amijson.profilelock import find as find_lock
-    lock = find_lock()
-    if lock is not None:  # a locked user has one profile: no fleet of others
-        lock.check(options, environ, {})
+    from amijson.settings import SYSTEM_CONFIG
+    if os.path.isfile(SYSTEM_CONFIG):  # a locked user has one profile: no fleet of others
+        from amijson.profilelock import find as find_lock
+        lock = find_lock(SYSTEM_CONFIG)
+        if lock is not None:
+            lock.check(options, environ, {})
     if options.get("debug"):
         raise AmijsonError("usage", "--debug traces one PBX: use --profile NAME or one --host")
     if options.get("profiles") is not None:

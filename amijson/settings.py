@@ -28,6 +28,7 @@ from amijson.errors import AmijsonError
 
 DEFAULT_CONNECT_TIMEOUT = 3.0
 DEFAULT_MANAGER_CONF = "/etc/asterisk/manager.conf"
+SYSTEM_CONFIG = "/etc/amijson.conf"  # the config file of last resort, and where [locked] lives
 DEFAULT_MAX_SIZE = 64  # MiB of AMI text one run accepts (a 5,000-channel list is about 2.2)
 TRUE_WORDS = frozenset(("1", "yes", "true", "on"))
 FALSE_WORDS = frozenset(("0", "no", "false", "off", ""))
@@ -111,7 +112,7 @@ def find_config(explicit, environ):
                 raise AmijsonError("config", "config file not found: %s" % inputs.shown(named))
             return named  # read_sections refuses what is not a regular file
     home = environ.get("HOME") or os.path.expanduser("~")
-    for candidate in (os.path.join(home, ".config", "amijson", "config"), "/etc/amijson.conf"):
+    for candidate in (os.path.join(home, ".config", "amijson", "config"), SYSTEM_CONFIG):
         if os.path.isfile(candidate):
             return candidate
     return None
@@ -191,8 +192,10 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
     waits on it. ``sections``: the config file's sections, when the caller has
     read them already (a fleet resolves every profile of one file)."""
     settings = Settings()
-    from amijson.profilelock import find as find_lock
-    lock = find_lock()
+    lock = None
+    if os.path.isfile(SYSTEM_CONFIG):  # where a lock may be: read only where there is a file
+        from amijson.profilelock import find as find_lock
+        lock = find_lock(SYSTEM_CONFIG)
     if lock is not None:
         # The locked profile of the system file, whatever the caller named (amijson.profilelock).
         lock.check(options, environ, ENVIRONMENT)
