@@ -114,3 +114,11 @@ def test_doctor_shows_the_list_and_what_the_user_may_do_beyond_it(amijson, profi
     beyond = " ".join(check["seen"]["beyond"])
     assert "may run any CLI command" in beyond and "only core show channels concise, queue show *" in beyond
     assert "originate calls into any context" in beyond and "the profile forbids it" in beyond
+
+
+def test_the_text_doors_obey_the_list_too(run):
+    for args in (["--format", "text", "-rx", "queue show support"], ["asterisk", "-rx", "queue show support"]):
+        allowed = run("wall", *args, expect_json=False)
+        assert allowed.returncode == 0 and allowed.stdout.startswith("support has"), (args, allowed.stderr)
+        refused = run("wall", *args[:-1], "core stop now", expect_json=False)
+        assert refused.returncode == 7 and refused.stdout == "" and "forbidden" in refused.stderr, args
