@@ -15,8 +15,8 @@ a plain run pays nothing for it (PHP starts amijson on every page view).
 ``Output`` is the command line's side: it checks the options a format takes
 (``--warning``, ``--critical``, ``--output``) before anything connects, and
 ``write`` puts the text on standard output or, for ``--output FILE``, into the
-file atomically (a temporary file in the same folder, then a rename), as
-node_exporter's textfile collector requires.
+file atomically (``amijson.formats.atomic_file``), as node_exporter's textfile
+collector requires.
 """
 
 from amijson.errors import AmijsonError
@@ -102,6 +102,7 @@ class Output:
         options = self.options
         if options.get("output") is not None and self.name == "prometheus":
             try:
+                from amijson.formats.atomic_file import writable_path
                 self.path = writable_path(options["output"])
             except AmijsonError as exc:
                 self.unwritable = exc.message
@@ -166,8 +167,11 @@ class Output:
         if self.path is None:
             write([data] if hasattr(stdout, "buffer") else data.decode("utf-8"), stdout)
             return True
+        from amijson.formats.atomic_file import write_atomically
         try:
             write_atomically(self.path, data)
+        except AmijsonError as exc:  # the folder changed since check(): said as then
+            return _complain(exc.message)
         except OSError as exc:
             return _complain("--output %s: cannot write: %s" % (self.path, exc.strerror or exc))
         return True
@@ -178,44 +182,3 @@ def _complain(message):
     if sys.stderr is not None:
         sys.stderr.write("amijson: %s\n" % message)
     return False
-
-
-def writable_path(path):
-    """``--output``'s file, when its folder exists and this user may write there."""
-    import os
-    from amijson.inputs import shown, text
-    path = text("--output", path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not path or path.endswith("/") or os.path.isdir(path):
-        raise AmijsonError("usage", "--output names a file, not a folder: %s" % shown(path))
-    if not os.path.isdir(folder):
-        raise AmijsonError("usage", "--output: the folder %s does not exist" % shown(folder))
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise AmijsonError("usage", "--output: this user may not write in %s" % shown(folder))
-    return path
-
-
-def write_atomically(path, data):
-    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never a
-    part: a temporary file in the same folder (the textfile collector skips names not ending
-    in ``.prom``), flushed to disk, then renamed over ``path``. Readable as a file created
-    under the umask would be (mkstemp alone would make it 0600)."""
-    import os
-    import tempfile
-    folder, name = os.path.split(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise

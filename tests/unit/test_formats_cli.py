@@ -115,13 +115,13 @@ def test_output_that_cannot_be_written_is_a_usage_error(tmp_path, where, why):
 
 
 def test_write_atomically_leaves_nothing_behind_when_it_fails(tmp_path, monkeypatch):
-    from amijson.formats import write_atomically
+    from amijson.formats.atomic_file import write_atomically
     target = tmp_path / "a.prom"
     target.write_text("old\n")
 
-    def fail(*args):
+    def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(os, "replace", fail)
+    monkeypatch.setattr(os, "rename", fail)
     with pytest.raises(OSError):
         write_atomically(str(target), b"new\n")
     assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["a.prom"]
