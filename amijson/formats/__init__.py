@@ -9,8 +9,10 @@ Each format is one module, a pure function from the answers of a run to text:
 
 ``answers`` is a list of ``Result`` (below): one for a single PBX, one per PBX of a
 fleet (``--profiles``, a ``--host`` list), each naming its PBX. A format module is
-imported only when ``--format`` names it: this package itself imports nothing, so
-a plain run pays nothing for it (PHP starts amijson on every page view).
+imported only when ``--format`` names it, and this package only then too, so
+a plain run pays nothing for it (PHP starts amijson on every page view). It
+reads the named queries' declarations (``amijson.queries``): every format reads a
+query's records.
 
 ``Output`` is the command line's side: it checks the options a format takes
 (``--warning``, ``--critical``, ``--output``) before anything connects, and
@@ -20,21 +22,15 @@ collector requires.
 """
 
 from amijson.errors import AmijsonError
+from amijson.queries import QUERIES
 
 FORMATS = ("json", "nagios", "prometheus", "zabbix", "text")
 
 # The named queries that answer with one record (a fact about the PBX) rather than
-# a list: their numeric fields are what --warning/--critical and the formats read.
-# The other queries are lists: a format counts their records, or lists each one.
-# Every field of a one-record query, by query (numeric ones are the thresholds').
-ONE_RECORD = {
-    "status": ("version", "uptime_seconds", "reload_seconds", "channels", "calls", "calls_processed",
-               "endpoints", "endpoints_available", "endpoints_unavailable", "contacts_unreachable",
-               "queues", "queue_callers", "longest_wait_seconds"),
-    "calls": ("active_calls", "max_calls", "calls_processed", "system_uptime"),
-    "uptime": ("system_uptime", "last_reload"),
-    "version": ("version", "ami_version", "built_by", "build_host", "machine", "os", "build_date"),
-}
+# a list, and that record's fields (amijson.queries declares them): their numeric
+# fields are what --warning/--critical and the formats read. The other queries are
+# lists: a format counts their records, or lists each one.
+ONE_RECORD = {name: query.fields for name, query in QUERIES.items() if query.one_record}
 TEXT_FIELDS = frozenset(("version", "ami_version", "built_by", "build_host", "machine", "os", "build_date"))
 # Fields in seconds, and counters (they only grow while Asterisk runs), by name.
 SECONDS = frozenset(("uptime_seconds", "reload_seconds", "longest_wait_seconds", "system_uptime", "last_reload",
@@ -116,7 +112,6 @@ class Output:
             raise AmijsonError("usage", "--%s is for --format nagios" % given[0])
         if options.get("output") is not None and self.name != "prometheus":
             raise AmijsonError("usage", "--output is for --format prometheus (node_exporter's textfile collector)")
-        from amijson.queries import QUERIES
         if self.name == "text":
             if fleet:
                 raise AmijsonError("usage", "--format text is for one PBX (asterisk -rx answers for one); "

@@ -156,3 +156,20 @@ def test_a_bug_in_a_format_is_said_plainly(unused_port, monkeypatch, capsys):
     code, out = run(["--format", "zabbix", "endpoints"], refused(unused_port))
     assert code == 70 and json.loads(out)["error"]["code"] == "internal"
     assert "Traceback" in capsys.readouterr().err  # standard error only
+
+
+def test_a_threshold_on_a_field_the_query_lacks_is_unknown_before_anything_connects():
+    """A typo (stat for state) was OK whenever the PBX had no endpoints; now nothing connects."""
+    import socket
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.setblocking(False)
+        code, out = run(["--format", "nagios", "--critical", "count[stat=Unavailable]=0", "endpoints"],
+                        {"HOME": "/nonexistent", "AMIJSON_PORT": str(listener.getsockname()[1]),
+                         "AMIJSON_USER": "u", "AMIJSON_SECRET": "s3cret-x", "AMIJSON_VIA": "ami"})
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    parsed = parse_nagios(out)
+    assert code == 3 and parsed.state == "UNKNOWN" and "usage" in parsed.text
+    assert "endpoints records have no field 'stat'" in parsed.text
