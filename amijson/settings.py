@@ -119,7 +119,7 @@ def read_config(path):
     """A config file's sections (profiles, ``[default]``), in the file's order."""
     from amijson.configfile import ConfigFileError, read_sections  # most runs have no config file
     try:
-        return read_sections(path)
+        return read_sections(path, strict=True)
     except ConfigFileError as exc:
         raise AmijsonError("config", str(exc))
 
@@ -303,6 +303,9 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
             raise AmijsonError("config", "AMIJSON_SECRET is not valid UTF-8 text without NUL characters")
     elif profile.get("secret"):
         settings.secret, settings.secret_source = profile["secret"], "config"
+        inherited = _inherited_secret(sections, profile_name, profile, settings.host)
+        if inherited:
+            settings.warnings.append(inherited)
     else:
         path = given("manager_conf") or DEFAULT_MANAGER_CONF
         secret = _manager_conf_secret(path, settings.user)
@@ -315,6 +318,23 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
                 settings.warnings.append("the secret for %s in %s was not used: %s is not this machine"
                                          % (inputs.shown(settings.user), path, inputs.shown(settings.host)))
     return settings
+
+
+def _inherited_secret(sections, name, profile, host):
+    """The warning for a profile ``[name](parent)`` that takes its secret from a parent
+    naming another host: ``[b](a)`` sends ``a``'s secret to ``b``'s host, which may be
+    meant (one password on several PBXes) or not. A parent without a host (a template of
+    shared credentials) is meant to be shared: no warning then."""
+    parent = sections.inherited.get(name, {}).get("secret") if name else None
+    if parent is None:
+        return None
+    parent_host = (sections.parent(parent) or {}).get("host")
+    if not parent_host or parent_host.strip() == host:
+        return None
+    return ("profile [%s] takes its secret from [%s] (%s), whose host is %s, and sends it to %s: give [%s] a "
+            "secret of its own unless the two share it" % (name, parent, sections.where.get(parent, "?"),
+                                                            inputs.shown(parent_host.strip()), inputs.shown(host),
+                                                            name))
 
 
 def _unused_port(route, via, used):
