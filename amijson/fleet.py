@@ -18,7 +18,8 @@ in the environment they are left out, with a warning: a stray ``AMIJSON_HOST``
 must not send the whole fleet to one host, nor ``AMIJSON_SECRET`` one secret
 to every PBX. What concerns the run itself (``--timeout``, ``--connect-timeout``,
 ``--max-size``, ``--fallback-encoding``, ``--events``, ``--config``) applies to
-every PBX. ``--host H1,H2`` asks for the same settings on every host: that
+every PBX; ``--max-size`` is one budget for the whole run (amijson.budget).
+``--host H1,H2`` asks for the same settings on every host: that
 secret goes to each of them, as asked, except one from this machine's
 manager.conf, which goes to each host that is this machine (every address it
 stands for is one of this machine's) and to no other, wherever it is listed.
@@ -174,8 +175,14 @@ def _copy(settings):
 def run(fleet, make_plan, deadline, environ, parallel):
     """Run ``make_plan()`` against every member, ``parallel`` at a time; each
     member's document and exit code are filled in. Returns when all are done or
-    the deadline (and a second's grace) has passed, whatever a straggler does."""
+    the deadline (and a second's grace) has passed, whatever a straggler does.
+    Every member draws on one memory budget, ``--max-size`` for the whole run
+    (amijson.budget): ``parallel`` members each holding ``--max-size`` took GBs."""
+    from amijson.budget import Budget
     from amijson.runner import execute
+    budget = Budget(max(member.settings.max_size for member in fleet) << 20, min(parallel, len(fleet)))
+    for member in fleet:
+        member.settings.budget = budget.share()
     queue = list(reversed(fleet))
     lock = threading.Lock()
 
@@ -211,6 +218,8 @@ def _answer(member, make_plan, deadline, environ, execute):
     except Exception as exc:  # a bug: this PBX's document says so, the others stand
         document.fail("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         member.exit_code = EXIT_CODES["internal"]
+    if member.exit_code:  # what it read is dropped with its session: the others may have it
+        member.settings.budget.release()
 
 
 def summary(fleet):

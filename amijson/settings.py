@@ -84,6 +84,7 @@ class Settings:
         self.http_prefix = ""  # http.conf's prefix, for --via http
         self.debug = False  # the AMI exchange on stderr, secrets redacted
         self.max_size = DEFAULT_MAX_SIZE
+        self.budget = None  # in a fleet, this PBX's Share of the run's one memory budget (amijson.budget)
         self.warnings = []
 
 
