@@ -165,26 +165,12 @@ function amijson_find_binary(?string $binary = null): string
 const AMIJSON_MAX_TIMEOUT = 86400.0;
 
 /**
- * Run amijson once and return its document (or, with records, its records array).
- *
- * $args: amijson's arguments, one array element each, starting with the verb, e.g.
- *        ['action', 'QueueStatus', 'Queue=' . $queue], ['queues', $queue] or
- *        ['command', 'core show channels concise']. Your own options go in $opts or before the
- *        verb; every element after the verb is data, never an option (['queues', '--records']
- *        asks for a queue of that name). ['--records', 'action', ...] still works. Each element is
- *        a string (or an int, float, null, or object with __toString()); an array element or a
- *        NUL byte throws AmijsonException('usage') before anything starts. Never put a secret here.
- * $opts: 'host', 'port', 'http_port', 'user', 'secret', 'secret_file', 'timeout', 'connect_timeout', 'config',
- *        'profile', 'tls', 'cafile', 'insecure', 'auth', 'fallback_encoding', 'via' (auto, ami,
- *        http, rx), 'http_prefix', 'asterisk' (the executable for amijson's rx route) become the matching
- *        AMIJSON_* environment variables of the child (null or absent: inherited from PHP's own
- *        environment); 'records' => true prints only the records array (--records, placed before
- *        $args); 'binary' is the executable (else $AMIJSON_BIN, else amijson on PATH);
- *        'env' is an array of further environment variables.
- *
- * Throws AmijsonException when the document says ok=false, or the output is not JSON.
+ * Start amijson: [the process, its stdout and stderr pipes, the child's environment, $args as
+ * words]. $args and $opts as for amijson(); $own are the library's own options, put before $args
+ * (amijson reads options only before the verb). Throws AmijsonException before anything starts
+ * for a value it cannot pass on, and when proc_open fails.
  */
-function amijson(array $args, array $opts = []): array
+function amijson_start(array $args, array $opts, array $own = []): array
 {
     $args = amijson_words($args);
     amijson_refuse_nul($args, $opts);
@@ -212,7 +198,7 @@ function amijson(array $args, array $opts = []): array
     }
 
     // The library's own options first: amijson reads options only before the verb.
-    $command = array_merge([$binary], !empty($opts['records']) ? ['--records'] : [], $args);
+    $command = array_merge([$binary], $own, $args);
     $descriptors = [
         0 => ['file', '/dev/null', 'r'],
         1 => ['pipe', 'w'],
@@ -223,6 +209,32 @@ function amijson(array $args, array $opts = []): array
         $err = error_get_last();
         throw new AmijsonException('start_failed', 'proc_open failed: ' . ($err['message'] ?? 'unknown error'));
     }
+    return [$proc, $pipes, $env, $args];
+}
+
+/**
+ * Run amijson once and return its document (or, with records, its records array).
+ *
+ * $args: amijson's arguments, one array element each, starting with the verb, e.g.
+ *        ['action', 'QueueStatus', 'Queue=' . $queue], ['queues', $queue] or
+ *        ['command', 'core show channels concise']. Your own options go in $opts or before the
+ *        verb; every element after the verb is data, never an option (['queues', '--records']
+ *        asks for a queue of that name). ['--records', 'action', ...] still works. Each element is
+ *        a string (or an int, float, null, or object with __toString()); an array element or a
+ *        NUL byte throws AmijsonException('usage') before anything starts. Never put a secret here.
+ * $opts: 'host', 'port', 'http_port', 'user', 'secret', 'secret_file', 'timeout', 'connect_timeout', 'config',
+ *        'profile', 'tls', 'cafile', 'insecure', 'auth', 'fallback_encoding', 'via' (auto, ami,
+ *        http, rx), 'http_prefix', 'asterisk' (the executable for amijson's rx route) become the matching
+ *        AMIJSON_* environment variables of the child (null or absent: inherited from PHP's own
+ *        environment); 'records' => true prints only the records array (--records, placed before
+ *        $args); 'binary' is the executable (else $AMIJSON_BIN, else amijson on PATH);
+ *        'env' is an array of further environment variables.
+ *
+ * Throws AmijsonException when the document says ok=false, or the output is not JSON.
+ */
+function amijson(array $args, array $opts = []): array
+{
+    [$proc, $pipes, $env, $args] = amijson_start($args, $opts, !empty($opts['records']) ? ['--records'] : []);
 
     // Read stdout and stderr together, so a chatty stderr can never block the child.
     // amijson keeps its own deadline (--timeout, 10 s by default); the watchdog here only
@@ -257,26 +269,15 @@ function amijson(array $args, array $opts = []): array
             $killed = true;
             break;
         }
-        $read = array_values($open);
-        $write = null;
-        $except = null;
-        $ready = @stream_select($read, $write, $except, (int) $left, (int) (($left - (int) $left) * 1e6));
-        if ($ready === false) {
-            break;
-        }
-        foreach ($read as $pipe) {
-            $chunk = fread($pipe, 65536);
-            $fd = array_search($pipe, $open, true);
-            if ($chunk === false || ($chunk === '' && feof($pipe))) {
-                fclose($pipe);
-                unset($open[$fd]);
-                continue;
-            }
+        $ok = amijson_pump($open, $left, function (int $fd, string $chunk) use (&$stdout, &$stderr): void {
             if ($fd === 1) {
                 $stdout .= $chunk;
             } else {
                 $stderr .= $chunk;
             }
+        });
+        if (!$ok) {
+            break;
         }
     }
     foreach ($open as $pipe) {
@@ -288,6 +289,91 @@ function amijson(array $args, array $opts = []): array
                                    null, null, $stderr);
     }
     return amijson_decode($stdout, $exitCode, $stderr);
+}
+
+/**
+ * Relay a stream of amijson's (['--format', 'sse', 'events', ...] or ndjson) to PHP's output as
+ * it comes: each piece written and flushed at once, for a browser's EventSource. amijson runs
+ * until its own bound. When the client goes away, or $relay['stop']() returns true, amijson gets
+ * SIGTERM, ends its AMI session itself (Logoff) and is waited for: no child and no manager session
+ * outlive the page. PHP learns that a client left only from a write that fails, so with
+ * $relay['idle'] (for SSE, ":\n\n", a comment) that is written after each second with nothing
+ * else to write, a closed page is noticed within two or three seconds. amijson's standard error
+ * goes to $relay['stderr'] (a callable taking each piece), or is dropped. $args, $opts as for
+ * amijson(). Returns amijson's exit code (null when PHP could not tell).
+ */
+function amijson_relay(array $args, array $opts = [], array $relay = []): ?int
+{
+    $stop = $relay['stop'] ?? null;
+    $stderr = $relay['stderr'] ?? null;
+    $idle = $relay['idle'] ?? null;
+    [$proc, $pipes] = amijson_start($args, $opts);
+    ignore_user_abort(true);   // the script goes on after the client left, so that it ends amijson
+    $open = [1 => $pipes[1], 2 => $pipes[2]];
+    foreach ($open as $pipe) {
+        stream_set_blocking($pipe, false);
+    }
+    $stopped = null;   // when amijson was told to stop
+    $wrote = microtime(true);
+    while ($open) {
+        $ok = amijson_pump($open, 1.0, function (int $fd, string $chunk) use ($stderr, &$wrote): void {
+            if ($fd === 2) {
+                if ($stderr !== null) {
+                    $stderr($chunk);
+                }
+                return;
+            }
+            echo $chunk;
+            @flush();
+            $wrote = microtime(true);
+        });
+        if (!$ok) {
+            break;
+        }
+        if ($idle !== null && $stopped === null && microtime(true) - $wrote >= 1.0) {
+            echo $idle;
+            @flush();
+            $wrote = microtime(true);
+        }
+        if ($stopped === null && (connection_aborted() || ($stop !== null && $stop()))) {
+            proc_terminate($proc, 15);   // amijson ends quietly on SIGTERM: summary, Logoff, exit 0
+            $stopped = microtime(true);
+        } elseif ($stopped !== null && microtime(true) - $stopped > 5.0) {
+            proc_terminate($proc, 9);    // it should have ended by now: a child never outlives the page
+        }
+    }
+    foreach ($open as $pipe) {
+        fclose($pipe);
+    }
+    $code = proc_close($proc);
+    return $code >= 0 ? $code : null;
+}
+
+/**
+ * One round of reading a child's pipes ($open: fd => pipe, non-blocking): waits up to $seconds
+ * for any to have data, hands each piece to $take(fd, piece), and closes and removes a pipe at
+ * its end. False when select failed (the caller stops reading).
+ */
+function amijson_pump(array &$open, float $seconds, callable $take): bool
+{
+    $read = array_values($open);
+    $write = null;
+    $except = null;
+    $whole = (int) $seconds;
+    if (@stream_select($read, $write, $except, $whole, (int) (($seconds - $whole) * 1e6)) === false) {
+        return false;
+    }
+    foreach ($read as $pipe) {
+        $chunk = fread($pipe, 65536);
+        $fd = array_search($pipe, $open, true);
+        if ($chunk === false || ($chunk === '' && feof($pipe))) {
+            fclose($pipe);
+            unset($open[$fd]);
+            continue;
+        }
+        $take($fd, $chunk);
+    }
+    return true;
 }
 
 /**
