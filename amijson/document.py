@@ -19,6 +19,7 @@ Top-level keys (schema: ``amijson/document.schema.json``):
 ``output``    a CLI command's output lines, or null
 ``warnings``  strings: what the caller should know but did not fail the run
 ``error``     null, or ``{code, message}``
+``events``    the events verb's summary (how it ended, the counts, the filters), else null
 
 Values stay strings as Asterisk sent them. A key sent more than once becomes an
 array; keys known to repeat (``Output``, ``Variable``, ``ChanVariable`` and its
@@ -151,6 +152,7 @@ class Document:
         self.parser = None
         self.warnings = []
         self.error = None
+        self.events = None  # the events verb's summary (amijson.events)
 
     def set_request(self, action, headers, command=None):
         self.request = {"action": action, "headers": _shown_headers(headers), "command": command}
@@ -189,4 +191,5 @@ class Document:
             "parser": self.parser,
             "warnings": self.warnings,
             "error": self.error,
+            "events": self.events,
         }

@@ -131,7 +131,7 @@ def parse_filter(operand, what="filter"):
     exclude = name.endswith("!")
     if exclude:
         name = name[:-1]
-    if not eq or not name or not set(name) <= _NAME_CHARS:
+    if not eq or not name[:1].isalpha() or not set(name) <= _NAME_CHARS:
         raise AmijsonError("usage", "%s must be Header=value, Header=glob (* and ?) or Header!=value, not %s"
                            % (what, shown(operand)))
     for bad, said in (("\r", "CR"), ("\n", "LF"), ("\x00", "NUL")):

@@ -1,0 +1,344 @@
+"""``amijson [options] events [FILTER ...]``: AMI events, as one document or as a stream.
+
+The run logs in with the event mask its filters need, asks Asterisk to send only what
+they may match (the legacy ``Filter`` action, a regular expression made from escaped
+values, which 16 and 22 both take), matches every event itself (``amijson.eventfilter``:
+our matching is the truth, Asterisk's only spares the wire) and hands the matching ones
+to the document or the stream (``amijson.eventstream``) until a bound is reached:
+
+* ``--count N``: N matching events;
+* ``--until FILTER`` (repeatable; all must hold): the first event that matches it, kept
+  whether or not it matches the FILTERs;
+* ``--for SECONDS``: a window, counted from the login.
+
+Reaching a bound is success. ``--timeout`` is the whole run's deadline, and its passing
+is exit 5 with the events so far. Unless a timeout is given, ``--for S`` makes it S plus
+``CONNECT_ALLOWANCE``, and a stream (``--format ndjson`` or ``sse``) has none once it
+has logged in: it runs until a bound, or until its reader goes away (EPIPE), SIGTERM or
+SIGINT, which end it quietly (exit 0, Logoff sent). The document needs a bound.
+"""
+
+import time
+
+from amijson.deadline import DEFAULT_TIMEOUT, Deadline
+from amijson.document import Document, fallback_warnings, message_to_json
+from amijson.errors import EXIT_CODES, AmijsonError
+from amijson.eventfilter import EventFilter
+from amijson.inputs import integer, seconds, shown
+from amijson.records import Records
+from amijson.wire import MessageRun, ProtocolError
+
+FORMATS = ("json", "ndjson", "sse")
+CONNECT_ALLOWANCE = 10.0  # seconds the default deadline gives, beyond --for, to connect, log in and off
+DEFAULT_BUFFER_MIB = 8  # a stream's buffer for a slow reader (--buffer)
+TICK = 0.25  # longest wait on the socket: how soon a window's end, a heartbeat or a gone reader is noticed
+LOGOFF_GRACE = 1.0  # seconds kept, past the watch, to send Logoff
+# How long a stream with no deadline waits, once logged off, for a slow reader to take what
+# the buffer still holds (the AMI session is over by then: only this process waits).
+FINISH_WAIT = 30.0
+MAX_WARNINGS = 50  # fallback warnings listed; past that, one line counts the rest
+
+# The class Asterisk sends an event under (manager.conf's read=; the same in 16 and 22).
+# When the filters name their events exactly and all are here, the login asks for these
+# classes only; any other event name and the mask is "on".
+EVENT_CLASSES = {
+    "newchannel": "call", "newstate": "call", "hangup": "call", "hanguprequest": "call",
+    "softhanguprequest": "call", "newcallerid": "call", "newconnectedline": "call",
+    "newaccountcode": "call", "dialbegin": "call", "dialend": "call", "dialstate": "call",
+    "hold": "call", "unhold": "call", "bridgecreate": "call", "bridgedestroy": "call",
+    "bridgeenter": "call", "bridgeleave": "call", "localbridge": "call", "originateresponse": "call",
+    "newexten": "dialplan", "varset": "dialplan",
+    "dtmfbegin": "dtmf", "dtmfend": "dtmf",
+    "userevent": "user", "cdr": "cdr", "cel": "cel",
+    "fullybooted": "system", "peerstatus": "system", "contactstatus": "system", "reload": "system",
+    "queuecallerjoin": "agent", "queuecallerleave": "agent", "queuememberstatus": "agent",
+    "agentcalled": "agent", "agentconnect": "agent", "agentcomplete": "agent",
+}
+
+# The events verb's options; any of them with another verb is a usage error (cli.py).
+OPTIONS = ("count", "until", "for", "buffer")
+
+
+class Watch:
+    """What the command line asks: filters, bounds, output."""
+
+    def __init__(self, options, operands):
+        self.format = options.get("format") or "json"
+        if self.format not in FORMATS:
+            raise AmijsonError("usage", "events print --format %s, not %s" % ("|".join(FORMATS), shown(self.format)))
+        for option in ("warning", "critical", "output"):
+            if options.get(option):
+                raise AmijsonError("usage", "--%s is not for events" % option)
+        if self.format != "json" and (options.get("records_only") or options.get("pretty")):
+            raise AmijsonError("usage", "--records and --pretty are for the JSON document, not --format %s"
+                               % self.format)
+        if "profiles" in options or "," in options.get("host", ""):
+            raise AmijsonError("usage", "events from several PBXes at once are not built yet: one --host or "
+                               "--profile at a time")
+        self.operands = list(operands)
+        self.filters = EventFilter(operands)
+        self.until_operands = list(options.get("until") or [])
+        self.until = EventFilter(self.until_operands, "--until") if self.until_operands else None
+        self.count = integer("--count", options["count"], 1, 10 ** 9) if options.get("count") is not None else None
+        self.window = seconds("--for", options["for"]) if options.get("for") is not None else None
+        self.buffer = integer("--buffer", options["buffer"], 1, 1024) if options.get("buffer") is not None \
+            else DEFAULT_BUFFER_MIB
+        if options.get("buffer") is not None and self.format == "json":
+            raise AmijsonError("usage", "--buffer is for a stream (--format ndjson or sse)")
+        if self.format == "json" and self.count is None and self.until is None and self.window is None:
+            raise AmijsonError("usage", "events need a bound for the document: --count N, --until FILTER or "
+                               "--for SECONDS (or a stream: --format ndjson|sse)")
+        self.mask = options.get("events")
+
+    @property
+    def streaming(self):
+        return self.format != "json"
+
+    def event_mask(self):
+        """The login's ``Events:``: --events as given, else the classes of the events the
+        filters (and --until) name, else ``on``."""
+        if self.mask:
+            return self.mask
+        names = self.filters.event_names()
+        if names is not None and self.until is not None:
+            until_names = self.until.event_names()
+            names = None if until_names is None else names | until_names
+        if names is None or not names <= set(EVENT_CLASSES):
+            return "on"
+        return ",".join(sorted({EVENT_CLASSES[name] for name in names}))
+
+
+class Tally:
+    """How the watch went: what ended it and the counts, for the summary."""
+
+    def __init__(self):
+        self.bound = None  # count, until, for, timeout, reader_gone, sigterm, sigint, error
+        self.matched = 0
+        self.seen = 0
+        self.started = time.monotonic()
+        self.server_filters = []  # the Filter expressions Asterisk accepted
+        self.warnings = []
+        self.fell_back = 0
+
+    def summary(self, dropped, error):
+        return {"ok": error is None, "bound": self.bound, "matched": self.matched, "seen": self.seen,
+                "dropped": dropped, "seconds": round(time.monotonic() - self.started, 3),
+                "server_filters": self.server_filters, "warnings": self.warnings,
+                "error": None if error is None else {"code": error.code, "message": error.message}}
+
+
+class _Stopped(Exception):
+    """SIGTERM arrived: the watch ends as SIGINT ends it."""
+
+
+def run(options, operands, environ, stdin, stdout, deadline):
+    """(the document to print or None when a stream wrote itself, exit code, secrets)."""
+    document = Document()
+    tally = Tally()
+    sink = watch = settings = watch_end = None
+    error = None
+    try:
+        watch = Watch(options, operands)
+        from amijson.settings import resolve
+        settings = resolve(options, environ, stdin, deadline)
+        tally.warnings.extend(settings.warnings)
+        if settings.via == "rx":
+            raise AmijsonError("usage", "the rx route (the control socket) carries no events: they come over "
+                               "AMI (--via ami; AMI over HTTP, --via http, is not built for events yet)")
+        if settings.via == "http":
+            raise AmijsonError("usage", "events over AMI over HTTP (WaitEvent) are not built yet: use --via ami")
+        watch_end = _deadlines(watch, options, environ, settings, deadline)
+        sink = _sink(watch, stdout, settings)
+        _watch(settings, watch, sink, tally, deadline, watch_end, document)
+    except AmijsonError as exc:
+        error = exc
+    except KeyboardInterrupt:
+        tally.bound = "sigint"
+    except _Stopped:
+        tally.bound = "sigterm"
+    except Exception as exc:  # a bug: still a document or a summary, the traceback to stderr only
+        from amijson.errors import print_traceback
+        print_traceback()
+        error = AmijsonError("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
+    if error is not None and tally.bound is None:
+        tally.bound = "timeout" if error.code == "timeout" else "error"
+    dropped = sink.dropped if sink is not None else 0
+    if tally.fell_back > MAX_WARNINGS:
+        tally.warnings.append("%d more values were not valid UTF-8" % (tally.fell_back - MAX_WARNINGS))
+    secrets = [settings.secret] if settings is not None else []
+    streaming = watch.streaming if watch is not None else (options.get("format") in ("ndjson", "sse"))
+    if streaming:
+        if tally.bound in ("sigint", "sigterm", "reader_gone"):
+            error = None  # a stream's reader or its owner ended it: that is how streams end
+        summary = tally.summary(dropped, error)
+        if sink is None:
+            from amijson.eventstream import Stream
+            sink = Stream(options.get("format"), stdout, 1 << 20, secrets)
+        if tally.bound != "reader_gone":
+            sink.finish(summary, FINISH_WAIT if watch_end is None else max(deadline.remaining(), LOGOFF_GRACE))
+        return None, error.exit_code if error is not None else 0, secrets
+    if tally.bound in ("sigint", "sigterm"):
+        error = AmijsonError("interrupted", "interrupted (%s) before the run finished" % tally.bound.upper())
+    document.warnings.extend(tally.warnings)
+    document.events = tally.summary(dropped, error)
+    del document.events["warnings"], document.events["ok"], document.events["error"]
+    document.events["filters"] = watch.operands if watch is not None else list(operands)
+    document.events["until"] = watch.until_operands if watch is not None else []
+    if sink is not None:
+        document.records = Records(sink.records)
+    if error is not None:
+        document.fail(error.code, error.message)
+    if options.get("records_only") and error is None:
+        return document.records.json_list(), 0, secrets
+    return document.to_dict(), error.exit_code if error is not None else 0, secrets
+
+
+def _deadlines(watch, options, environ, settings, deadline):
+    """Set the run's deadline (see the module docstring); the time the watch must end by
+    to leave time for the Logoff, or None when nothing but a bound or the reader ends it."""
+    given = (options.get("timeout") is not None or environ.get("AMIJSON_TIMEOUT")
+             or settings.timeout != DEFAULT_TIMEOUT)
+    if given:
+        if watch.window is not None and watch.window >= settings.timeout:
+            raise AmijsonError("usage", "--for %g is not shorter than --timeout %g: the deadline would end "
+                               "the window" % (watch.window, settings.timeout))
+        return deadline.reserve(LOGOFF_GRACE).end
+    if watch.window is not None:
+        deadline.set(watch.window + CONNECT_ALLOWANCE)
+        return deadline.reserve(LOGOFF_GRACE).end
+    if watch.streaming:
+        return None  # the deadline covers connecting and the login only
+    return deadline.reserve(LOGOFF_GRACE).end
+
+
+def _sink(watch, stdout, settings):
+    from amijson.eventstream import Collected, Stream
+    if watch.streaming:
+        return Stream(watch.format, stdout, watch.buffer << 20, [settings.secret] if settings.secret else [])
+    return Collected(settings.max_size << 20)
+
+
+def _watch(settings, watch, sink, tally, deadline, watch_end, document):
+    """Connect, log in, and hand matching events to ``sink`` until a bound (``tally.bound``);
+    Logoff and close in every case."""
+    from amijson.conversation import check_credentials, login_method, open_transcript
+    from amijson.session import AmiSession
+    from amijson.transport import connect
+    check_credentials(settings)
+    document.route = "ami+tls" if settings.tls else "ami"
+    document.server = {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None}
+    connection = connect(settings.host, settings.port, deadline, settings.connect_timeout, tls=settings.tls,
+                         cafile=settings.cafile, insecure=settings.insecure)
+    session = AmiSession(connection, settings.fallback_encoding, open_transcript(settings), settings.max_size << 20)
+    import signal
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (a test calling main in a thread): no handler
+        previous = None
+    try:
+        try:
+            filters = watch.filters.server_filters()
+            actions = [("Filter", [("Operation", "Add"), ("Filter", regex)]) for regex in filters]
+            ids = session._log_in_with(settings.user, settings.secret, actions, login_method(settings.auth, session),
+                                       watch.event_mask())
+        finally:
+            document.server["banner"], document.server["ami_version"] = session.identity()
+        _loop(session, watch, sink, tally, deadline, watch_end, dict(zip(ids, filters)))
+    finally:
+        # The goodbye gets a moment of its own, whatever the deadline has left.
+        connection.deadline = Deadline(LOGOFF_GRACE)
+        session.logoff()
+        session.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm(signum, frame):
+    raise _Stopped()
+
+
+def _loop(session, watch, sink, tally, deadline, watch_end, filter_ids):
+    """The watch itself: every item received is an event to match, or the reply to a Filter."""
+    connection = session.connection
+    parser = session.parser
+    filters, until, count = watch.filters, watch.until, watch.count
+    encoding = session.parser._fallback
+    window_end = time.monotonic() + watch.window if watch.window is not None else None
+    tally.started = time.monotonic()
+    items = session.pending
+    session.pending = []
+    while True:
+        for item in items:
+            for message in (item.messages() if type(item) is MessageRun else (item,)):
+                if message.kind != "event":
+                    _reply(message, filter_ids, tally)
+                    continue
+                tally.seen += 1
+                last = until is not None and until.matches(message)
+                if not last and not filters.matches(message):
+                    continue
+                tally.matched += 1
+                if message.fell_back:
+                    tally.fell_back += 1
+                    if tally.fell_back <= MAX_WARNINGS:
+                        tally.warnings.extend(fallback_warnings(message, "records[%d]" % (tally.matched - 1),
+                                                                encoding))
+                sink.event(tally.matched, message.get("Event"), message_to_json(message))
+                if last:
+                    tally.bound = "until"
+                    return
+                if count is not None and tally.matched >= count:
+                    tally.bound = "count"
+                    return
+        now = time.monotonic()
+        if sink.gone:
+            tally.bound = "reader_gone"
+            return
+        if window_end is not None and now >= window_end:
+            tally.bound = "for"
+            return
+        if watch_end is not None and now >= watch_end:
+            raise AmijsonError("timeout", "deadline of %gs passed %s" % (deadline.seconds, _waiting_for(watch, tally)))
+        sink.tick(now)
+        wait = TICK
+        for end in (window_end, watch_end):
+            if end is not None:
+                wait = min(wait, end - now)
+        connection.deadline = Deadline(max(wait, 0.001))
+        try:
+            data = connection.recv("waiting for events")
+        except AmijsonError as exc:
+            if exc.code != "timeout":
+                raise
+            items = []
+            continue
+        if session.transcript:
+            session.transcript("<", data)
+        if not data:
+            raise AmijsonError("connect", "Asterisk closed the connection after %d events (%d matched)"
+                               % (tally.seen, tally.matched))
+        try:
+            items = parser.feed(data)
+        except ProtocolError as exc:  # a message past --max-size, a broken frame
+            raise AmijsonError("protocol", str(exc))
+
+
+def _waiting_for(watch, tally):
+    if watch.count is not None:
+        return "with %d of %d events matched (--count)" % (tally.matched, watch.count)
+    if watch.until is not None:
+        return "before an event matched --until"
+    return "while watching events"
+
+
+def _reply(message, filter_ids, tally):
+    """A reply during the watch: a Filter's (Asterisk took it, or said why not), or one
+    that concerns no action of ours (ignored)."""
+    regex = filter_ids.get((message.get("ActionID") or "").strip())
+    if regex is None:
+        return
+    if (message.get("Response") or "").lower() == "success":
+        tally.server_filters.append(regex)
+    else:
+        tally.warnings.append("Asterisk's Filter action refused %s (%s): every event comes over the wire, and "
+                              "is matched here all the same" % (shown(regex), message.get("Message") or "no reason"))
