@@ -239,11 +239,11 @@ def _watch(settings, watch, sink, tally, deadline, watch_end, document):
         try:
             filters = watch.filters.server_filters()
             actions = [("Filter", [("Operation", "Add"), ("Filter", regex)]) for regex in filters]
-            ids = session._log_in_with(settings.user, settings.secret, actions, login_method(settings.auth, session),
+            ids = session.log_in_with(settings.user, settings.secret, actions, login_method(settings.auth, session),
                                        watch.event_mask())
         finally:
             document.server["banner"], document.server["ami_version"] = session.identity()
-        _loop(session, watch, sink, tally, deadline, watch_end, dict(zip(ids, filters)))
+        _loop(session, settings, watch, sink, tally, deadline, watch_end, dict(zip(ids, filters)))
     finally:
         # The goodbye gets a moment of its own, whatever the deadline has left.
         connection.deadline = Deadline(LOGOFF_GRACE)
@@ -257,12 +257,12 @@ def _on_sigterm(signum, frame):
     raise _Stopped()
 
 
-def _loop(session, watch, sink, tally, deadline, watch_end, filter_ids):
+def _loop(session, settings, watch, sink, tally, deadline, watch_end, filter_ids):
     """The watch itself: every item received is an event to match, or the reply to a Filter."""
     connection = session.connection
     parser = session.parser
     filters, until, count = watch.filters, watch.until, watch.count
-    encoding = session.parser._fallback
+    encoding = settings.fallback_encoding
     window_end = time.monotonic() + watch.window if watch.window is not None else None
     tally.started = time.monotonic()
     items = session.pending

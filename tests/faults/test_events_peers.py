@@ -411,3 +411,15 @@ def test_a_reader_that_sleeps_costs_events_counted_never_reading_ami(tmp_path):
     assert sum(gaps) == summary["dropped"]
     numbers = [int(line["CallerIDNum"]) for line in written]
     assert numbers == sorted(numbers)  # order kept around the gaps
+
+
+@pytest.mark.parametrize("kind", ["ndjson", "sse"])
+def test_a_stream_that_fails_ends_with_its_summary(amijson_offline, unused_port, kind):
+    bad = amijson_offline("--format", kind, "events", "Channel", expect_json=False)
+    refused = amijson_offline("--format", kind, "--port", str(unused_port), "events", expect_json=False)
+    for run, code, error in ((bad, 2, "usage"), (refused, 3, "connect")):
+        assert run.returncode == code and run.stderr == ""
+        line = run.stdout.splitlines()[-1 if kind == "ndjson" else 1]
+        summary = json.loads(line)["summary"] if kind == "ndjson" else json.loads(line[len("data: "):])
+        assert summary["ok"] is False and summary["error"]["code"] == error
+    assert refused.stdout.startswith("event: summary\n" if kind == "sse" else '{"summary":')

@@ -158,6 +158,14 @@ def test_a_stream_whose_reader_goes_logs_off(watch, sandbox):
     assert proc.wait(10) == 0
 
 
+def test_over_tls(watch, sandbox):
+    proc = watch("--tls", "--cafile", sandbox["AMIJSON_SANDBOX_CAFILE"], "--port", sandbox["AMIJSON_SANDBOX_TLS_PORT"],
+                 "--timeout", "30", "--count", "2", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    doc = document(proc, sandbox)
+    assert proc.returncode == 0 and doc["route"] == "ami+tls" and len(doc["records"]) == 2, doc["error"]
+
+
 def test_rx_has_no_events(amijson):
     run = amijson("--via", "rx", "--count", "1", "events")
     assert run.returncode == 2 and "--via ami" in run.doc["error"]["message"]
