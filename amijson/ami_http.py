@@ -22,6 +22,9 @@ from amijson.wire import AmiParser, ProtocolError, format_action
 COOKIE = "mansession_id"
 LOGOFF_RESERVE = 0.5  # seconds of the run kept for Logoff
 BODY_PIECE = 64 * 1024  # a body goes to the AMI parser in pieces of this size (see _receive)
+# Longest WaitEvent asked for, in seconds: Asterisk cuts it to its session's time left
+# (manager.conf's httptimeout, 60 by default, less 10) anyway.
+WAIT_EVENT_MOST = 30
 
 
 def rawman_path(prefix):
@@ -64,17 +67,17 @@ class HttpAmiSession(ManagerSession):
             self._connect()
         return self.connection.is_verified_tls()
 
-    def post(self, name, headers, redact=()):
+    def post(self, name, headers, redact=(), action_id=None):
         """Send one action; return (its ActionID, the messages of the answer's body)."""
-        action_id, data = self._prepare(name, headers, redact)
+        action_id, data = self._prepare(name, headers, redact, action_id)
         if self.connection is None:
             self._connect()
         self.connection.send(data)
         return action_id, self._receive(name)
 
-    def _prepare(self, name, headers, redact=()):
+    def _prepare(self, name, headers, redact=(), action_id=None):
         """(ActionID, the POST's bytes) of one action, shown in the transcript."""
-        action_id = self.ids.next()
+        action_id = action_id or self.ids.next()
         fields = [("Action", name), ("ActionID", action_id)] + list(headers)
         try:
             shown = format_action(name, fields[1:])  # refuses CR and LF, as over TCP
@@ -181,11 +184,15 @@ class HttpAmiSession(ManagerSession):
         exchanges += [self.call(name, headers) for name, headers in actions[len(exchanges):]]
         return exchanges
 
-    def _exchange(self, name, action_id, messages, keep_run=None):
-        exchange = self.exchange = ActionExchange(action_id, keep_run)
+    def _exchange(self, name, action_id, messages, keep_run=None, awaited=None):
+        """The ActionExchange of one answer's ``messages``; with ``awaited``, it may still
+        wait for that event (``wait_for``)."""
+        exchange = self.exchange = ActionExchange(action_id, keep_run, awaited=awaited)
         for message in messages:
             if exchange.handle(message):
                 return exchange
+        if awaited is not None and exchange.response is not None and not exchange.is_list:
+            return exchange
         if exchange.response is None:
             raise AmijsonError("protocol", "the HTTP reply to %s from %s (Server: %s) held no AMI response: "
                                "not Asterisk's manager" % (name, self.url, self.server or "not named"))
@@ -195,10 +202,34 @@ class HttpAmiSession(ManagerSession):
         """(the Server header, None): HTTP has no banner; its Server header names Asterisk."""
         return self.server, None
 
-    def login_and_call(self, user, secret, name, headers, auth, events, keep_run=None, output_sink=None):
+    def login_and_call(self, user, secret, name, headers, auth, events, keep_run=None, output_sink=None,
+                       later=None):
         # output_sink goes unused: the whole body comes at once, nothing arrives to overlap.
+        if later is None:
+            self.login(user, secret, auth, events)
+            return self.call(name, headers, keep_run=keep_run)
+        from amijson.deferred import arrange
+        action_id = self.ids.next()
+        awaited, events, before = arrange(later, action_id, headers, events)
         self.login(user, secret, auth, events)
-        return self.call(name, headers, keep_run=keep_run)
+        for other, other_headers in before:
+            self.call(other, other_headers)  # a Filter refused (no system class) only lets more events by
+        action_id, messages = self.post(name, headers, action_id=action_id)
+        return self.wait_for(name, self._exchange(name, action_id, messages, keep_run, awaited))
+
+    def wait_for(self, name, exchange):
+        """Complete ``exchange`` with its awaited event. An HTTP session holds its events
+        until asked: ``WaitEvent`` answers once any event is queued (Asterisk looks each
+        second), or at its Timeout, with every event since the last one it handed out
+        that the session's mask and filters let through; so it is asked again until ours
+        came. Its Timeout stays within what is left of the run."""
+        while not exchange.done:
+            seconds = max(1, min(WAIT_EVENT_MOST, int(self.deadline.remaining())))
+            _action_id, messages = self.post("WaitEvent", [("Timeout", str(seconds))])
+            for message in messages:
+                if exchange.handle(message):
+                    break
+        return exchange
 
     def login_and_call_all(self, user, secret, actions, auth, events):
         self.login(user, secret, auth, events)

@@ -16,7 +16,7 @@ from amijson.records import Records
 
 class Answer:
     __slots__ = ("route", "server", "response", "records", "complete", "output", "parser", "warnings", "parts",
-                 "error")
+                 "error", "outcome")
 
     def __init__(self, route, server=None):
         self.route = route  # "ami", "ami+tls", "http", "http+tls" or "rx"
@@ -29,6 +29,7 @@ class Answer:
         self.warnings = []
         self.parts = None  # a Batch's answer: one Answer per request, in order
         self.error = None  # a part's: the AmijsonError Asterisk answered it with, or None
+        self.outcome = None  # what came of an action whose result arrives later (amijson.deferred), or None
 
     def failed(self, error):
         """``error`` (an AmijsonError) carrying this answer, to raise: what was known

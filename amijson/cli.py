@@ -45,6 +45,8 @@ connection:
   --timeout SECONDS      one deadline for the whole run (default 10)
   --connect-timeout S    deadline for connecting (default 3)
   --events MASK          event mask sent at login (default off)
+  --no-wait              an action whose result Asterisk tells later (Originate with Async,
+                         AGI): return at its reply, without waiting for the event
   --via auto|ami|http|rx route: AMI, AMI over Asterisk's HTTP server (/rawman), or the local
                          control socket as `asterisk -rx` uses it (AMIJSON_VIA; default auto:
                          AMI, and rx when AMI cannot be reached)
@@ -136,6 +138,7 @@ OPTIONS = {
     "--timeout": ("timeout", True),
     "--connect-timeout": ("connect_timeout", True),
     "--events": ("events", True),
+    "--no-wait": ("no_wait", False),
     "--pretty": ("pretty", False),
     "--records": ("records_only", False),
     "--debug": ("debug", False),
@@ -240,17 +243,17 @@ def _drop_in_command(name, inline, rest):
     return [inline]
 
 
-def build_plan(verb, args):
+def build_plan(verb, args, options=None):
     """What to run, as a runner plan: an action, a command, or a named query."""
     from amijson.runner import Plan, QueryPlan
     if verb not in ("action", "command"):
         from amijson.queries import QUERIES  # only loaded for queries: start-up time
         if verb in QUERIES:
             return QueryPlan(verb, args)
-    return Plan(build_request(verb, args))
+    return Plan(build_request(verb, args, not (options or {}).get("no_wait")))
 
 
-def build_request(verb, args):
+def build_request(verb, args, wait=True):
     if verb == "action":
         if not args:
             raise AmijsonError("usage", "action needs a NAME: amijson action NAME [KEY=VALUE ...]")
@@ -262,7 +265,7 @@ def build_request(verb, args):
             headers.append((key, value))
         if args[0].lower() in ("login", "logoff", "challenge"):
             raise AmijsonError("usage", "amijson logs in and off itself; %s is not a request" % args[0])
-        return Request(args[0], headers)
+        return Request.for_action(args[0], headers, wait)
     if verb == "command":
         command = " ".join(args).strip()
         if not command:
@@ -359,9 +362,12 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
                                "(see amijson --help)" % verbs())
         if output is not None:
             output.check(verb)
-        plan = build_plan(verb, args)
+        plan = build_plan(verb, args, options)
         from amijson.settings import resolve
         settings = resolve(options, environ, stdin if stdin is not None else sys.stdin, deadline)
+        plan = plan.within(settings.allow)
+        plan.fit(settings)
+        deadline.set(settings.timeout)
         secret = settings.secret
         document.warnings.extend(settings.warnings)
         if options.get("as_asterisk") and settings.asterisk is None:
@@ -408,9 +414,12 @@ def _fleet_main(options, verb, args, environ, stdin, stdout, deadline, output=No
         parallel = fleet.DEFAULT_PARALLEL
         if options.get("parallel") is not None:
             parallel = integer("--parallel", options["parallel"], 1, fleet.MAX_PARALLEL)
-        build_plan(verb, args)  # a usage error ends the run before anything connects
+        plan = build_plan(verb, args, options)  # a usage error ends the run before anything connects
         members = fleet.members(options, environ, stdin if stdin is not None else sys.stdin, deadline, warnings)
-        fleet.run(members, lambda: build_plan(verb, args), deadline, environ, parallel)
+        for member in members:  # each profile's own allow-list, before anything connects
+            plan.within(member.settings.allow).fit(member.settings)
+        deadline.set(max([deadline.seconds] + [member.settings.timeout for member in members]))
+        fleet.run(members, lambda: build_plan(verb, args, options), deadline, environ, parallel)
         error, exit_code = fleet.outcome(members)
         if output is not None:
             pass  # the format's own text, below

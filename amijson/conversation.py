@@ -24,9 +24,11 @@ class ManagerSession:
         """True when the peer's certificate and host name were verified (the plain secret may go)."""
         raise NotImplementedError
 
-    def login_and_call(self, user, secret, name, headers, auth, events, keep_run=None, output_sink=None):
+    def login_and_call(self, user, secret, name, headers, auth, events, keep_run=None, output_sink=None,
+                       later=None):
         """Log in (``auth``: ``plain`` or ``md5``) and run one action; its ActionExchange
-        (``keep_run``, ``output_sink``: see ``ActionExchange``)."""
+        (``keep_run``, ``output_sink``: see ``ActionExchange``), complete with the event
+        ``later`` (an ``amijson.deferred.Later``) names, when given."""
         raise NotImplementedError
 
     def login_and_call_all(self, user, secret, actions, auth, events):
@@ -128,14 +130,21 @@ def converse(settings, request, session, answer, reader=None):
     try:
         auth = login_method(settings.auth, session)
         sink = reader() if reader is not None and request.command is not None else None
+        later = request.later if request.later_from == "event" else None
         try:
             exchange = session.login_and_call(settings.user, settings.secret, request.action, request.headers,
-                                              auth, settings.events, _run_keeper(request.list_mapper), sink)
-        except AmijsonError:
-            # Cut off mid-list: the reply that opened the list is still worth showing.
+                                              auth, settings.events, _run_keeper(request.list_mapper), sink,
+                                              later)
+        except AmijsonError as exc:
+            # Cut off mid-list, or before the event that tells the outcome: the reply
+            # that opened the list, or the ack, is still worth showing.
             started = session.exchange
             if started is not None and started.response is not None:
                 answer.response = message_to_json(started.response)
+                if later is not None and not is_error(started.response):
+                    answer.outcome = later.outcome(None)
+                    if exc.code == "timeout":
+                        exc.message = later.missed(request.action, settings.timeout)
             raise
         finally:
             answer.server["banner"], answer.server["ami_version"] = session.identity()
@@ -219,8 +228,33 @@ def fill(answer, request, exchange, encoding):
         if failure:
             raise AmijsonError("command_failed", failure)
         return
+    if request.later_from is not None:
+        _outcome(answer, request, exchange, encoding)
     if is_error(reply):
         code = "permission" if message == "Permission denied" else "action_failed"
         raise AmijsonError(code, message or "%s failed" % request.action)
     if exchange.list_error is not None:
         raise AmijsonError("action_failed", exchange.list_error.get("Message") or "list failed")
+
+
+def _outcome(answer, request, exchange, encoding):
+    """``answer.outcome`` for an action whose result comes later (``request.later``):
+    from the awaited event, or from the reply itself when the action did not run in the
+    background (Originate without Async: Success only once answered). AmijsonError
+    ``action_failed`` when the event tells of anything but success."""
+    later = request.later
+    reply = exchange.response
+    if request.later_from == "reply":
+        answer.outcome = later.outcome_of_reply(reply)
+        if is_error(reply) and (reply.get("Message") or "") == later.sync_failure:
+            raise AmijsonError("action_failed", later.sync_failed(request.action))
+        return
+    if is_error(reply):
+        return  # refused: nothing runs, nothing will be told
+    event = exchange.awaited.event
+    if event.fell_back:
+        answer.warnings.extend(fallback_warnings(event, "outcome.event", encoding))
+    answer.outcome = later.outcome(event)
+    ok, word = later.result(event)
+    if not ok:
+        raise AmijsonError("action_failed", later.ended(request.action, word, event))

@@ -17,6 +17,9 @@ Top-level keys (schema: ``amijson/document.schema.json``):
 ``complete``  the list's closing event, or null
 ``parser``    the CLI parser that made ``records`` from a command's output, or null
 ``output``    a CLI command's output lines, or null
+``outcome``   what came of an action whose result Asterisk tells later, in an event
+              (Originate with Async, AGI: ``amijson.deferred``): ``{awaited, result, event}``;
+              null for any other request
 ``warnings``  strings: what the caller should know but did not fail the run
 ``error``     null, or ``{code, message}``
 ``events``    the events verb's summary (how it ended, the counts, the filters), else null
@@ -150,6 +153,7 @@ class Document:
         self.output = None
         self.output_items = None  # document.output already as JSON (JsonItems), when made as it came
         self.parser = None
+        self.outcome = None
         self.warnings = []
         self.error = None
         self.events = None  # the events verb's summary (amijson.events)
@@ -173,6 +177,7 @@ class Document:
         self.complete = answer.complete
         self.output = answer.output
         self.parser = answer.parser
+        self.outcome = answer.outcome
         self.warnings.extend(answer.warnings)
 
     def fail(self, code, message):
@@ -189,6 +194,7 @@ class Document:
             "complete": self.complete,
             "output": self.output_items if self.output_items is not None else self.output,
             "parser": self.parser,
+            "outcome": self.outcome,
             "warnings": self.warnings,
             "error": self.error,
             "events": self.events,

@@ -10,6 +10,7 @@ The exit codes are part of the interface scripts rely on (README, "Exit codes"):
  4    ``auth`` (login refused) or ``permission`` (the user lacks the class)
  5    ``timeout``: the deadline passed
  6    ``protocol``: the peer does not speak AMI, or broke its framing
+ 7    ``forbidden``: the profile's allow-list (or its lock) does not let the run ask this
  8    ``not_asterisk``: run as ``asterisk`` with a command line that is not
       one command to run (``-c``, ``-g``, no ``-x``): this is amijson
  9    ``partial``: several PBXes were asked (``--profiles``) and some failed
@@ -29,6 +30,7 @@ EXIT_CODES = {
     "permission": 4,
     "timeout": 5,
     "protocol": 6,
+    "forbidden": 7,
     "not_asterisk": 8,
     "partial": 9,
     "interrupted": 130,

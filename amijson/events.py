@@ -142,6 +142,8 @@ def run(options, operands, environ, stdin, stdout, deadline):
         from amijson.settings import resolve
         settings = resolve(options, environ, stdin, deadline)
         tally.warnings.extend(settings.warnings)
+        if settings.allow is not None:  # a profile's allow-list (amijson.allowlist): allow_events = yes
+            settings.allow.check_events()
         if settings.via == "rx":
             raise AmijsonError("usage", "the rx route (the control socket) carries no events: they come over "
                                "AMI (--via ami; AMI over HTTP, --via http, is not built for events yet)")

@@ -12,6 +12,11 @@ keeps only what carries its ``ActionId``:
   the event whose name ends in ``Complete``. A ``Response: Error`` after the ack
   (CoreShowChannelMap can send one) also ends it.
 
+* the event that tells what came of the action, for an action whose result
+  arrives later (``awaited``, an ``amijson.deferred.Awaited``): before or after
+  the reply, whichever Asterisk writes first. The exchange is done once both are
+  there, or at the reply when it is an Error (then nothing follows).
+
 Everything else (unsolicited events, FullyBooted, other clients' ActionIDs,
 an event that reuses our ActionID before our reply came) is counted in
 ``unrelated`` and never mixed into the result.
@@ -59,8 +64,9 @@ def closes_list(event):
 
 
 class ActionExchange:
-    def __init__(self, action_id, keep_run=None, output_sink=None):
+    def __init__(self, action_id, keep_run=None, output_sink=None, awaited=None):
         self.action_id = action_id
+        self.awaited = awaited
         # What to keep of a run of list items, made as it arrives (None: the run itself):
         # work done here overlaps Asterisk still writing the list.
         self.keep_run = keep_run
@@ -78,6 +84,10 @@ class ActionExchange:
         """Take one message (or run); return True once the action's reply is complete."""
         if type(message) is MessageRun:
             return self._handle_run(message)
+        awaited = self.awaited
+        if awaited is not None and not self.done and awaited.take(message):
+            self.done = self.response is not None
+            return self.done
         if self.done or message.get("ActionID", "").strip() != self.action_id:
             self.unrelated += 1
             return self.done
@@ -87,10 +97,12 @@ class ActionExchange:
                 self.unrelated += 1  # our ActionID on an event before our reply
                 return False
             self.response = message
-            if is_error(message) or not opens_list(message):
+            if is_error(message):
                 self.done = True
-            else:
+            elif opens_list(message):
                 self.is_list = True
+            else:
+                self.done = awaited is None or awaited.event is not None
             return self.done
         if kind == "event":
             if closes_list(message):
@@ -104,6 +116,14 @@ class ActionExchange:
         else:
             self.unrelated += 1
         return self.done
+
+    def waiting_for(self, name):
+        """What a read of this exchange waits for, as a timeout says it."""
+        if self.response is None:
+            return "waiting for the reply to %s" % name
+        if self.awaited is not None and not self.is_list:
+            return "waiting for %s, the outcome of %s" % (self.awaited.row.event, name)
+        return "before the %s list completed" % name
 
     def _handle_run(self, run):
         template = run.template

@@ -59,6 +59,10 @@ class Member:
 def members(options, environ, stdin, deadline, warnings):
     """The fleet's Members, every setting resolved: a usage or config error
     (an unknown profile, a bad port in one) ends the run before anything connects."""
+    from amijson.profilelock import find as find_lock
+    lock = find_lock()
+    if lock is not None:  # a locked user has one profile: no fleet of others
+        lock.check(options, environ, {})
     if options.get("debug"):
         raise AmijsonError("usage", "--debug traces one PBX: use --profile NAME or one --host")
     if options.get("profiles") is not None:
@@ -94,7 +98,8 @@ def _from_profiles(options, environ, deadline, warnings):
     if path is None:
         raise AmijsonError("config", "--profiles needs a config file with a section per PBX, and none was found")
     sections = read_config(path)  # once: read per profile, a 1,000-profile file cost seconds
-    available = [name for name in sections if name != "default"]
+    from amijson.profilelock import SECTION as LOCKS
+    available = [name for name in sections if name not in ("default", LOCKS)]
     if options["profiles"].strip() == "all":
         names = available
         if not names:

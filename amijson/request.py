@@ -5,17 +5,33 @@ class Request:
     """An AMI action with its headers, or a CLI command (sent as the Command
     action over AMI, or run by ``asterisk -rx``)."""
 
-    def __init__(self, action, headers, command=None, list_mapper=None):
+    def __init__(self, action, headers, command=None, list_mapper=None, later=None, later_from=None):
         self.action = action
         self.headers = headers
         self.command = command
         # The FieldMap the action's list items go through (a named query's), or None:
         # the route maps them as they arrive, while Asterisk still writes the list.
         self.list_mapper = list_mapper
+        # For an action whose result comes later (amijson.deferred): its Later row, and
+        # where the outcome comes from, "event" or "reply"; None for any other request.
+        self.later = later
+        self.later_from = later_from
 
     @classmethod
     def cli(cls, command):
         return cls("Command", [("Command", command)], command)
+
+    @classmethod
+    def for_action(cls, action, headers, wait=True):
+        """An AMI action; one whose result Asterisk tells later (amijson.deferred) gets its
+        headers checked and completed, and waits for that event unless ``wait`` is False."""
+        from amijson.deferred import prepare
+        headers, later, later_from = prepare(action, headers, wait)
+        request = cls(action, headers, later=later, later_from=later_from)
+        request.wait = wait
+        return request
+
+    wait = True  # False: an action whose result comes later returns at its reply (--no-wait)
 
 
 class Batch:
@@ -30,6 +46,8 @@ class Batch:
     action = None
     command = None
     list_mapper = None
+    later = None
+    later_from = None
 
     def __init__(self, requests):
         self.requests = list(requests)

@@ -42,6 +42,7 @@ def execute(settings, plan, document, deadline, environ):
     runner is the only writer of the document's answer fields: a route returns
     an Answer, or raises with the Answer so far attached."""
     try:
+        plan = plan.within(settings.allow)
         request, answer = _answer(settings, plan, document, deadline, environ)
         plan.finish(request, answer)
     except AmijsonError as exc:
@@ -133,6 +134,27 @@ class Plan(_Streamed):
     def request(self, route):
         return self._request
 
+    def within(self, allow):
+        """This plan as ``allow`` (a profile's amijson.allowlist.AllowList, or None) lets it
+        run: ``forbidden`` when it does not, its pinned headers added."""
+        request = self._request
+        if allow is None:
+            return self
+        if request.command is not None:
+            allow.check_command(request.command)
+            return self
+        headers = allow.action_headers(request.action, request.headers)
+        if headers is request.headers:
+            return self
+        from amijson.request import Request
+        return Plan(Request.for_action(request.action, headers, request.wait))
+
+    def fit(self, settings):
+        """Make ``settings.timeout`` cover what the request itself may take (amijson.deferred)."""
+        if self._request.later_from is not None:
+            from amijson.deferred import fit_timeout
+            fit_timeout(self._request, settings)
+
     def empty_answer(self, request, error):
         return False
 
@@ -162,6 +184,15 @@ class QueryPlan(_Streamed):
 
     def request(self, route):
         return self.query.request(self.name, self.args, route)
+
+    def within(self, allow):
+        """A named query runs as a whole where ``allow`` names it (its own actions and commands)."""
+        if allow is not None:
+            allow.check_query(self.name)
+        return self
+
+    def fit(self, settings):
+        """A query takes no longer than the run's own timeout."""
 
     def empty_answer(self, request, error):
         # PJSIPShowEndpoints and friends answer an empty list with an error.

@@ -741,7 +741,9 @@ def _take_part(settings, request, raw, part):
 
 
 def _not_cli(request):
-    return AmijsonError("usage", "the rx route runs CLI commands only; %s is an AMI action" % request.action)
+    from amijson.routes import ROUTES
+    return AmijsonError("usage", "the rx route runs CLI commands only; %s is an AMI action: %s run it"
+                        % (request.action, " or ".join("--via " + route.name for route in ROUTES if route.runs_actions)))
 
 
 def _executable(settings, environ, unreachable=None):

@@ -127,9 +127,9 @@ class AmiSession(ManagerSession):
         self.banner = item
         return item
 
-    def _format(self, name, headers, redact=()):
+    def _format(self, name, headers, redact=(), action_id=None):
         """(ActionID, bytes) of one action, shown in the transcript."""
-        action_id = self.ids.next()
+        action_id = action_id or self.ids.next()
         try:
             data = format_action(name, [("ActionID", action_id)] + list(headers))
         except ValueError as exc:
@@ -141,7 +141,6 @@ class AmiSession(ManagerSession):
     def _collect(self, exchange, name, keep_rest=False):
         """Read until ``exchange`` has its reply (and list). What came after it
         is dropped, unless ``keep_rest``: then it is a later action's."""
-        what = "waiting for the reply to %s" % name
         while True:
             pending = self.pending
             for index, item in enumerate(pending):
@@ -154,12 +153,10 @@ class AmiSession(ManagerSession):
                     self.pending = rest
                     return exchange
             pending.clear()
-            if exchange.response is not None:
-                what = "before the %s list completed" % name
-            self._read_more(what)
+            self._read_more(exchange.waiting_for(name))
 
     def login_and_call(self, user, secret, name, headers=(), auth="md5", events="off", keep_run=None,
-                       output_sink=None):
+                       output_sink=None, later=None):
         """Read the banner, log in and run one action; Login and the action are
         sent in one write.
 
@@ -170,9 +167,20 @@ class AmiSession(ManagerSession):
         actions in the order sent, and after a failed login it answers that
         failure and closes the session, so the action never runs
         unauthenticated; sending the two together saves a round trip. The MD5
-        challenge (when asked for) comes first: the key needs it."""
-        (action_id,) = self.log_in_with(user, secret, [(name, headers)], auth, events)
-        exchange = self.exchange = ActionExchange(action_id, keep_run, output_sink)
+        challenge (when asked for) comes first: the key needs it.
+
+        ``later`` (an ``amijson.deferred.Later``): the action's result comes as an
+        event, which the session then logs in to receive, asks Asterisk to send alone
+        (a ``Filter`` before the action) and waits for."""
+        awaited = None
+        if later is None:
+            (action_id,) = self.log_in_with(user, secret, [(name, headers)], auth, events)
+        else:
+            from amijson.deferred import arrange
+            action_id = self.ids.next()  # the Filter before the action names it
+            awaited, events, before = arrange(later, action_id, headers, events)
+            self.log_in_with(user, secret, before + [(name, headers, action_id)], auth, events)
+        exchange = self.exchange = ActionExchange(action_id, keep_run, output_sink, awaited)
         return self._collect(exchange, name)
 
     def login_and_call_all(self, user, secret, actions, auth="md5", events="off"):
@@ -193,8 +201,8 @@ class AmiSession(ManagerSession):
         self.exchange = None  # a failure from here on is not the challenge's
         login_id, data = self._format("Login", headers_for_login, redact)
         ids = []
-        for name, headers in actions:
-            action_id, action_data = self._format(name, headers)
+        for name, headers, *given in actions:  # given: the ActionID chosen beforehand, if any
+            action_id, action_data = self._format(name, headers, (), *given)
             ids.append(action_id)
             data += action_data
         self.connection.send(data)
@@ -229,9 +237,7 @@ class AmiSession(ManagerSession):
                 self.unrelated += sum(exchange.unrelated for exchange in exchanges)
                 return exchanges
             exchange = self.exchange = exchanges[waiting]
-            name = names[waiting]
-            self._read_more("before the %s list completed" % name if exchange.response is not None
-                            else "waiting for the reply to %s" % name)
+            self._read_more(exchange.waiting_for(names[waiting]))
 
     def call(self, name, headers=()):
         """One action and its reply: its ActionExchange (the MD5 challenge before the
@@ -259,11 +265,14 @@ class AmiSession(ManagerSession):
         """Say goodbye so the session ends on Asterisk's side at once; never raises.
 
         The Goodbye is not waited for: Asterisk ends the session when it reads
-        the Logoff, or when the connection closes, whichever it sees first."""
+        the Logoff, or when the connection closes, whichever it sees first. It
+        goes out without waiting, even once the deadline passed (a run that timed
+        out while an Originate rang still says goodbye)."""
         if not self.logged_in:
             return
         self.logged_in = False
         try:
-            self.connection.send(self._format("Logoff", ())[1])
-        except Exception:  # the peer may be gone already; nothing left to do
+            data = self._format("Logoff", ())[1]
+        except Exception:  # pragma: no cover - Logoff always formats
             return
+        self.connection.send_now(data)

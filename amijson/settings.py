@@ -72,6 +72,8 @@ class Settings:
         self.insecure = False
         self.auth = "auto"
         self.timeout = DEFAULT_TIMEOUT
+        self.timeout_given = False  # set by --timeout, AMIJSON_TIMEOUT or timeout= in the config file
+        self.allow = None  # the profile's amijson.allowlist.AllowList, or None: everything
         self.connect_timeout = DEFAULT_CONNECT_TIMEOUT
         self.fallback_encoding = "latin-1"
         self.events = "off"
@@ -188,6 +190,14 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
     waits on it. ``sections``: the config file's sections, when the caller has
     read them already (a fleet resolves every profile of one file)."""
     settings = Settings()
+    from amijson.profilelock import find as find_lock
+    lock = find_lock()
+    if lock is not None:
+        # The locked profile of the system file, whatever the caller named (amijson.profilelock).
+        lock.check(options, environ, ENVIRONMENT)
+        options = dict(options, config=lock.path, profile=lock.profile)
+        environ = {key: value for key, value in environ.items() if key not in ("AMIJSON_CONFIG", "AMIJSON_PROFILE")}
+        sections = None
 
     def given(name):
         if options.get(name) is not None:
@@ -216,6 +226,9 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
                 "config file %s holds a secret and is readable by group or others; chmod 600 it" % config_path)
     elif profile_name:
         raise AmijsonError("config", "profile %r asked for, but no config file was found" % profile_name)
+    if config_path:
+        from amijson.allowlist import AllowList
+        settings.allow = AllowList.of(profile_name or "default", profile, config_path)
 
     def setting(name):
         value = given(name)
@@ -263,6 +276,7 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
     timeout = setting("timeout")
     if timeout is not None:
         settings.timeout = inputs.seconds("timeout", timeout)
+        settings.timeout_given = True
     connect_timeout = setting("connect_timeout")
     if connect_timeout is not None:
         settings.connect_timeout = inputs.seconds("connect-timeout", connect_timeout)

@@ -57,6 +57,15 @@ class Connection:
         Asterisk restarts.)"""
         return self.verified
 
+    def send_now(self, data):
+        """Send what the socket takes at once, without waiting: a last word (Logoff) that
+        must not cost time, not even after the deadline. Never raises."""
+        try:
+            self.sock.settimeout(0.0)
+            self.sock.send(data)
+        except Exception:  # a full buffer, a closed peer, a TLS layer that wants to wait
+            pass
+
     def close(self):
         try:
             self.sock.close()

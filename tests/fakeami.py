@@ -1,12 +1,16 @@
 """A scripted AMI server for what a real Asterisk 22 cannot show.
 
 Used only for other versions' wire formats (the Asterisk 13 Command reply, the
-Asterisk 11 lists without ``EventList``) and, later, hostile peers. Every
+Asterisk 11 lists without ``EventList``) and for hostile or odd peers, such as
+Asterisk 22.9.0's manager around Originate and the AGI action (Manager22,
+asterisk_22, HttpAsterisk22: an OriginateResponse that never comes, or comes
+after another client's, with a Reason that is not a number). Every
 transcript below names the Asterisk release whose source it follows
 (``main/manager.c`` and ``main/cli.c`` at that tag); the bytes are the ones
 ``astman_append``/``astman_send_*`` write there.
 """
 
+import re
 import socket
 import threading
 import time
@@ -312,6 +316,278 @@ def db_get_13(h):
     return b"Response: Error\r\n" + aid_line(h) + b"Message: Database entry not found\r\n\r\n"
 
 
+# --- Asterisk 22.9.0 (AMI 11.0.0): Originate and the events that finish actions ----------------
+#
+# These follow main/manager.c and res/res_agi.c at tag 22.9.0 (fast_originate and
+# action_originate are the same in 16.28.0): what a real Asterisk sends, for the scripts
+# of what it will not do on demand (an OriginateResponse that never comes, a foreign one
+# first, a Reason that is not a number, a 1 MB event).
+
+BANNER_22 = b"Asterisk Call Manager/11.0.0\r\n"
+
+
+def challenge_22(h):
+    """22.9.0 action_challenge: astman_start_ack, then the challenge (a decimal from ast_random())."""
+    return b"Response: Success\r\n" + aid_line(h) + b"Challenge: 1804289383\r\n\r\n"
+
+
+def login_22(h):
+    """22.9.0 action_login success. FullyBooted follows only when the session's event mask and
+    read class include ``system``; amijson asks ``Events: off``, ``call`` or ``agi``."""
+    events = h.get("events", "").lower()
+    booted = events in ("on", "yes", "true") or "system" in events.split(",")
+    return (b"Response: Success\r\n" + aid_line(h) + b"Message: Authentication accepted\r\n\r\n"
+            + (b"Event: FullyBooted\r\nPrivilege: system,all\r\nUptime: 42\r\nLastReload: 42\r\n"
+               b"Status: Fully Booted\r\n\r\n" if booted else b""))
+
+
+def logoff_22(h):
+    return b"Response: Goodbye\r\n" + aid_line(h) + b"Message: Thanks for all the fish.\r\n\r\n"
+
+
+def filter_ack_22(h):
+    """22.9.0 action_filter, Operation: Add, the filter compiled: astman_send_ack(s, m, "Success")."""
+    return b"Response: Success\r\n" + aid_line(h) + b"Message: Success\r\n\r\n"
+
+
+def permission_denied_22(h):
+    """22.9.0 process_message: an action the user's write classes do not allow (Filter needs
+    ``system``)."""
+    return b"Response: Error\r\n" + aid_line(h) + b"Message: Permission denied\r\n\r\n"
+
+
+def unknown_action_22(h):
+    return (b"Response: Error\r\n" + aid_line(h) + b"Message: Invalid/unknown command: %s. "
+            b"Use Action: ListCommands to show available commands.\r\n\r\n" % h.get("action", "").encode())
+
+
+def originate_ack_22(h):
+    """22.9.0 action_originate, Async true and the helper thread started (and a sync Originate
+    whose call was answered: the same words): astman_send_ack."""
+    return b"Response: Success\r\n" + aid_line(h) + b"Message: Originate successfully queued\r\n\r\n"
+
+
+def originate_failed_22(h):
+    """22.9.0 action_originate, sync, the call not answered: astman_send_error."""
+    return b"Response: Error\r\n" + aid_line(h) + b"Message: Originate failed\r\n\r\n"
+
+
+def extension_missing_22(h):
+    """22.9.0 action_originate checks Context/Exten/Priority before it dials (16.28 does not)."""
+    return b"Response: Error\r\n" + aid_line(h) + b"Message: Extension does not exist.\r\n\r\n"
+
+
+def originate_response_22(h, reason=4, channel=None, response=None, uniqueid=None, action_id=None,
+                          caller_id_name=b"<unknown>"):
+    """22.9.0 (and 16.28.0) fast_originate's event, sent to every session whose event mask and
+    read class hold ``call`` (EVENT_FLAG_CALL). ``h``: the Originate's headers, as the peer got
+    them. ``Response`` is Success only when the call was answered (reason 4) unless given;
+    ``reason`` goes out as given (bytes or str too: what a broken peer may send). ``Channel``:
+    the channel made, or TECH/DATA as requested when none was. ``Uniqueid``: the channel's, which
+    is the ChannelId when one was given, else ``<unknown>`` when no channel was made. The
+    application form names Application/Data, the exten form Context/Exten. ``action_id``
+    overrides the ActionID (another client's event); ``caller_id_name`` is the CallerID's name
+    part given to the Originate (bytes)."""
+    if response is None:
+        response = "Success" if str(reason) == "4" else "Failure"
+    if channel is None:
+        channel = h.get("channel", "")
+    if uniqueid is None:
+        uniqueid = h.get("channelid") or "<unknown>"
+    if action_id is None:
+        aid = aid_line(h)
+    else:
+        aid = b"ActionID: %s\r\n" % action_id.encode()
+    if isinstance(reason, int):
+        reason = b"%d" % reason
+    elif isinstance(reason, str):
+        reason = reason.encode()
+    if h.get("application"):
+        where = (b"Application: " + h["application"].encode() + b"\r\nData: "
+                 + h.get("data", "").encode() + b"\r\n")
+    else:
+        where = (b"Context: " + h.get("context", "").encode() + b"\r\nExten: "
+                 + h.get("exten", "").encode() + b"\r\n")
+    return (b"Event: OriginateResponse\r\nPrivilege: call,all\r\n" + aid
+            + b"Response: " + response.encode() + b"\r\nChannel: "
+            + (channel if isinstance(channel, bytes) else channel.encode()) + b"\r\n" + where
+            + b"Reason: " + reason + b"\r\nUniqueid: " + uniqueid.encode()
+            + b"\r\nCallerIDNum: <unknown>\r\nCallerIDName: " + caller_id_name + b"\r\n\r\n")
+
+
+def agi_ack_22(h):
+    """22.9.0 res_agi.c action_add_agi_cmd: the command queued on the channel."""
+    return b"Response: Success\r\n" + aid_line(h) + b"Message: Added AGI command to queue\r\n\r\n"
+
+
+def async_agi_exec_22(h, result=b"200%20result%3D1%0A", command_id=None):
+    """22.9.0 (and 16.28.0) res_agi.c: AsyncAGIExec, an ``agi`` class event made from a stasis
+    channel blob: the channel snapshot's headers (ast_manager_build_channel_state_string), then
+    the blob's keys in order: ``Result`` (the AGI reply, ast_uri_encode'd) and the command's id
+    under the key ``CommandId`` (so spelt in the source, whatever the documentation says). No
+    ActionID."""
+    command_id = h.get("commandid", "") if command_id is None else command_id
+    channel = h.get("channel", "Local/wait@amijson-test-0000002a;2").encode()
+    return (b"Event: AsyncAGIExec\r\nPrivilege: agi,all\r\nChannel: " + channel + b"\r\nChannelState: 6\r\n"
+            b"ChannelStateDesc: Up\r\nCallerIDNum: <unknown>\r\nCallerIDName: <unknown>\r\n"
+            b"ConnectedLineNum: <unknown>\r\nConnectedLineName: <unknown>\r\nLanguage: en\r\nAccountCode: \r\n"
+            b"Context: amijson-test\r\nExten: agi\r\nPriority: 2\r\nUniqueid: 1764567890.42\r\n"
+            b"Linkedid: 1764567890.41\r\nResult: " + result + b"\r\nCommandId: " + command_id.encode()
+            + b"\r\n\r\n")
+
+
+def wait_event_22(h, events=b""):
+    """22.9.0 action_waitevent, the body of one POST: the ack, the session's queued events its
+    filters let through, then WaitEventComplete (ActionID when the request had one)."""
+    return (b"Response: Success\r\n" + aid_line(h) + b"Message: Waiting for Event completed.\r\n\r\n"
+            + events + b"Event: WaitEventComplete\r\n" + aid_line(h) + b"\r\n")
+
+
+class Manager22:
+    """What decides which events one Asterisk 22.9.0 manager session gets (main/manager.c): the
+    event mask Login's ``Events`` set (set_eventmask: ast_true → all, ast_false → none, else a
+    list of class names), the read classes (``all`` here), and the include filters ``Filter``
+    added: legacy regex filters, each matched with regexec (REG_EXTENDED) against the whole event
+    text; with any of them, an event that matches none is not sent (should_send_event).
+
+    ``event(data)`` sends an event over TCP if the session would get it; over HTTP
+    (``http=True``) it queues it for the next ``WaitEvent``, whose handling sets an empty mask
+    to all (action_waitevent) before it hands out what passes."""
+
+    CLASSES = ("system", "call", "log", "verbose", "command", "agent", "user", "config", "dtmf", "reporting",
+               "cdr", "dialplan", "originate", "agi", "cc", "aoc", "test", "security", "message")
+
+    def __init__(self, peer=None, http=False):
+        self.peer = peer
+        self.http = http
+        self.mask = set(self.CLASSES)  # a session that gave no Events header gets all of them
+        self.filters = []
+        self.queued = []
+        self.sent = []  # the events handed to the client, in order
+
+    def login(self, h):
+        events = h.get("events")
+        if events is None:
+            return
+        word = events.strip().lower()
+        if word in ("yes", "true", "y", "t", "1", "on"):
+            self.mask = set(self.CLASSES)
+        elif word in ("no", "false", "n", "f", "0", "off"):
+            self.mask = set()
+        else:
+            self.mask = {name.strip() for name in word.split(",")} & set(self.CLASSES)
+
+    def add_filter(self, h):
+        """A Filter action's (Operation: Add) pattern as Python's re takes it; POSIX bracket
+        classes as amijson uses them ([[:space:]]) become their Python twins."""
+        pattern = h.get("filter", "")
+        for posix, python in (("[:space:]", r"\s"), ("[:digit:]", r"\d"), ("[:alnum:]", r"a-zA-Z0-9")):
+            pattern = pattern.replace(posix, python)
+        self.filters.append(re.compile(pattern.encode()))
+
+    def passes(self, data):
+        privilege = re.search(rb"\r\nPrivilege: ([a-z]+)", data)
+        if privilege is None or privilege.group(1).decode() not in self.mask:
+            return False
+        return not self.filters or any(f.search(data) for f in self.filters)
+
+    def event(self, data):
+        if self.http:
+            self.queued.append(data)
+        elif self.passes(data):
+            self.sent.append(data)
+            self.peer.send(data)
+
+    def wait_event(self, h):
+        """The body of a WaitEvent: every queued event that passes."""
+        out = [data for data in self.queued if self.passes(data)]
+        self.queued = []
+        self.sent += out
+        return wait_event_22(h, b"".join(out))
+
+
+def asterisk_22(on_action, filter_reply=filter_ack_22):
+    """A scenario for ScriptedAmi: Asterisk 22.9.0's manager over TCP for one connection.
+    Challenge, Login, Filter (``filter_reply``; the filter holds only when it is acked) and
+    Logoff as 22.9.0 answers them; any other action goes to ``on_action(session, headers)``,
+    ``session`` a Manager22 whose ``peer`` sends raw bytes and ``event()`` events as that session
+    would get them. ``on_action`` returning False ends the conversation there (the peer then
+    waits, silent, for the client to go)."""
+    def scenario(peer):
+        session = Manager22(peer)
+        peer.send(BANNER_22)
+        while True:
+            h = peer.expect()
+            if h is None:
+                return
+            action = h.get("action", "").lower()
+            if action == "challenge":
+                peer.send(challenge_22(h))
+            elif action == "login":
+                session.login(h)
+                peer.send(login_22(h))
+            elif action == "filter":
+                reply = filter_reply(h)
+                if reply.startswith(b"Response: Success") and h.get("operation", "").lower() == "add":
+                    session.add_filter(h)
+                peer.send(reply)
+            elif action == "logoff":
+                peer.send(logoff_22(h))
+                return
+            elif on_action(session, h) is False:
+                peer.wait_closed()
+                return
+    return scenario
+
+
+class HttpAsterisk22:
+    """A scenario for ScriptedAmi: Asterisk 22.9.0's manager over HTTP (POST /rawman, one
+    session whatever the connection: a Logoff may come on a new one). Login, Filter, WaitEvent
+    and Logoff as 22.9.0 answers them; any other action goes to ``on_action(session, headers)``,
+    which returns the body of its answer and may queue events with ``session.event()``.
+    ``waits``: a list of functions, one taken per WaitEvent, each called with the session before
+    it answers (to queue an event late). A WaitEvent with nothing to hand out answers after
+    ``idle`` seconds, as Asterisk does after its Timeout (whole seconds there)."""
+
+    def __init__(self, on_action, filter_reply=filter_ack_22, waits=(), idle=0.3):
+        self.on_action = on_action
+        self.filter_reply = filter_reply
+        self.waits = list(waits)
+        self.idle = idle
+        self.session = Manager22(http=True)
+        self.wait_events = 0
+
+    def __call__(self, peer):
+        session = self.session
+        while True:
+            h = peer.expect_http()
+            if h is None:
+                return
+            action = h.get("action", "").lower()
+            if action == "login":
+                session.login(h)
+                body = b"Response: Success\r\n" + aid_line(h) + b"Message: Authentication accepted\r\n\r\n"
+            elif action == "filter":
+                body = self.filter_reply(h)
+                if body.startswith(b"Response: Success") and h.get("operation", "").lower() == "add":
+                    session.add_filter(h)
+            elif action == "waitevent":
+                self.wait_events += 1
+                if not session.mask:
+                    session.mask = set(session.CLASSES)  # action_waitevent: send_events = -1
+                if self.waits:
+                    self.waits.pop(0)(session)
+                if not any(session.passes(data) for data in session.queued):
+                    time.sleep(self.idle)
+                body = session.wait_event(h)
+            elif action == "logoff":
+                peer.send(http_reply_22(logoff_22(h)))
+                return
+            else:
+                body = self.on_action(session, h)
+            peer.send(http_reply_22(body))
+
+
 # --- in memory -------------------------------------------------------------------------
 
 class ScriptedConnection:
@@ -352,6 +628,11 @@ class ScriptedConnection:
             self.incoming += self.replies.get(action, unknown_action_13)(headers)
             if action in self.closes_after:
                 self.peer_closed = True
+
+    def send_now(self, data):
+        """As ``Connection.send_now``: a last word that never raises."""
+        if not self.closed:
+            self.send(data)
 
     def recv(self, what="waiting for Asterisk"):
         size = len(self.incoming) if self.read_size is None else self.read_size

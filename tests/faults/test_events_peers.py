@@ -423,3 +423,21 @@ def test_a_stream_that_fails_ends_with_its_summary(amijson_offline, unused_port,
         summary = json.loads(line)["summary"] if kind == "ndjson" else json.loads(line[len("data: "):])
         assert summary["ok"] is False and summary["error"]["code"] == error
     assert refused.stdout.startswith("event: summary\n" if kind == "sse" else '{"summary":')
+
+
+@pytest.mark.parametrize("allow, code", [("allow_queries = channels\n", 7), ("allow_events = yes\n", 0)])
+def test_a_profiles_allow_list_decides_events(amijson_offline, tmp_path, allow, code):
+    def script(watcher):
+        watcher.peer.send(hangup(1))
+        watcher.until_gone()
+    with serve(script) as server:
+        config = tmp_path / "amijson.conf"
+        config.write_text("[web]\nport = %d\n%s" % (server.port, allow))
+        run = amijson_offline("--config", str(config), "--profile", "web", "--count", "1", "events")
+        connected = bool(server.received)
+    assert run.returncode == code, run.doc
+    if code:
+        assert run.doc["error"]["code"] == "forbidden" and "allow_events" in run.doc["error"]["message"]
+        assert not connected  # refused before anything connects
+    else:
+        assert run.doc["records"][0]["Event"] == "Hangup"

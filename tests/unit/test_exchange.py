@@ -176,3 +176,39 @@ def test_an_output_tap_breaks_on_a_line_that_is_not_output_and_never_ends_the_si
     tapped(reply[:cut] + odd + reply[cut:], tap, 256)
     tap.finish(lines)
     assert tap.broken and not any(final for _data, final in sink.pieces)
+
+
+def _awaited(action_id):
+    from amijson.deferred import LATER, Awaited
+    return Awaited(LATER["originate"], action_id)
+
+
+def _ack(action_id, response="Success", message="Originate successfully queued"):
+    return msg(("Response", response), ("ActionID", action_id), ("Message", message))
+
+
+def _outcome_event(action_id, reason="4"):
+    return msg(("Event", "OriginateResponse"), ("ActionID", action_id), ("Response", "Success"), ("Reason", reason))
+
+
+def test_an_awaited_event_after_the_ack_completes_the_action():
+    ex = ActionExchange("o1", awaited=_awaited("o1"))
+    assert not ex.handle(_ack("o1"))
+    assert ex.waiting_for("Originate") == "waiting for OriginateResponse, the outcome of Originate"
+    assert not ex.handle(_outcome_event("o2"))  # another action's outcome
+    assert ex.handle(_outcome_event("o1", "5"))
+    assert ex.awaited.event.get("Reason") == "5" and ex.unrelated == 1
+
+
+def test_an_awaited_event_before_the_ack_is_kept_and_the_ack_completes_the_action():
+    ex = ActionExchange("o1", awaited=_awaited("o1"))
+    assert not ex.handle(_outcome_event("o1", "0"))
+    assert ex.waiting_for("Originate") == "waiting for the reply to Originate"
+    assert ex.handle(_ack("o1"))
+    assert ex.awaited.event.get("Reason") == "0" and ex.unrelated == 0
+
+
+def test_a_refused_action_waits_for_no_event():
+    ex = ActionExchange("o1", awaited=_awaited("o1"))
+    assert ex.handle(_ack("o1", "Error", "Extension does not exist."))
+    assert ex.awaited.event is None

@@ -287,3 +287,28 @@ def test_a_failed_command_in_13s_format_is_command_failed_with_its_output(monkey
     assert caught.value.code == "command_failed" and "No such command" in caught.value.message
     assert caught.value.answer.output == [text.decode().rstrip("\n")]
 
+
+
+# --- an action whose result comes later ------------------------------------------------------
+
+def test_an_async_originate_logs_in_for_call_events_filters_them_and_waits_for_its_own():
+    from amijson.deferred import prepare
+
+    def originate(h):
+        ours = h["actionid"]
+        ack = b"Response: Success\r\n" + aid_line(h) + b"Message: Originate successfully queued\r\n\r\n"
+        event = (b"Event: OriginateResponse\r\nPrivilege: call,all\r\nActionID: %s\r\nResponse: Failure\r\n"
+                 b"Channel: Local/busy@amijson-test-00000001;1\r\nReason: 5\r\n\r\n")
+        return event % b"someone-else.1" + ack + event % ours.encode()
+
+    connection = ScriptedConnection(replies={"originate": originate, "filter": ping})
+    headers, later, _source = prepare("Originate", [("Channel", "Local/busy@amijson-test"), ("Async", "yes")])
+    session = AmiSession(connection)
+    exchange = session.login_and_call("fault", SECRET, "Originate", headers, auth="plain", later=later)
+    assert connection.actions() == ["login", "filter", "originate"] and len(connection.writes) == 1
+    login, filtered, originate_sent = connection.received
+    assert login["events"] == "call"
+    assert filtered["filter"] == "ActionID: %s[[:space:]]" % originate_sent["actionid"].replace(".", "\\.")
+    assert originate_sent["channelid"].startswith("amijson-")
+    assert exchange.response.get("Message") == "Originate successfully queued"
+    assert exchange.awaited.event.get("ActionID") == originate_sent["actionid"]
