@@ -12,12 +12,14 @@ import os
 import select
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
 
 from conftest import amijson_path, offline_env
 from fakeami import BANNER_13, ScriptedAmi, _headers, aid_line, challenge_13
+from test_faults import _MEASURE
 
 DEADLINE = 2.0
 
@@ -388,29 +390,66 @@ def test_a_signal_ends_a_stream_quietly(tmp_path, sign, bound):
     assert json.loads(out.decode().splitlines()[-1])["summary"]["bound"] == bound
 
 
-def test_a_reader_that_sleeps_costs_events_counted_never_reading_ami(tmp_path):
-    """The writer is stuck on a full pipe; AMI is still read (the flood ends at --count),
-    and what did not fit in a 1 MiB buffer is dropped, counted and marked."""
-    total = 20000
+def sleepy_reader(tmp_path, total):
+    """A stream of ``total`` 1 KB events to a reader that sleeps 3 s before it reads:
+    (its lines as JSON, the peak memory of amijson in MiB)."""
     padding = b"AccountCode: " + b"p" * 900 + b"\r\n"
 
     def flood(watcher):
         watcher.peer.send(b"".join(newchannel(number, padding) for number in range(total)))
         watcher.until_gone()
     with serve(flood) as server:
-        proc = stream(server, tmp_path, "--format", "ndjson", "--buffer", "1", "--count", str(total), "events")
+        # Spawned from a small process that reports its peak (tests/faults/test_faults.py's
+        # _MEASURE): a child of the test process would count pytest's memory in its own.
+        proc = subprocess.Popen([sys.executable, "-c", _MEASURE, amijson_path(), "--port", str(server.port),
+                                 "--format", "ndjson", "--buffer", "1", "--count", str(total), "events"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=offline_env(tmp_path))
         time.sleep(3)  # nobody reads: the pipe and then the buffer fill
         out, err = proc.communicate(timeout=60)
         assert logged_off(server)
-    lines = [json.loads(line) for line in out.decode().splitlines()]
-    summary = lines[-1]["summary"]
-    written = [line for line in lines[:-1] if "Event" in line]
-    gaps = [line["gap"]["dropped"] for line in lines[:-1] if "gap" in line]
-    assert proc.returncode == 0 and summary["matched"] == total and summary["bound"] == "count"
-    assert summary["dropped"] > 0 and len(written) + summary["dropped"] == total
-    assert sum(gaps) == summary["dropped"]
-    numbers = [int(line["CallerIDNum"]) for line in written]
-    assert numbers == sorted(numbers)  # order kept around the gaps
+    code, peak_kb = err.decode().split()
+    assert code == "0"
+    return [json.loads(line) for line in out.decode().splitlines()], int(peak_kb) / 1024
+
+
+def test_a_reader_that_sleeps_costs_events_counted_never_reading_ami(tmp_path):
+    """The writer is stuck on a full pipe; AMI is still read (the flood ends at --count),
+    what did not fit in a 1 MiB buffer is dropped, counted and marked, and the peak memory
+    does not grow with the flood."""
+    peaks = []
+    for total in (20000, 60000):
+        lines, peak = sleepy_reader(tmp_path, total)
+        peaks.append(peak)
+        summary = lines[-1]["summary"]
+        written = [line for line in lines[:-1] if "Event" in line]
+        gaps = [line["gap"]["dropped"] for line in lines[:-1] if "gap" in line]
+        assert summary["matched"] == total and summary["bound"] == "count"
+        assert summary["dropped"] > 0 and len(written) + summary["dropped"] == total
+        assert sum(gaps) == summary["dropped"]
+        numbers = [int(line["CallerIDNum"]) for line in written]
+        assert numbers == sorted(numbers)  # order kept around the gaps
+    assert peaks[1] < peaks[0] + 8, "peak memory grew with the flood: %s MiB" % peaks  # 60 MB came, 3 times 20
+
+
+def test_a_line_is_out_within_milliseconds(tmp_path):
+    """At a light load, the median delay from the peer's write to our line is under 5 ms."""
+    sent = []
+
+    def paced(watcher):
+        for number in range(30):
+            watcher.poll(0.05)
+            sent.append(time.monotonic())
+            watcher.peer.send(newchannel(number))
+        watcher.until_gone()
+    with serve(paced) as server:
+        proc = stream(server, tmp_path, "--format", "ndjson", "--count", "30", "events")
+        got = []
+        for _ in range(30):
+            proc.stdout.readline()
+            got.append(time.monotonic())
+        proc.communicate(timeout=10)
+    delays = sorted(after - before for after, before in zip(got, sent))
+    assert delays[len(delays) // 2] < 0.005, delays
 
 
 @pytest.mark.parametrize("kind", ["ndjson", "sse"])
