@@ -32,6 +32,7 @@ FORMATS = ("json", "ndjson", "sse")
 CONNECT_ALLOWANCE = 10.0  # seconds the default deadline gives, beyond --for, to connect, log in and off
 DEFAULT_BUFFER_MIB = 8  # a stream's buffer for a slow reader (--buffer)
 TICK = 0.25  # longest wait on the socket: how soon a window's end, a heartbeat or a gone reader is noticed
+HTTP_TICK = 4.0  # longest WaitEvent (whole seconds, as Asterisk counts them), for the same reasons
 LOGOFF_GRACE = 1.0  # seconds kept, past the watch, to send Logoff
 # How long a stream with no deadline waits, once logged off, for a slow reader to take what
 # the buffer still holds (the AMI session is over by then: only this process waits).
@@ -146,9 +147,7 @@ def run(options, operands, environ, stdin, stdout, deadline):
             settings.allow.check_events()
         if settings.via == "rx":
             raise AmijsonError("usage", "the rx route (the control socket) carries no events: they come over "
-                               "AMI (--via ami; AMI over HTTP, --via http, is not built for events yet)")
-        if settings.via == "http":
-            raise AmijsonError("usage", "events over AMI over HTTP (WaitEvent) are not built yet: use --via ami")
+                               "AMI, --via ami (or auto), and AMI over HTTP, --via http")
         watch_end = _deadlines(watch, options, environ, settings, deadline)
         sink = _sink(watch, stdout, settings)
         _watch(settings, watch, sink, tally, deadline, watch_end, document)
@@ -222,35 +221,20 @@ def _sink(watch, stdout, settings):
 
 def _watch(settings, watch, sink, tally, deadline, watch_end, document):
     """Connect, log in, and hand matching events to ``sink`` until a bound (``tally.bound``);
-    Logoff and close in every case."""
-    from amijson.conversation import check_credentials, login_method, open_transcript
-    from amijson.session import AmiSession
-    from amijson.transport import connect
+    Logoff and close in every case. SIGTERM ends the watch as SIGINT does."""
+    from amijson.conversation import check_credentials
     check_credentials(settings)
-    document.route = "ami+tls" if settings.tls else "ami"
+    http = settings.via == "http"
+    document.route = ("http" if http else "ami") + ("+tls" if settings.tls else "")
     document.server = {"host": settings.host, "port": settings.port, "banner": None, "ami_version": None}
-    connection = connect(settings.host, settings.port, deadline, settings.connect_timeout, tls=settings.tls,
-                         cafile=settings.cafile, insecure=settings.insecure)
-    session = AmiSession(connection, settings.fallback_encoding, open_transcript(settings), settings.max_size << 20)
     import signal
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread (a test calling main in a thread): no handler
         previous = None
     try:
-        try:
-            filters = watch.filters.server_filters()
-            actions = [("Filter", [("Operation", "Add"), ("Filter", regex)]) for regex in filters]
-            ids = session.log_in_with(settings.user, settings.secret, actions, login_method(settings.auth, session),
-                                       watch.event_mask())
-        finally:
-            document.server["banner"], document.server["ami_version"] = session.identity()
-        _loop(session, settings, watch, sink, tally, deadline, watch_end, dict(zip(ids, filters)))
+        (_watch_http if http else _watch_tcp)(settings, watch, sink, tally, deadline, watch_end, document)
     finally:
-        # The goodbye gets a moment of its own, whatever the deadline has left.
-        connection.deadline = Deadline(LOGOFF_GRACE)
-        session.logoff()
-        session.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
@@ -259,70 +243,156 @@ def _on_sigterm(signum, frame):
     raise _Stopped()
 
 
-def _loop(session, settings, watch, sink, tally, deadline, watch_end, filter_ids):
-    """The watch itself: every item received is an event to match, or the reply to a Filter."""
-    connection = session.connection
-    parser = session.parser
-    filters, until, count = watch.filters, watch.until, watch.count
-    encoding = settings.fallback_encoding
-    window_end = time.monotonic() + watch.window if watch.window is not None else None
-    tally.started = time.monotonic()
-    items = session.pending
-    session.pending = []
-    while True:
-        for item in items:
-            for message in (item.messages() if type(item) is MessageRun else (item,)):
-                if message.kind != "event":
-                    _reply(message, filter_ids, tally)
-                    continue
-                tally.seen += 1
-                last = until is not None and until.matches(message)
-                if not last and not filters.matches(message):
-                    continue
-                tally.matched += 1
-                if message.fell_back:
-                    tally.fell_back += 1
-                    if tally.fell_back <= MAX_WARNINGS:
-                        tally.warnings.extend(fallback_warnings(message, "records[%d]" % (tally.matched - 1),
-                                                                encoding))
-                sink.event(tally.matched, message.get("Event"), message_to_json(message))
-                if last:
-                    tally.bound = "until"
-                    return
-                if count is not None and tally.matched >= count:
-                    tally.bound = "count"
-                    return
+def _server_filters(watch):
+    """The Filter actions to send: (action name, headers) pairs, and their expressions."""
+    filters = watch.filters.server_filters()
+    return [("Filter", [("Operation", "Add"), ("Filter", regex)]) for regex in filters], filters
+
+
+def _watch_tcp(settings, watch, sink, tally, deadline, watch_end, document):
+    """AMI over TCP (or TLS): Login and the Filters in one write, then every read's events."""
+    from amijson.conversation import login_method, open_transcript
+    from amijson.session import AmiSession
+    from amijson.transport import connect
+    connection = connect(settings.host, settings.port, deadline, settings.connect_timeout, tls=settings.tls,
+                         cafile=settings.cafile, insecure=settings.insecure)
+    session = AmiSession(connection, settings.fallback_encoding, open_transcript(settings), settings.max_size << 20)
+    try:
+        try:
+            actions, filters = _server_filters(watch)
+            ids = session.log_in_with(settings.user, settings.secret, actions, login_method(settings.auth, session),
+                                      watch.event_mask())
+        finally:
+            document.server["banner"], document.server["ami_version"] = session.identity()
+        filter_ids = dict(zip(ids, filters))
+        clock = _Clock(watch, watch_end, deadline)
+        tally.started = time.monotonic()
+        items = session.pending
+        session.pending = []
+        while not _take(items, watch, sink, tally, settings.fallback_encoding,
+                        lambda message: _reply(message, filter_ids, tally)):
+            wait = clock.wait(sink, tally)
+            if wait is None:
+                return
+            connection.deadline = Deadline(wait)
+            items = []
+            try:
+                data = connection.recv("waiting for events")
+            except AmijsonError as exc:
+                if exc.code != "timeout":  # a tick's end, not the run's: the clock tells
+                    raise
+                continue
+            if session.transcript:
+                session.transcript("<", data)
+            if not data:
+                raise AmijsonError("connect", "Asterisk closed the connection after %d events (%d matched)"
+                                   % (tally.seen, tally.matched))
+            try:
+                items = session.parser.feed(data)
+            except ProtocolError as exc:  # a message past --max-size, a broken frame
+                raise AmijsonError("protocol", str(exc))
+    finally:
+        # The goodbye gets a moment of its own, whatever the deadline has left.
+        connection.deadline = Deadline(LOGOFF_GRACE)
+        session.logoff()
+        session.close()
+
+
+def _watch_http(settings, watch, sink, tally, deadline, watch_end, document):
+    """AMI over HTTP: Login, the Filters, then WaitEvent after WaitEvent. Asterisk queues a
+    session's events until asked and answers a WaitEvent once one is queued (it looks each
+    second) or at its Timeout; it cuts that Timeout to the session's httptimeout (manager.conf,
+    60 s by default) less 10, and ends a session not asked for that long."""
+    from amijson.ami_http import WAIT_EVENT_MOST, HttpAmiSession
+    from amijson.conversation import login_method, open_transcript
+    session = HttpAmiSession(settings, deadline, open_transcript(settings))
+    try:
+        try:
+            session.login(settings.user, settings.secret, login_method(settings.auth, session), watch.event_mask())
+        finally:
+            document.server["banner"], document.server["ami_version"] = session.identity()
+        actions, filters = _server_filters(watch)
+        for (name, headers), regex in zip(actions, filters):
+            _reply(session.call(name, headers).response, {"": regex}, tally, "")
+        clock = _Clock(watch, watch_end, deadline)
+        tally.started = time.monotonic()
+        while True:
+            wait = clock.wait(sink, tally, most=HTTP_TICK)
+            if wait is None:
+                return
+            seconds = max(1, min(WAIT_EVENT_MOST, int(wait)))
+            # The request may take its Timeout and a second more (Asterisk looks each second).
+            session.deadline = deadline.within(seconds + 5) if watch_end is not None else Deadline(seconds + 5)
+            if session.connection is not None:
+                session.connection.deadline = session.deadline
+            action_id, messages = session.post("WaitEvent", [("Timeout", str(seconds))])
+            ours = [message for message in messages if (message.get("ActionID") or "").strip() != action_id]
+            if _take(ours, watch, sink, tally, settings.fallback_encoding, lambda message: None):
+                return
+    finally:
+        session.deadline = Deadline(LOGOFF_GRACE)
+        session.logoff_deadline = session.deadline
+        session.logoff()
+        session.close()
+
+
+class _Clock:
+    """When the watch must look up from reading: the window's end, the deadline, a
+    heartbeat, a reader gone."""
+
+    def __init__(self, watch, watch_end, deadline):
+        self.window_end = time.monotonic() + watch.window if watch.window is not None else None
+        self.watch_end = watch_end
+        self.deadline = deadline
+        self.watch = watch
+
+    def wait(self, sink, tally, most=None):
+        """Seconds to wait for more, or None when the watch is over (``tally.bound`` says
+        why); a ``timeout`` error when the deadline passed first."""
         now = time.monotonic()
         if sink.gone:
             tally.bound = "reader_gone"
-            return
-        if window_end is not None and now >= window_end:
+            return None
+        if self.window_end is not None and now >= self.window_end:
             tally.bound = "for"
-            return
-        if watch_end is not None and now >= watch_end:
-            raise AmijsonError("timeout", "deadline of %gs passed %s" % (deadline.seconds, _waiting_for(watch, tally)))
+            return None
+        if self.watch_end is not None and now >= self.watch_end:
+            raise AmijsonError("timeout", "deadline of %gs passed %s"
+                               % (self.deadline.seconds, _waiting_for(self.watch, tally)))
         sink.tick(now)
-        wait = TICK
-        for end in (window_end, watch_end):
+        wait = TICK if most is None else most
+        for end in (self.window_end, self.watch_end):
             if end is not None:
                 wait = min(wait, end - now)
-        connection.deadline = Deadline(max(wait, 0.001))
-        try:
-            data = connection.recv("waiting for events")
-        except AmijsonError as exc:
-            if exc.code != "timeout":
-                raise
-            items = []
-            continue
-        if session.transcript:
-            session.transcript("<", data)
-        if not data:
-            raise AmijsonError("connect", "Asterisk closed the connection after %d events (%d matched)"
-                               % (tally.seen, tally.matched))
-        try:
-            items = parser.feed(data)
-        except ProtocolError as exc:  # a message past --max-size, a broken frame
-            raise AmijsonError("protocol", str(exc))
+        return max(wait, 0.001)
+
+
+def _take(items, watch, sink, tally, encoding, reply):
+    """Match each event of ``items`` and hand the matching ones to ``sink``; ``reply`` gets
+    every message that is not an event. True once a bound is reached (``tally.bound``)."""
+    filters, until, count = watch.filters, watch.until, watch.count
+    for item in items:
+        for message in (item.messages() if type(item) is MessageRun else (item,)):
+            if message.kind != "event":
+                reply(message)
+                continue
+            tally.seen += 1
+            last = until is not None and until.matches(message)
+            if not last and not filters.matches(message):
+                continue
+            tally.matched += 1
+            if message.fell_back:
+                tally.fell_back += 1
+                if tally.fell_back <= MAX_WARNINGS:
+                    tally.warnings.extend(fallback_warnings(message, "records[%d]" % (tally.matched - 1), encoding))
+            sink.event(tally.matched, message.get("Event"), message_to_json(message))
+            if last:
+                tally.bound = "until"
+                return True
+            if count is not None and tally.matched >= count:
+                tally.bound = "count"
+                return True
+    return False
 
 
 def _waiting_for(watch, tally):
@@ -333,10 +403,13 @@ def _waiting_for(watch, tally):
     return "while watching events"
 
 
-def _reply(message, filter_ids, tally):
+def _reply(message, filter_ids, tally, action_id=None):
     """A reply during the watch: a Filter's (Asterisk took it, or said why not), or one
-    that concerns no action of ours (ignored)."""
-    regex = filter_ids.get((message.get("ActionID") or "").strip())
+    that concerns no action of ours (ignored). ``filter_ids``: ActionID -> expression;
+    ``action_id``: the ActionID to look up, when not the message's own."""
+    if action_id is None:
+        action_id = (message.get("ActionID") or "").strip()
+    regex = filter_ids.get(action_id)
     if regex is None:
         return
     if (message.get("Response") or "").lower() == "success":

@@ -30,10 +30,11 @@ def watch(sandbox, tmp_path):
     started = []
 
     def start(*args):
+        before = len(_sessions(sandbox))
         proc = subprocess.Popen([amijson_path(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         started.append(proc)
         give_up = time.monotonic() + 10
-        while not _sessions(sandbox):  # logged in: the session shows its user
+        while len(_sessions(sandbox)) <= before:  # logged in: the session shows its user
             assert proc.poll() is None and time.monotonic() < give_up, proc.communicate()
             time.sleep(0.05)
         time.sleep(0.2)  # the Filter actions, sent with the Login, have run
@@ -164,6 +165,21 @@ def test_over_tls(watch, sandbox):
     sandbox.cmd("calls", "1", "wait")
     doc = document(proc, sandbox)
     assert proc.returncode == 0 and doc["route"] == "ami+tls" and len(doc["records"]) == 2, doc["error"]
+
+
+def test_http_and_tcp_give_the_same_events(watch, sandbox):
+    """AMI over HTTP (WaitEvent after WaitEvent) and over TCP, side by side on one call."""
+    args = ("--timeout", "40", "--until", "Event=Hangup", "--until", SECOND_LEG, "events", SECOND_LEG)
+    over_http = watch("--via", "http", "--http-port", sandbox["AMIJSON_SANDBOX_HTTP_PORT"], *args)
+    over_tcp = watch(*args)
+    sandbox.cmd("calls", "1", "wait")
+    sandbox.cmd("hangup")
+    http_doc, tcp_doc = document(over_http, sandbox), document(over_tcp, sandbox)
+    assert over_http.returncode == 0 and over_tcp.returncode == 0, (http_doc["error"], tcp_doc["error"])
+    assert (http_doc["route"], tcp_doc["route"]) == ("http", "ami")
+    assert [r["Event"] for r in http_doc["records"]] == [r["Event"] for r in tcp_doc["records"]]
+    assert http_doc["records"][0]["Event"] == "Newchannel" and http_doc["records"][-1]["Event"] == "Hangup"
+    assert http_doc["events"]["server_filters"] == tcp_doc["events"]["server_filters"] != []
 
 
 def test_rx_has_no_events(amijson):
