@@ -88,6 +88,7 @@ output:
                          matching FILTER (repeatable: all must hold), or after SECONDS
   --buffer MIB           events: a stream's buffer for a slow reader; past it events are
                          dropped and counted (default 8)
+  --reconnect            events: log in again after a lost connection, the gap marked
   --records              print only the records array (a failure still prints the
                          error document; the exit code tells which)
   --fallback-encoding E  decoding for bytes that are not UTF-8 (default latin-1)
@@ -164,6 +165,7 @@ OPTIONS = {
     "--until": ("until", True),
     "--for": ("for", True),
     "--buffer": ("buffer", True),
+    "--reconnect": ("reconnect", False),
     "--help": ("help", False),
     "-h": ("help", False),
     "--version": ("version", False),
@@ -350,7 +352,7 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
                 _print(shown, secrets, pretty, stdout)
             return exit_code
         output = _output(options.get("format"), options)
-        for name in ("count", "until", "for", "buffer"):
+        for name in ("count", "until", "for", "buffer", "reconnect"):
             if name in options:
                 raise AmijsonError("usage", "--%s is for the events verb" % name)
         if "profiles" in options or "," in options.get("host", ""):

@@ -18,6 +18,7 @@ has logged in: it runs until a bound, or until its reader goes away (EPIPE), SIG
 SIGINT, which end it quietly (exit 0, Logoff sent). The document needs a bound.
 """
 
+import sys
 import time
 
 from amijson.deadline import DEFAULT_TIMEOUT, Deadline
@@ -32,6 +33,9 @@ FORMATS = ("json", "ndjson", "sse")
 CONNECT_ALLOWANCE = 10.0  # seconds the default deadline gives, beyond --for, to connect, log in and off
 DEFAULT_BUFFER_MIB = 8  # a stream's buffer for a slow reader (--buffer)
 TICK = 0.25  # longest wait on the socket: how soon a window's end, a heartbeat or a gone reader is noticed
+RECONNECT_FIRST = 0.5  # seconds before the first attempt to log in again (--reconnect); doubling from there
+RECONNECT_MOST = 10.0  # ... up to this
+RECONNECT_ON = frozenset(("connect", "protocol"))  # a connection lost, refused or broken; never auth or timeout
 HTTP_TICK = 4.0  # longest WaitEvent (whole seconds, as Asterisk counts them), for the same reasons
 LOGOFF_GRACE = 1.0  # seconds kept, past the watch, to send Logoff
 # How long a stream with no deadline waits, once logged off, for a slow reader to take what
@@ -57,7 +61,7 @@ EVENT_CLASSES = {
 }
 
 # The events verb's options; any of them with another verb is a usage error (cli.py).
-OPTIONS = ("count", "until", "for", "buffer")
+OPTIONS = ("count", "until", "for", "buffer", "reconnect")
 
 
 class Watch:
@@ -90,6 +94,7 @@ class Watch:
             raise AmijsonError("usage", "events need a bound for the document: --count N, --until FILTER or "
                                "--for SECONDS (or a stream: --format ndjson|sse)")
         self.mask = options.get("events")
+        self.reconnect = bool(options.get("reconnect"))
 
     @property
     def streaming(self):
@@ -120,10 +125,11 @@ class Tally:
         self.server_filters = []  # the Filter expressions Asterisk accepted
         self.warnings = []
         self.fell_back = 0
+        self.reconnects = 0
 
     def summary(self, dropped, error):
         return {"ok": error is None, "bound": self.bound, "matched": self.matched, "seen": self.seen,
-                "dropped": dropped, "seconds": round(time.monotonic() - self.started, 3),
+                "dropped": dropped, "reconnects": self.reconnects, "seconds": round(time.monotonic() - self.started, 3),
                 "server_filters": self.server_filters, "warnings": self.warnings,
                 "error": None if error is None else {"code": error.code, "message": error.message}}
 
@@ -148,6 +154,9 @@ def run(options, operands, environ, stdin, stdout, deadline):
         if settings.via == "rx":
             raise AmijsonError("usage", "the rx route (the control socket) carries no events: they come over "
                                "AMI, --via ami (or auto), and AMI over HTTP, --via http")
+        if watch.reconnect and settings.via == "http":
+            raise AmijsonError("usage", "--reconnect is for AMI over TCP (--via ami); over HTTP each WaitEvent "
+                               "is a request of its own")
         watch_end = _deadlines(watch, options, environ, settings, deadline)
         sink = _sink(watch, stdout, settings)
         _watch(settings, watch, sink, tally, deadline, watch_end, document)
@@ -250,7 +259,54 @@ def _server_filters(watch):
 
 
 def _watch_tcp(settings, watch, sink, tally, deadline, watch_end, document):
-    """AMI over TCP (or TLS): Login and the Filters in one write, then every read's events."""
+    """AMI over TCP (or TLS), in one session; with --reconnect, in one after another: a
+    connection lost once logged in is made again, after a pause that doubles from
+    RECONNECT_FIRST up to RECONNECT_MOST while the attempts fail, and the gap is said
+    (a warning, and a marker in a stream) with its time span."""
+    clock = []  # the watch's _Clock, made at the first login: the window counts from there
+    lost = [None, 0]  # when the connection was lost (time.time()), failed attempts since
+
+    def logged_in():
+        if lost[0] is not None:
+            back = time.time()
+            tally.reconnects += 1
+            span = {"lost": _iso(lost[0]), "back": _iso(back), "seconds": round(back - lost[0], 3)}
+            tally.warnings.append("connection lost at %(lost)s, logged in again at %(back)s: the events of "
+                                  "those %(seconds)g s are missing" % span)
+            sink.reconnected(span)
+            lost[:] = [None, 0]
+
+    while True:
+        # A reconnection with no deadline of the run's left gets a connection allowance of its own.
+        connect_by = deadline if lost[0] is None or watch_end is not None else Deadline(CONNECT_ALLOWANCE)
+        try:
+            return _session_tcp(settings, watch, sink, tally, connect_by, watch_end, document, clock, logged_in)
+        except AmijsonError as exc:
+            if not watch.reconnect or not clock or exc.code not in RECONNECT_ON:
+                raise
+            if lost[0] is None:
+                lost[0] = time.time()
+            pause = min(RECONNECT_MOST, RECONNECT_FIRST * 2 ** lost[1])
+            lost[1] += 1
+            if settings.debug and sys.stderr is not None:
+                sys.stderr.write("amijson: %s; again in %g s (--reconnect)\n" % (exc.message, pause))
+            resume = time.monotonic() + pause
+            while True:  # the pause keeps watching the clock: the window, the deadline, the reader
+                wait = clock[0].wait(sink, tally, most=resume - time.monotonic())
+                if wait is None:
+                    return
+                if time.monotonic() >= resume:
+                    break
+                time.sleep(wait)
+
+
+def _iso(when):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(when)) + ".%03dZ" % (when % 1 * 1000)
+
+
+def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, clock, logged_in):
+    """One AMI session over TCP (or TLS): Login and the Filters in one write, then every
+    read's events, until a bound (returns) or a failure (raises)."""
     from amijson.conversation import login_method, open_transcript
     from amijson.session import AmiSession
     from amijson.transport import connect
@@ -265,8 +321,11 @@ def _watch_tcp(settings, watch, sink, tally, deadline, watch_end, document):
         finally:
             document.server["banner"], document.server["ami_version"] = session.identity()
         filter_ids = dict(zip(ids, filters))
-        clock = _Clock(watch, watch_end, deadline)
-        tally.started = time.monotonic()
+        if not clock:
+            clock.append(_Clock(watch, watch_end, deadline))
+            tally.started = time.monotonic()
+        logged_in()
+        clock = clock[0]
         items = session.pending
         session.pending = []
         while not _take(items, watch, sink, tally, settings.fallback_encoding,

@@ -63,6 +63,9 @@ class Collected:
     def tick(self, now):
         pass
 
+    def reconnected(self, span):
+        pass  # the document says it in warnings
+
     def finish(self, summary):
         pass
 
@@ -205,6 +208,11 @@ class Stream:
         else:
             self.dropped += 1
             self.gap += 1
+
+    def reconnected(self, span):
+        """A gap of another kind: the connection was lost over ``span`` ({lost, back, seconds})."""
+        marker = {"gap": {"reconnected": span}} if self.kind == "ndjson" else {"reconnected": span}
+        self.writer.put(self._frame("gap", None, marker), droppable=False)
 
     def tick(self, now):
         if self.kind == "sse" and now - max(self.writer.last_write, self.last_heartbeat) >= HEARTBEAT:

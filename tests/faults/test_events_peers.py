@@ -480,3 +480,44 @@ def test_a_profiles_allow_list_decides_events(amijson_offline, tmp_path, allow, 
         assert not connected  # refused before anything connects
     else:
         assert run.doc["records"][0]["Event"] == "Hangup"
+
+
+def test_reconnect_logs_in_again_and_marks_the_gap(tmp_path):
+    """The first connection brings two events and closes; the next one is refused, the
+    one after brings the rest: every event arrives, and the gap is marked with its span."""
+    connections = []
+
+    def scenario(peer):
+        connections.append(time.monotonic())
+        if len(connections) == 2:
+            return  # closed before the banner: an attempt that fails
+        watcher = Watcher(peer)
+        watcher.log_in()
+        first = len(connections) == 1
+        peer.send(newchannel(1) + newchannel(2) if first else newchannel(3) + newchannel(4))
+        if not first:
+            watcher.until_gone()
+    with ScriptedAmi(scenario) as server:
+        proc = stream(server, tmp_path, "--format", "ndjson", "--reconnect", "--count", "4", "events")
+        out, err = proc.communicate(timeout=30)
+        assert logged_off(server)
+    lines = [json.loads(line) for line in out.decode().splitlines()]
+    assert proc.returncode == 0 and err == b""
+    assert [line.get("CallerIDNum") for line in lines if "Event" in line] == ["1", "2", "3", "4"]
+    (gap,) = [line["gap"]["reconnected"] for line in lines if "gap" in line]
+    assert "Event" in lines[1] and "gap" in lines[2]  # where the loss was
+    assert 1.0 < gap["seconds"] < 5 and gap["lost"] < gap["back"]  # 0.5 s, then 1 s after the failed attempt
+    summary = lines[-1]["summary"]
+    assert summary["reconnects"] == 1 and summary["matched"] == 4 and "connection lost at" in summary["warnings"][0]
+    assert len(connections) == 3
+
+
+def test_without_reconnect_a_lost_connection_ends_the_stream(tmp_path):
+    def script(watcher):
+        watcher.peer.send(newchannel(1))
+    with serve(script) as server:
+        proc = stream(server, tmp_path, "--format", "ndjson", "--count", "4", "events")
+        out, _ = proc.communicate(timeout=30)
+    lines = [json.loads(line) for line in out.decode().splitlines()]
+    assert proc.returncode == 3 and lines[0]["CallerIDNum"] == "1"
+    assert lines[-1]["summary"]["error"]["code"] == "connect"
