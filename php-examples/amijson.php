@@ -157,6 +157,92 @@ function amijson_find_binary(?string $binary = null): string
 const AMIJSON_MAX_TIMEOUT = 86400.0;
 
 /**
+ * The child's environment: PHP's own, with $opts (see amijson()) as AMIJSON_* variables.
+ */
+function amijson_child_env(array $opts): array
+{
+    $env = getenv();   // PHP's environment, as an array; proc_open's $env replaces it entirely
+    foreach (AMIJSON_OPT_ENV as $name) {
+        // Under mod_php, Apache's SetEnv values answer getenv('NAME') but are not in getenv().
+        if (!isset($env[$name]) && ($value = getenv($name)) !== false) {
+            $env[$name] = $value;
+        }
+    }
+    foreach (AMIJSON_OPT_ENV as $key => $name) {
+        if (!array_key_exists($key, $opts) || $opts[$key] === null) {
+            continue;
+        }
+        $value = $opts[$key];
+        if (is_bool($value)) {
+            $value = $value ? '1' : '0';
+        }
+        $env[$name] = amijson_word($value, "opts['$key']");
+    }
+    foreach ($opts['env'] ?? [] as $name => $value) {
+        $env[$name] = amijson_word($value, "opts['env'] value");
+    }
+    return $env;
+}
+
+/**
+ * Watch events as they come: a generator over amijson's NDJSON stream (docs/events.md).
+ *
+ *     foreach (amijson_events(['Event=Newchannel', 'Event=Hangup'], ['--for', '60']) as $event) {
+ *         echo $event['Event'], ' ', $event['Channel'], "\n";
+ *     }
+ *
+ * $filters: FILTER operands (Header=value, Header=glob, Header!=value), data from a web form as
+ * well: they come after the verb, never read as options. $options: amijson's own options, before
+ * the verb (--count, --until, --for, --timeout, --reconnect...). $opts: as amijson()'s.
+ * Yields each matching event's array and, where events were dropped or the connection was lost,
+ * the gap marker (['gap' => [...]]); returns the summary (getReturn()). A run that fails throws
+ * AmijsonException with the summary's error. Dropping the generator early (break, unset) ends
+ * the child: its pipe closes, amijson logs off and exits, and it is waited for.
+ */
+function amijson_events(array $filters = [], array $options = [], array $opts = []): Generator
+{
+    $args = array_merge(amijson_words($options), ['--format', 'ndjson', 'events'], amijson_words($filters));
+    amijson_refuse_nul($args, $opts);
+    $binary = amijson_find_binary(isset($opts['binary']) ? amijson_word($opts['binary'], "opts['binary']") : null);
+    $descriptors = [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']];
+    $proc = @proc_open(array_merge([$binary], $args), $descriptors, $pipes, null, amijson_child_env($opts));
+    if (!is_resource($proc)) {
+        $err = error_get_last();
+        throw new AmijsonException('start_failed', 'proc_open failed: ' . ($err['message'] ?? 'unknown error'));
+    }
+    $summary = null;
+    try {
+        while (($line = fgets($pipes[1])) !== false) {
+            $item = json_decode($line, true);
+            if (!is_array($item)) {
+                throw new AmijsonException('bad_output', 'amijson printed a line that is not JSON: ' . substr($line, 0, 200));
+            }
+            if (isset($item['summary'])) {
+                $summary = $item['summary'];
+                break;
+            }
+            yield $item;
+        }
+    } finally {
+        // Also when the caller stops early: closing our end gives amijson EPIPE (it logs off and
+        // exits 0); SIGTERM ends it as well should it be waiting for an event.
+        fclose($pipes[1]);
+        if ($summary === null) {
+            proc_terminate($proc, 15);
+        }
+        $code = proc_close($proc);
+    }
+    if ($summary === null) {
+        throw new AmijsonException('bad_output', "amijson's stream ended without its summary", $code);
+    }
+    if (empty($summary['ok'])) {
+        $error = $summary['error'] ?? ['code' => 'bad_output', 'message' => 'failed'];
+        throw new AmijsonException($error['code'], $error['message'], $code);
+    }
+    return $summary;
+}
+
+/**
  * Run amijson once and return its document (or, with records, its records array).
  *
  * $args: amijson's arguments, one array element each, starting with the verb, e.g.
@@ -182,26 +268,7 @@ function amijson(array $args, array $opts = []): array
     amijson_refuse_nul($args, $opts);
     $binary = amijson_find_binary(isset($opts['binary']) ? amijson_word($opts['binary'], "opts['binary']") : null);
 
-    $env = getenv();   // PHP's environment, as an array; proc_open's $env replaces it entirely
-    foreach (AMIJSON_OPT_ENV as $name) {
-        // Under mod_php, Apache's SetEnv values answer getenv('NAME') but are not in getenv().
-        if (!isset($env[$name]) && ($value = getenv($name)) !== false) {
-            $env[$name] = $value;
-        }
-    }
-    foreach (AMIJSON_OPT_ENV as $key => $name) {
-        if (!array_key_exists($key, $opts) || $opts[$key] === null) {
-            continue;
-        }
-        $value = $opts[$key];
-        if (is_bool($value)) {
-            $value = $value ? '1' : '0';
-        }
-        $env[$name] = amijson_word($value, "opts['$key']");
-    }
-    foreach ($opts['env'] ?? [] as $name => $value) {
-        $env[$name] = amijson_word($value, "opts['env'] value");
-    }
+    $env = amijson_child_env($opts);
 
     // The library's own options first: amijson reads options only before the verb.
     $command = array_merge([$binary], !empty($opts['records']) ? ['--records'] : [], $args);
