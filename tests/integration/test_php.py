@@ -535,3 +535,42 @@ try {
     echo json_encode(['thrown' => $e->getErrorCode(), 'exit' => $e->getExitCode()]);
 }""")
     assert out == {"thrown": "usage", "exit": 2}
+
+
+def test_php_reads_the_sse_stream_as_a_browser_would(php_exe, php_env, sandbox, tmp_path):
+    """PHP passes --format sse on, as a page would to an EventSource; here it parses the blocks
+    itself as the EventSource algorithm does (field: value lines, a blank line ends an event,
+    a line starting with ':' is a comment)."""
+    script = tmp_path / "sse.php"
+    script.write_text("<?php\n" + """
+$command = [getenv('AMIJSON_BIN'), '--format', 'sse', '--count', '2', '--timeout', '30', 'events', 'Event=Newchannel'];
+$proc = proc_open($command, [1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
+$events = [];
+$current = [];
+while (($line = fgets($pipes[1])) !== false) {
+    $line = rtrim($line, "\\n");
+    if ($line === '') {
+        if ($current) {
+            $events[] = $current;
+        }
+        $current = [];
+    } elseif ($line[0] !== ':') {
+        [$field, $value] = explode(': ', $line, 2);
+        $current[$field] = $field === 'data' ? json_decode($value, true, 512, JSON_THROW_ON_ERROR) : $value;
+    }
+}
+fclose($pipes[1]);
+echo json_encode(['events' => $events, 'exit' => proc_close($proc)]), "\\n";
+""")
+    proc = _start_watching(php_exe, php_env, sandbox, script)
+    try:
+        sandbox.cmd("calls", "1", "wait")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        sandbox.cmd("hangup", check=False)
+    assert proc.returncode == 0 and err == "", (out, err)
+    doc = json.loads(out)
+    assert doc["exit"] == 0
+    assert [(e["event"], e.get("id")) for e in doc["events"]] == [("Newchannel", "1"), ("Newchannel", "2"),
+                                                                   ("summary", None)]
+    assert doc["events"][0]["data"]["Event"] == "Newchannel" and doc["events"][2]["data"]["matched"] == 2
