@@ -21,7 +21,8 @@ a last ``...`` for any further words. ``allow_events``: the events verb. ``pin``
 ``ACTION HEADER=VALUE``, the header's only value (amijson adds it when the caller
 gave none; any other value, in any copy of the header, is refused); a VALUE with
 ``*`` or ``?`` is a pattern the header must be given and match (``Originate
-Channel=PJSIP/*``: a Local channel would run any context's dialplan). ``forbid``:
+Channel=PJSIP/*``: a Local channel would run any context's dialplan), where ``*``
+and ``?`` never stand for ``/ @ & , ; |`` or white space. ``forbid``:
 ``ACTION HEADER``, a header the request may not carry at all. Items are separated
 by commas.
 
@@ -176,10 +177,38 @@ def _is_pattern(value):
     return "*" in value or "?" in value
 
 
+# What a pin's ``*`` and ``?`` never stand for: the characters that make a dial string lead
+# somewhere else (``Local/1@admin/n``, ``PJSIP/a&PJSIP/b``), and white space.
+SEPARATORS = frozenset("/@&,;|" + " \t")
+
+
 def _pinned(value, pin):
-    """A header's value against its pin: the same text, or, for a pattern (``*``, ``?``: the
-    admin's own, never a caller's), a match."""
+    """A header's value against its pin: the same text, or, for a pattern (the admin's own),
+    a match where ``*`` is any run and ``?`` any one character other than SEPARATORS."""
     if not _is_pattern(pin):
         return value == pin
-    from fnmatch import fnmatchcase
-    return fnmatchcase(value, pin)
+    # The positions of the pattern reachable after each character of the value (no backtracking).
+    reach = _closure(pin, {0})
+    for ch in value:
+        step = set()
+        for at in reach:
+            if at < len(pin):
+                want = pin[at]
+                if want == "*" and ch not in SEPARATORS:
+                    step.add(at)
+                elif (want == "?" and ch not in SEPARATORS) or want == ch:
+                    step.add(at + 1)
+        reach = _closure(pin, step)
+        if not reach:
+            return False
+    return len(pin) in reach
+
+
+def _closure(pin, positions):
+    """``positions`` and those a ``*`` may skip to, matching nothing."""
+    found = set(positions)
+    for at in sorted(positions):
+        while at < len(pin) and pin[at] == "*":
+            at += 1
+            found.add(at)
+    return found

@@ -21,5 +21,6 @@ def _opener(settings, deadline):
     def open_session():
         connection = connect(settings.host, settings.port, deadline, settings.connect_timeout,
                              tls=settings.tls, cafile=settings.cafile, insecure=settings.insecure)
-        return AmiSession(connection, settings.fallback_encoding, open_transcript(settings), settings.max_size << 20)
+        return AmiSession(connection, settings.fallback_encoding, open_transcript(settings), settings.max_size << 20,
+                          settings.budget)
     return open_session

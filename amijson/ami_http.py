@@ -158,6 +158,8 @@ class HttpAmiSession(ManagerSession):
             received += len(data)
             try:
                 check_size(received, self.max_bytes, what)
+                if self.settings.budget is not None:
+                    self.settings.budget.take(len(data), what)
             except AmijsonError:
                 self.close()
                 raise

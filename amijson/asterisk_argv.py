@@ -8,15 +8,16 @@ rest of its own (``-xcore show uptime``), as its value whatever it starts with
 (the command is data, never an option), the last ``-x`` counts, and ``--`` ends
 the options. What is accepted is what ``asterisk`` itself runs in remote-console
 mode with ``-x``: ``-r``, ``-R``, ``-v``, ``-d``, ``-q``, ``-m``, ``-T``, ``-B``,
-``-W``, ``-L N``, ``-M N``; they change nothing here. The command goes to the PBX
-that amijson's own settings name (config file, profile, environment), and its
-output is printed as ``--format text`` prints it.
+``-W``, ``-L N``, ``-M N``, which change nothing here, and ``-s SOCKET``, the
+control socket, which is amijson's ``--console SOCKET`` (the socket the rx route
+uses). The command goes to the PBX that amijson's own settings name (config file,
+profile, environment), and its output is printed as ``--format text`` prints it.
 
 Anything else is refused with ``not_asterisk`` (exit 8), in one line that says
 this is amijson: no ``-x`` (an interactive console), options that start or
 control a daemon (``-c``, ``-f``, ``-g``, ``-U``...), ``-V`` and ``-h``, and
-``-C``/``-s`` (another asterisk.conf or control socket: amijson cannot honour them,
-and running the command elsewhere would be worse).
+``-C`` (another asterisk.conf: amijson reads no settings there, and running the
+command on another PBX than the one asked would be worse).
 """
 
 
@@ -26,7 +27,7 @@ from amijson.inputs import shown
 # getopt's letters (main/asterisk.c): those that take a value.
 WITH_VALUE = frozenset("CeGLMsUx")
 # Accepted with -x: Asterisk itself runs them in remote-console mode.
-REMOTE_OK = frozenset("BdLMmqRrTvWx")
+REMOTE_OK = frozenset("BdLMmqRrsTvWx")
 KNOWN = frozenset("BCcdeFfGghIiLMmnpqRrsTtUVvWXx")
 
 WHY = {
@@ -36,16 +37,56 @@ WHY = {
     "I": "is an obsolete timing option", "n": "turns colour off in Asterisk's own console",
     "p": "runs Asterisk at high priority", "t": "caches Asterisk's record files",
     "X": "enables #exec in asterisk.conf", "V": "prints Asterisk's version", "h": "prints Asterisk's help",
-    "C": "names another asterisk.conf", "s": "names another control socket",
+    "C": "names another asterisk.conf",
 }
 
 NOT_ASTERISK = "this is amijson, not Asterisk: it runs one CLI command (asterisk -rx \"CMD\") on the PBX " \
                "its own settings name"
 
 
+class AsteriskCommandLine:
+    """What an ``asterisk`` command line asks: the one CLI ``command``, and the control
+    socket of ``-s`` (``console``, or None)."""
+
+    __slots__ = ("command", "console")
+
+    def __init__(self, command, console):
+        self.command = command
+        self.console = console
+
+    def apply(self, options):
+        """``options`` (amijson's) for this command line: ``-s SOCKET`` as ``--console
+        SOCKET``; the two naming different sockets is a usage error."""
+        if self.console is None:
+            return
+        given = options.get("console")
+        if given is not None and given != self.console:
+            raise AmijsonError("usage", "asterisk -s %s and --console %s name two control sockets: give one"
+                               % (shown(self.console), shown(given)))
+        options["console"] = self.console
+
+
+def as_asterisk(options, args, environ):
+    """``asterisk ARGS`` (a link named asterisk, or ``amijson asterisk``): the verb and
+    operands of the one CLI command ARGS run, printed as text; ``options`` take ``-s``."""
+    options["as_asterisk"] = True
+    if environ.get("AMIJSON_RUNNING") == "1":
+        raise AmijsonError("not_asterisk", "%s; amijson started it as the asterisk executable of its rx "
+                           "route: set AMIJSON_ASTERISK (or --asterisk) to the real asterisk" % NOT_ASTERISK)
+    line = read(args)
+    line.apply(options)
+    return "command", [line.command]
+
+
 def command(args):
-    """The CLI command of an ``asterisk`` command line (``args``: the words after
-    argv[0]); AmijsonError ``not_asterisk`` for anything but one command to run."""
+    """The CLI command of an ``asterisk`` command line (``args``: the words after argv[0])."""
+    return read(args).command
+
+
+def read(args):
+    """The ``AsteriskCommandLine`` of ``args`` (the words after argv[0]); AmijsonError
+    ``not_asterisk`` for anything but one command to run."""
+    console = None
     found = None
     i = 0
     while i < len(args):
@@ -79,13 +120,25 @@ def command(args):
                                        % (letter, ': asterisk -rx "core show channels"' if letter == "x" else ""))
                 if letter == "x":
                     found = value
+                elif letter == "s":
+                    console = _socket_path(value)
                 break
     if found is None:
         raise AmijsonError("not_asterisk", "%s; give it -rx \"CMD\" (without -x, asterisk would open an "
                                            "interactive console)" % NOT_ASTERISK)
     if not found.strip():
         raise AmijsonError("usage", "asterisk -x: the CLI command is empty")
-    return found
+    return AsteriskCommandLine(found, console)
+
+
+def _socket_path(value):
+    """``-s``'s value as ``--console`` takes it: a path (``off``, the word that turns the
+    socket off for ``--console``, is a file of that name here, as it is for asterisk)."""
+    from amijson.inputs import text
+    value = text("asterisk -s", value)
+    if not value.strip():
+        raise AmijsonError("usage", "asterisk -s: the control socket's path is empty")
+    return "./off" if value == "off" else value
 
 
 def _extra(word):

@@ -337,7 +337,8 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
             if asked not in (None, "text"):
                 raise AmijsonError("usage", "amijson asterisk prints what asterisk -rx prints (--format text), "
                                    "not --format %s" % _shown(asked))
-            verb, args = _as_asterisk(options, args, environ)
+            from amijson.asterisk_argv import as_asterisk
+            verb, args = as_asterisk(options, args, environ)
         if verb == "doctor":  # its own checks and document, loaded for this verb only: start-up time
             from amijson import doctor
             shown, exit_code, secrets = doctor.run(options, args, environ, stdin if stdin is not None else sys.stdin,
@@ -512,18 +513,6 @@ def _format_view(document):
 def _asterisk_asked(argv):
     """True when a command line that could not be parsed was asterisk's (``asterisk ...``)."""
     return bool(argv) and argv[0] == "asterisk"
-
-
-def _as_asterisk(options, args, environ):
-    """``asterisk ARGS`` (a link named asterisk, or ``amijson asterisk``): the verb and
-    operands of the one CLI command ARGS run, printed as text (amijson.asterisk_argv)."""
-    options["as_asterisk"] = True
-    from amijson import asterisk_argv
-    if environ.get("AMIJSON_RUNNING") == "1":
-        raise AmijsonError("not_asterisk", "%s; amijson started it as the asterisk executable of its rx "
-                           "route: set AMIJSON_ASTERISK (or --asterisk) to the real asterisk"
-                           % asterisk_argv.NOT_ASTERISK)
-    return "command", [asterisk_argv.command(args)]
 
 
 def _emit(output, pairs, fleet, deadline, secrets, stdout, exit_code, document_json, failure=None):

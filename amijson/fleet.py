@@ -18,11 +18,15 @@ in the environment they are left out, with a warning: a stray ``AMIJSON_HOST``
 must not send the whole fleet to one host, nor ``AMIJSON_SECRET`` one secret
 to every PBX. What concerns the run itself (``--timeout``, ``--connect-timeout``,
 ``--max-size``, ``--fallback-encoding``, ``--events``, ``--config``) applies to
-every PBX. ``--host H1,H2`` asks for the same settings on every host: that
+every PBX; ``--max-size`` is one budget for the whole run (amijson.budget).
+``--host H1,H2`` asks for the same settings on every host: that
 secret goes to each of them, as asked, except one from this machine's
-manager.conf, which goes to this machine only.
+manager.conf, which goes to each host that is this machine (every address it
+stands for is one of this machine's) and to no other, wherever it is listed.
+One host written twice (``127.0.0.1,127.0.0.1.``) is a usage error.
 """
 
+import os
 import threading
 
 from amijson import inputs
@@ -59,10 +63,12 @@ class Member:
 def members(options, environ, stdin, deadline, warnings):
     """The fleet's Members, every setting resolved: a usage or config error
     (an unknown profile, a bad port in one) ends the run before anything connects."""
-    from amijson.profilelock import find as find_lock
-    lock = find_lock()
-    if lock is not None:  # a locked user has one profile: no fleet of others
-        lock.check(options, environ, {})
+    from amijson.settings import SYSTEM_CONFIG
+    if os.path.isfile(SYSTEM_CONFIG):  # a locked user has one profile: no fleet of others
+        from amijson.profilelock import find as find_lock
+        lock = find_lock(SYSTEM_CONFIG)
+        if lock is not None:
+            lock.check(options, environ, {})
     if options.get("debug"):
         raise AmijsonError("usage", "--debug traces one PBX: use --profile NAME or one --host")
     if options.get("profiles") is not None:
@@ -116,21 +122,55 @@ def _from_profiles(options, environ, deadline, warnings):
 
 
 def _from_hosts(options, environ, stdin, deadline, warnings):
-    from amijson.settings import resolve
+    from amijson.settings import resolve, use_local_secret
     hosts = [inputs.host(host) for host in _names(options["host"], "--host")]
-    shared = resolve(dict(options, host=hosts[0], parallel=None), environ, stdin, deadline)
+    _one_pbx_once(hosts)
+    # The shared settings, with this machine's manager.conf secret (if that is where the
+    # secret comes from) held back: each host gets it only if it is this machine, whatever
+    # its place in the list, and a host that does not get it is named in its own document.
+    shared = resolve(dict(options, host=hosts[0], parallel=None), environ, stdin, deadline,
+                     local_secret_later=True)
     found = []
     for host in hosts:
         settings = _copy(shared)
         settings.host = host
-        if shared.secret_source == "manager.conf" and host != hosts[0]:
-            from amijson.locality import is_this_machine
-            if not is_this_machine(host, deadline):
-                settings.secret, settings.secret_source = None, None
-                settings.warnings.append("this machine's manager.conf secret was not used: %s is another machine"
-                                         % inputs.shown(host))
+        use_local_secret(settings, deadline)
+        settings.local_secret = None  # given or not: nothing else reads it
         found.append(Member(host, settings))
     return found
+
+
+def _one_pbx_once(hosts):
+    """A usage error when two entries of a ``--host`` list are one PBX written twice
+    (``127.0.0.1`` and ``127.0.0.1.``, ``::1`` and ``0:0::1``, ``PBX`` and ``pbx``): it
+    would be asked twice and counted twice. Names are compared as written, not resolved."""
+    seen = {}
+    for host in hosts:
+        key = _host_key(host)
+        if key in seen:
+            raise AmijsonError("usage", "--host names one PBX twice: %s and %s are the same host; list it once"
+                               % (inputs.shown(seen[key]), inputs.shown(host)))
+        seen[key] = host
+
+
+def _host_key(host):
+    """One spelling per host: IP literals in their canonical form, names in lower case
+    without the root's trailing dot (as the resolver reads them)."""
+    import _socket
+    name = host.lower()
+    name = name[:-1] if name.endswith(".") else name
+    address, percent, zone = name.partition("%")
+    for family in (_socket.AF_INET6, _socket.AF_INET):
+        try:
+            return _socket.inet_ntop(family, _socket.inet_pton(family, address)) + percent + zone
+        except (OSError, ValueError):
+            continue
+    if name.replace(".", "").isdigit():  # 127.1, as inet_aton (and so the resolver) reads it
+        try:
+            return _socket.inet_ntoa(_socket.inet_aton(name))
+        except (OSError, ValueError):
+            pass
+    return name
 
 
 def _copy(settings):
@@ -143,8 +183,14 @@ def _copy(settings):
 def run(fleet, make_plan, deadline, environ, parallel):
     """Run ``make_plan()`` against every member, ``parallel`` at a time; each
     member's document and exit code are filled in. Returns when all are done or
-    the deadline (and a second's grace) has passed, whatever a straggler does."""
+    the deadline (and a second's grace) has passed, whatever a straggler does.
+    Every member draws on one memory budget, ``--max-size`` for the whole run
+    (amijson.budget): ``parallel`` members each holding ``--max-size`` took GBs."""
+    from amijson.budget import Budget
     from amijson.runner import execute
+    budget = Budget(max(member.settings.max_size for member in fleet) << 20, min(parallel, len(fleet)))
+    for member in fleet:
+        member.settings.budget = budget.share()
     queue = list(reversed(fleet))
     lock = threading.Lock()
 
@@ -180,6 +226,8 @@ def _answer(member, make_plan, deadline, environ, execute):
     except Exception as exc:  # a bug: this PBX's document says so, the others stand
         document.fail("internal", "internal error: %s: %s" % (type(exc).__name__, exc))
         member.exit_code = EXIT_CODES["internal"]
+    if member.exit_code:  # what it read is dropped with its session: the others may have it
+        member.settings.budget.release()
 
 
 def summary(fleet):

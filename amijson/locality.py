@@ -31,9 +31,20 @@ def _is_own_address(family, address):
 
 def is_this_machine(host, deadline):
     """True when every address ``host`` stands for is this machine's."""
+    found = addresses(host, deadline)
+    return bool(found) and all(own for _address, own in found)
+
+
+def addresses(host, deadline):
+    """[(address, whether it is this machine's)] for every address ``host`` stands for,
+    in the resolver's order, once each; None when it cannot be resolved."""
     from amijson.transport import literal_address, resolve
     try:
         infos = literal_address(host, 0) or resolve(host, 0, deadline)
     except AmijsonError:
-        return False
-    return bool(infos) and all(_is_own_address(family, address) for family, _k, _p, _n, address in infos)
+        return None
+    found = {}
+    for family, _kind, _proto, _name, address in infos or ():
+        if address[0] not in found:
+            found[address[0]] = _is_own_address(family, address)
+    return list(found.items()) or None

@@ -21,7 +21,6 @@ import os
 
 from amijson.errors import AmijsonError
 
-SYSTEM_CONFIG = "/etc/amijson.conf"
 SECTION = "locked"
 
 # Settings a locked caller may still give (command line or environment): they choose
@@ -73,11 +72,8 @@ def _user():
         return None, str(uid)
 
 
-def find(path=None):
-    """The Lock for the user running this process, or None."""
-    path = path or SYSTEM_CONFIG
-    if not os.path.isfile(path):
-        return None
+def find(path):
+    """The Lock ``path`` (the system config file) holds for the user running this process, or None."""
     from amijson.settings import read_config
     section = read_config(path).get(SECTION)
     if not section:

@@ -397,12 +397,18 @@ class Query:
     ``order_by``     the key whose value orders the records on every route (Asterisk
                      lists some containers in hash order over AMI, sorted on the CLI),
                      or None where every route already gives Asterisk's one order
+    ``fields``       every record's keys (a FieldMap's, in order, when ``from_cli`` is
+                     one): what a Nagios threshold may name, checked before connecting
+    ``one_record``   True where the answer is one record (a fact about the PBX), not a list
     """
 
     def __init__(self, command, from_cli=None, action=None, from_event=None, from_events=None,
                  from_reply=None, filtered=None, argument=None, filter_header=None, empty_errors=(),
-                 order_by=None, missing_hint=None):
+                 order_by=None, missing_hint=None, fields=None, one_record=False):
         self.command = command
+        self.fields = tuple(fields if fields is not None else
+                            (key for key, _convert, _source in getattr(from_cli, "fields", ())))
+        self.one_record = one_record
         self.filtered = filtered
         self.argument = argument
         self.action = action
@@ -487,10 +493,12 @@ class Combined:
     argument = None
     empty_errors = ()
     missing_hint = None
+    one_record = True
 
-    def __init__(self, parts, combine):
+    def __init__(self, parts, combine, fields):
         self.parts = parts
         self.combine = combine
+        self.fields = fields  # the one record's keys, in order
 
     def usage(self, name):
         return name
@@ -613,27 +621,43 @@ def _count(records, which=None):
     return len(records) if which is None else sum(1 for record in records if which(record))
 
 
+VERSION_FIELDS = ("version", "ami_version", "built_by", "build_host", "machine", "os", "build_date")
+ENDPOINT_FIELDS = ("endpoint", "state", "channels", "caller_id", "aors", "contacts")
+CONTACT_FIELDS = ("aor", "uri", "status", "rtt_ms")
+QUEUE_FIELDS = ("queue", "strategy", "calls", "max_calls", "holdtime", "talktime", "completed", "abandoned",
+                "service_level", "service_level_perf", "weight", "members", "callers")
+STATUS_FIELDS = ("version", "uptime_seconds", "reload_seconds", "channels", "calls", "calls_processed",
+                 "endpoints", "endpoints_available", "endpoints_unavailable", "contacts_unreachable",
+                 "queues", "queue_callers", "longest_wait_seconds")
+
 QUERIES = {
     "channels": Query("core show channels concise", channel_from_concise,
                       "CoreShowChannels", from_event=channel_from_event),
-    "calls": Query("core show calls"),
-    "uptime": Query("core show uptime seconds"),
-    "version": Query("core show version", version_from_cli, "CoreSettings", from_reply=version_from_reply),
+    "calls": Query("core show calls", fields=("active_calls", "max_calls", "calls_processed", "system_uptime"),
+                   one_record=True),
+    "uptime": Query("core show uptime seconds", fields=("system_uptime", "last_reload"), one_record=True),
+    "version": Query("core show version", version_from_cli, "CoreSettings", from_reply=version_from_reply,
+                     fields=VERSION_FIELDS, one_record=True),
     # PJSIPShowEndpoints leaves ActiveChannels empty on Asterisk 16, and lists endpoints in
     # hash order: the CLI command answers on every route, in the endpoints' name order.
-    "endpoints": Query("pjsip show endpoints", endpoint_from_cli, order_by="endpoint"),
+    "endpoints": Query("pjsip show endpoints", endpoint_from_cli, order_by="endpoint", fields=ENDPOINT_FIELDS),
     # PJSIPShowContacts lists only registered (dynamic) contacts; the CLI lists static
     # ones too, so the CLI command answers on every route.
-    "contacts": Query("pjsip show contacts", contact_from_cli),
+    "contacts": Query("pjsip show contacts", contact_from_cli, fields=CONTACT_FIELDS),
     "queues": Query("queue show", queue_from_cli, "QueueStatus", from_events=queues_from_events,
-                    filtered="queue show {}", argument="QUEUE", filter_header="Queue", order_by="queue"),
+                    filtered="queue show {}", argument="QUEUE", filter_header="Queue", order_by="queue",
+                    fields=QUEUE_FIELDS),
     "peers": Query("sip show peers", missing_hint="chan_sip is not loaded; it was removed in Asterisk 21. "
-                   "For PJSIP endpoints ask 'endpoints' (and 'contacts')"),
+                   "For PJSIP endpoints ask 'endpoints' (and 'contacts')",
+                   fields=("name", "username", "host", "dynamic", "force_rport", "comedia", "acl", "port",
+                           "status", "latency_ms", "description", "realtime")),
     "db": Query("database show", db_from_cli, "DBGetTree", from_event=db_from_event,
                 filtered="database show {}", argument="FAMILY", filter_header="Family",
-                empty_errors=("Database entry not found",)),
-    "modules": Query("module show", filtered="module show like {}", argument="KEYWORD"),
-    "bridges": Query("bridge show all", bridge_from_cli, "BridgeList", from_event=bridge_from_event),
+                empty_errors=("Database entry not found",), fields=("key", "family", "name", "value")),
+    "modules": Query("module show", filtered="module show like {}", argument="KEYWORD",
+                     fields=("module", "description", "use_count", "status", "support_level")),
+    "bridges": Query("bridge show all", bridge_from_cli, "BridgeList", from_event=bridge_from_event,
+                     fields=("bridge_id", "name", "channels", "type", "technology", "duration")),
 }
 # One record for a monitoring system, from six requests in one session. uptime and
 # reload come from the CLI on every route: CoreStatus' dates are local wall-clock
@@ -648,5 +672,4 @@ QUERIES["status"] = Combined((
                         from_event=endpoint_from_event, empty_errors=("No endpoints found",))),
     ("contacts", QUERIES["contacts"]),
     ("queues", Query("queue show", queue_summary_from_cli, "QueueSummary", from_event=queue_summary_from_event)),
-), status_record)
-
+), status_record, STATUS_FIELDS)

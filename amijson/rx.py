@@ -328,6 +328,7 @@ class ConsoleConnection:
         self.sock = None
         self.reader = None
         self.send_error = None  # the OSError the command's write met, if any
+        self.share = None  # in a fleet, this PBX's draw on the run's one budget (amijson.budget)
 
     def open(self, command):
         """Connect and send ``command``; ``Unreachable`` when the socket cannot be used."""
@@ -360,10 +361,11 @@ class ConsoleConnection:
         except OSError as exc:  # it hung up: what it said first (a refusal) is still there to read
             self.send_error = exc
 
-    def read(self, max_bytes, on_output=None):
+    def read(self, max_bytes, on_output=None, share=None):
         """The command's output (bytes) once the daemon closes the connection;
         ``on_output(data, final)`` (a parser) gets it as it comes."""
         from amijson.console import ConsoleError
+        self.share = share
         try:
             if on_output is not None:
                 return self._read_pumped(max_bytes, on_output)
@@ -526,6 +528,8 @@ class _Output:
             if self.size > self.max_bytes:
                 raise AmijsonError("protocol", "the control socket %s sent more than %d MiB; --max-size raises "
                                    "the limit" % (self.connection.path, self.max_bytes >> 20))
+            if self.connection.share is not None:
+                self.connection.share.take(len(data), "reading the control socket %s" % self.connection.path)
             if self.on_output is not None:
                 self.unfed.append(data)
 
@@ -700,7 +704,7 @@ def run_batch(settings, batch, deadline, environ, reader=None):
             answer.parts = []
             for request, connection in zip(batch.requests, children):
                 part = Answer("rx")
-                raw = connection.read(settings.max_size << 20)
+                raw = connection.read(settings.max_size << 20, share=settings.budget)
                 part.server = answer.server = connection.server()
                 _take_part(settings, request, raw, part)
                 answer.parts.append(part)
@@ -798,7 +802,7 @@ def _run(settings, request, deadline, environ, reader, answer):
             unreachable = exc
         else:
             try:
-                raw = connection.read(settings.max_size << 20, _consumer(reader))
+                raw = connection.read(settings.max_size << 20, _consumer(reader), settings.budget)
             finally:
                 answer.server = connection.server()
             _take_output(settings, request, raw, answer)

@@ -77,12 +77,13 @@ def _silent_peer(exc, connection):
 
 
 class AmiSession(ManagerSession):
-    def __init__(self, connection, fallback_encoding="latin-1", transcript=None, max_bytes=64 << 20):
+    def __init__(self, connection, fallback_encoding="latin-1", transcript=None, max_bytes=64 << 20, share=None):
         self.connection = connection
         self.parser = AmiParser(fallback_encoding=fallback_encoding, max_message=max_bytes)
         # All a run keeps is bounded: past max_bytes received, it stops with an error
         # rather than holding an endless list in memory.
         self.max_bytes = max_bytes
+        self.share = share  # in a fleet, this PBX's draw on the run's one budget (amijson.budget)
         self.received = 0
         self.last_read = 0
         self.exchange = None  # the action under way, so a failure can still show its reply
@@ -104,6 +105,8 @@ class AmiSession(ManagerSession):
             raise AmijsonError("protocol", "Asterisk closed the connection %s" % what)
         self.received += len(data)
         check_size(self.received, self.max_bytes, what)
+        if self.share is not None:
+            self.share.take(len(data), what)
         try:
             self.pending.extend(self.parser.feed(data))
         except ProtocolError as exc:

@@ -13,7 +13,7 @@ elsewhere), only when the host asked is this machine.
 
 Config files are INI: ``[default]`` and named profiles with ``host``, ``port``,
 ``http_port``, ``user``, ``secret``, ``tls``, ``cafile``, ``insecure``, ``auth``, ``timeout``,
-``connect_timeout``, ``via``, ``http_prefix``, ``console`` (the control socket
+``connect_timeout``, ``via``, ``http_prefix``, ``secret_file``, ``console`` (the control socket
 for the rx route, or ``off``), ``asterisk`` (the executable it runs when the
 socket cannot be reached), ``fallback_encoding`` and ``max_size``. The first of ``--config``, ``$AMIJSON_CONFIG``,
 ``~/.config/amijson/config``, ``/etc/amijson.conf`` is used; the first two must
@@ -28,6 +28,7 @@ from amijson.errors import AmijsonError
 
 DEFAULT_CONNECT_TIMEOUT = 3.0
 DEFAULT_MANAGER_CONF = "/etc/asterisk/manager.conf"
+SYSTEM_CONFIG = "/etc/amijson.conf"  # the config file of last resort, and where [locked] lives
 DEFAULT_MAX_SIZE = 64  # MiB of AMI text one run accepts (a 5,000-channel list is about 2.2)
 TRUE_WORDS = frozenset(("1", "yes", "true", "on"))
 FALSE_WORDS = frozenset(("0", "no", "false", "off", ""))
@@ -67,6 +68,8 @@ class Settings:
         self.user = None
         self.secret = None
         self.secret_source = None
+        self.secret_path = None  # the secret file's path, when the secret came from one
+        self.local_secret = None  # (secret, path) from this machine's manager.conf: for this machine only
         self.tls = False
         self.cafile = None
         self.insecure = False
@@ -84,6 +87,7 @@ class Settings:
         self.http_prefix = ""  # http.conf's prefix, for --via http
         self.debug = False  # the AMI exchange on stderr, secrets redacted
         self.max_size = DEFAULT_MAX_SIZE
+        self.budget = None  # in a fleet, this PBX's Share of the run's one memory budget (amijson.budget)
         self.warnings = []
 
 
@@ -110,7 +114,7 @@ def find_config(explicit, environ):
                 raise AmijsonError("config", "config file not found: %s" % inputs.shown(named))
             return named  # read_sections refuses what is not a regular file
     home = environ.get("HOME") or os.path.expanduser("~")
-    for candidate in (os.path.join(home, ".config", "amijson", "config"), "/etc/amijson.conf"):
+    for candidate in (os.path.join(home, ".config", "amijson", "config"), SYSTEM_CONFIG):
         if os.path.isfile(candidate):
             return candidate
     return None
@@ -120,7 +124,7 @@ def read_config(path):
     """A config file's sections (profiles, ``[default]``), in the file's order."""
     from amijson.configfile import ConfigFileError, read_sections  # most runs have no config file
     try:
-        return read_sections(path)
+        return read_sections(path, strict=True)
     except ConfigFileError as exc:
         raise AmijsonError("config", str(exc))
 
@@ -182,16 +186,20 @@ def _read_line(stream, deadline):
         raise AmijsonError("config", "the secret on standard input is not valid UTF-8 text")
 
 
-def resolve(options, environ, stdin=None, deadline=None, sections=None):
+def resolve(options, environ, stdin=None, deadline=None, sections=None, local_secret_later=False):
     """Settings from parsed ``options`` (a dict of what the command line gave).
 
     ``deadline`` (an ``amijson.deadline.Deadline`` started before anything was
     read) is set to the resolved timeout; reading the secret from standard input
     waits on it. ``sections``: the config file's sections, when the caller has
-    read them already (a fleet resolves every profile of one file)."""
+    read them already (a fleet resolves every profile of one file). ``local_secret_later``:
+    a secret found in this machine's manager.conf is kept in ``local_secret`` and not
+    given to the host yet; a ``--host`` list gives it to each host by ``use_local_secret``."""
     settings = Settings()
-    from amijson.profilelock import find as find_lock
-    lock = find_lock()
+    lock = None
+    if os.path.isfile(SYSTEM_CONFIG):  # where a lock may be: read only where there is a file
+        from amijson.profilelock import find as find_lock
+        lock = find_lock(SYSTEM_CONFIG)
     if lock is not None:
         # The locked profile of the system file, whatever the caller named (amijson.profilelock).
         lock.check(options, environ, ENVIRONMENT)
@@ -303,6 +311,7 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
         settings.secret, settings.secret_source = data.rstrip("\r\n"), "stdin"
     elif secret_file:
         settings.secret, settings.secret_source = _read_secret_file(secret_file), "secret-file"
+        settings.secret_path = secret_file
         if _loose_permissions(secret_file):
             settings.warnings.append(
                 "secret file %s is readable by group or others; chmod 600 it" % secret_file)
@@ -315,18 +324,67 @@ def resolve(options, environ, stdin=None, deadline=None, sections=None):
             raise AmijsonError("config", "AMIJSON_SECRET is not valid UTF-8 text without NUL characters")
     elif profile.get("secret"):
         settings.secret, settings.secret_source = profile["secret"], "config"
+        inherited = _inherited_secret(sections, profile_name, profile, settings.host)
+        if inherited:
+            settings.warnings.append(inherited)
+    elif profile.get("secret_file"):
+        # A file of its own, readable by the profile's users alone: a config file that
+        # several users read (the system one, with [locked]) need hold no secret.
+        path = inputs.text("secret_file in %s" % config_path, profile["secret_file"], "config")
+        settings.secret, settings.secret_source = _read_secret_file(path), "secret-file"
+        settings.secret_path = path
+        if _loose_permissions(path):
+            settings.warnings.append("secret file %s is readable by group or others; chmod 600 it" % path)
     else:
         path = given("manager_conf") or DEFAULT_MANAGER_CONF
         secret = _manager_conf_secret(path, settings.user)
         if secret is not None:
-            if is_this_machine(settings.host, deadline or Deadline(settings.timeout)):
-                settings.secret, settings.secret_source = secret, "manager.conf"
-            else:
-                # This machine's manager.conf holds this PBX's secrets: one PBX's secret
-                # never goes to another.
-                settings.warnings.append("the secret for %s in %s was not used: %s is not this machine"
-                                         % (inputs.shown(settings.user), path, inputs.shown(settings.host)))
+            settings.local_secret = (secret, path)
+            if not local_secret_later:
+                use_local_secret(settings, deadline or Deadline(settings.timeout))
     return settings
+
+
+def use_local_secret(settings, deadline):
+    """This machine's manager.conf secret (``settings.local_secret``, found by ``resolve``)
+    for ``settings.host``, when that host is this machine: every address it stands for is
+    one of this machine's. Otherwise no secret, and a warning that names the host and why:
+    manager.conf holds this PBX's secrets, and one PBX's secret never goes to another."""
+    if settings.local_secret is None:
+        return
+    secret, path = settings.local_secret
+    from amijson.locality import addresses
+    found = addresses(settings.host, deadline)
+    if found and all(own for _address, own in found):
+        settings.secret, settings.secret_source = secret, "manager.conf"
+        return
+    settings.secret = settings.secret_source = None
+    host = inputs.shown(settings.host)
+    if found is None:
+        why = "%s could not be resolved" % host
+    elif any(own for _address, own in found):
+        why = "%s is not only this machine: it stands for %s too" % (
+            host, ", ".join(address for address, own in found if not own))
+    else:
+        why = "%s is not this machine" % host
+    settings.warnings.append("the secret for %s in %s was not used: %s" % (inputs.shown(settings.user), path, why))
+
+
+def _inherited_secret(sections, name, profile, host):
+    """The warning for a profile ``[name](parent)`` that takes its secret from a parent
+    naming another host: ``[b](a)`` sends ``a``'s secret to ``b``'s host, which may be
+    meant (one password on several PBXes) or not. A parent without a host (a template of
+    shared credentials) is meant to be shared: no warning then."""
+    parent = sections.inherited.get(name, {}).get("secret") if name else None
+    if parent is None:
+        return None
+    parent_host = (sections.parent(parent) or {}).get("host")
+    if not parent_host or parent_host.strip() == host:
+        return None
+    return ("profile [%s] takes its secret from [%s] (%s), whose host is %s, and sends it to %s: give [%s] a "
+            "secret of its own unless the two share it" % (name, parent, sections.where.get(parent, "?"),
+                                                            inputs.shown(parent_host.strip()), inputs.shown(host),
+                                                            name))
 
 
 def _unused_port(route, via, used):
@@ -336,8 +394,3 @@ def _unused_port(route, via, used):
         return "%s is the port of %s, for --via %s; --via %s uses no port" % (option, route.label, route.name, via)
     return "%s is the port of %s, for --via %s; --via %s takes its port from --%s (%s)" % (
         option, route.label, route.name, via, used.port_setting.replace("_", "-"), ENVIRONMENT[used.port_setting])
-
-
-def is_this_machine(host, deadline):
-    from amijson.locality import is_this_machine
-    return is_this_machine(host, deadline)

@@ -37,7 +37,7 @@
  *                 library throws usage itself, with a null exit code and before starting anything,
  *                 for a value it cannot pass on: a NUL byte, an array (what ?q[]=x makes of $_GET['q']).
  * getExitCode():  amijson's exit code (see README: 1 action failed, 2 usage/config, 3 connect,
- *                 4 auth, 5 timeout, 6 protocol, 70 internal, 130 interrupted); null when not known, which is
+ *                 4 auth, 5 timeout, 6 protocol, 7 forbidden, 70 internal, 130 interrupted); null when not known, which is
  *                 always the case with amijson_shell().
  * getDocument():  the decoded error document, or null when there was none.
  */
@@ -82,6 +82,14 @@ class AmijsonException extends RuntimeException
     {
         return $this->stderr;
     }
+}
+
+/**
+ * A run the profile's allow-list refused (error.code forbidden, exit 7): nothing was sent to
+ * Asterisk. Its own class, so that a page can tell "not allowed here" from a PBX that failed.
+ */
+class AmijsonForbiddenException extends AmijsonException
+{
 }
 
 /** opts key => environment variable amijson reads. */
@@ -286,12 +294,17 @@ function amijson(array $args, array $opts = []): array
     // Read stdout and stderr together, so a chatty stderr can never block the child.
     // amijson keeps its own deadline (--timeout, 10 s by default); the watchdog here only
     // catches a child that outlives it by a wide margin.
-    $timeout = isset($env['AMIJSON_TIMEOUT']) && is_numeric(trim($env['AMIJSON_TIMEOUT']))
-        ? (float) trim($env['AMIJSON_TIMEOUT']) : 10.0;
+    $given = isset($env['AMIJSON_TIMEOUT']) && is_numeric(trim($env['AMIJSON_TIMEOUT']));
+    $timeout = $given ? (float) trim($env['AMIJSON_TIMEOUT']) : 10.0;
     // Only an option counts (before the verb): a --timeout among the caller's values is data.
     $optionTimeout = amijson_option_value($args, '--timeout');
     if ($optionTimeout !== null && is_numeric(trim($optionTimeout))) {
         $timeout = (float) trim($optionTimeout);
+        $given = true;
+    }
+    if (!$given) {
+        // With no timeout of its own, an Originate's run lasts its Timeout and 5 s (docs/originate.md).
+        $timeout = max($timeout, amijson_originate_seconds($args));
     }
     if (!is_finite($timeout) || $timeout <= 0.0) {
         $timeout = 10.0;   // amijson refuses such a timeout itself, at once, with a usage error
@@ -371,6 +384,44 @@ function amijson_option_value(array $args, string $name): ?string
         }
     }
     return $found;
+}
+
+/**
+ * What an Originate among $args gives amijson's deadline when no timeout is set: its Timeout
+ * header (milliseconds, 30000 when absent) and 5 s, as amijson reckons it; 0.0 for anything else.
+ */
+function amijson_originate_seconds(array $args): float
+{
+    $words = array_values($args);
+    for ($i = 0, $n = count($words); $i < $n; $i++) {
+        $word = (string) $words[$i];
+        if ($word === '--') {
+            $i++;
+            break;
+        }
+        if ($word === '' || $word[0] !== '-' || $word === '-') {
+            break;
+        }
+        $key = explode('=', $word, 2)[0];
+        if (strpos($word, '=') === false && in_array($key, ['--host', '--port', '--http-port', '--user', '--cafile',
+                '--auth', '--timeout', '--connect-timeout', '--events', '--max-size', '--profile', '--config',
+                '--secret-file', '--fallback-encoding', '--manager-conf', '--via', '--http-prefix', '--asterisk',
+                '--format', '--warning', '--critical', '--output', '--console', '--profiles', '--parallel'], true)) {
+            $i++;
+        }
+    }
+    if (($words[$i] ?? null) !== 'action' || strtolower((string) ($words[$i + 1] ?? '')) !== 'originate') {
+        return 0.0;
+    }
+    $ms = 30000;
+    foreach (array_slice($words, $i + 2) as $pair) {
+        [$key, $value] = array_pad(explode('=', (string) $pair, 2), 2, '');
+        if (strtolower($key) === 'timeout') {
+            $ms = ctype_digit(trim($value)) ? (int) trim($value) : 30000;
+            break;
+        }
+    }
+    return $ms / 1000.0 + 5.0;
 }
 
 /**
@@ -471,9 +522,10 @@ function amijson_decode(?string $stdout, ?int $exitCode, string $stderr = ''): a
     }
     if ($isDocument && $data['ok'] !== true) {
         $error = is_array($data['error']) ? $data['error'] : [];
-        throw new AmijsonException((string) ($error['code'] ?? 'unknown'),
-                                   (string) ($error['message'] ?? 'amijson reported a failure'),
-                                   $exitCode, $data, $stderr);
+        $code = (string) ($error['code'] ?? 'unknown');
+        $class = $code === 'forbidden' ? AmijsonForbiddenException::class : AmijsonException::class;
+        throw new $class($code, (string) ($error['message'] ?? 'amijson reported a failure'), $exitCode, $data,
+                         $stderr);
     }
     if ($exitCode !== null && $exitCode !== 0) {
         // A non-zero exit with a document that claims success (or a bare list) should not happen.

@@ -9,32 +9,28 @@ Each format is one module, a pure function from the answers of a run to text:
 
 ``answers`` is a list of ``Result`` (below): one for a single PBX, one per PBX of a
 fleet (``--profiles``, a ``--host`` list), each naming its PBX. A format module is
-imported only when ``--format`` names it: this package itself imports nothing, so
-a plain run pays nothing for it (PHP starts amijson on every page view).
+imported only when ``--format`` names it, and this package only then too, so
+a plain run pays nothing for it (PHP starts amijson on every page view). It
+reads the named queries' declarations (``amijson.queries``): every format reads a
+query's records.
 
 ``Output`` is the command line's side: it checks the options a format takes
 (``--warning``, ``--critical``, ``--output``) before anything connects, and
 ``write`` puts the text on standard output or, for ``--output FILE``, into the
-file atomically (a temporary file in the same folder, then a rename), as
-node_exporter's textfile collector requires.
+file atomically (``amijson.formats.atomic_file``), as node_exporter's textfile
+collector requires.
 """
 
 from amijson.errors import AmijsonError
+from amijson.queries import QUERIES
 
 FORMATS = ("json", "nagios", "prometheus", "zabbix", "text")
 
 # The named queries that answer with one record (a fact about the PBX) rather than
-# a list: their numeric fields are what --warning/--critical and the formats read.
-# The other queries are lists: a format counts their records, or lists each one.
-# Every field of a one-record query, by query (numeric ones are the thresholds').
-ONE_RECORD = {
-    "status": ("version", "uptime_seconds", "reload_seconds", "channels", "calls", "calls_processed",
-               "endpoints", "endpoints_available", "endpoints_unavailable", "contacts_unreachable",
-               "queues", "queue_callers", "longest_wait_seconds"),
-    "calls": ("active_calls", "max_calls", "calls_processed", "system_uptime"),
-    "uptime": ("system_uptime", "last_reload"),
-    "version": ("version", "ami_version", "built_by", "build_host", "machine", "os", "build_date"),
-}
+# a list, and that record's fields (amijson.queries declares them): their numeric
+# fields are what --warning/--critical and the formats read. The other queries are
+# lists: a format counts their records, or lists each one.
+ONE_RECORD = {name: query.fields for name, query in QUERIES.items() if query.one_record}
 TEXT_FIELDS = frozenset(("version", "ami_version", "built_by", "build_host", "machine", "os", "build_date"))
 # Fields in seconds, and counters (they only grow while Asterisk runs), by name.
 SECONDS = frozenset(("uptime_seconds", "reload_seconds", "longest_wait_seconds", "system_uptime", "last_reload",
@@ -102,6 +98,7 @@ class Output:
         options = self.options
         if options.get("output") is not None and self.name == "prometheus":
             try:
+                from amijson.formats.atomic_file import writable_path
                 self.path = writable_path(options["output"])
             except AmijsonError as exc:
                 self.unwritable = exc.message
@@ -115,7 +112,6 @@ class Output:
             raise AmijsonError("usage", "--%s is for --format nagios" % given[0])
         if options.get("output") is not None and self.name != "prometheus":
             raise AmijsonError("usage", "--output is for --format prometheus (node_exporter's textfile collector)")
-        from amijson.queries import QUERIES
         if self.name == "text":
             if fleet:
                 raise AmijsonError("usage", "--format text is for one PBX (asterisk -rx answers for one); "
@@ -166,8 +162,11 @@ class Output:
         if self.path is None:
             write([data] if hasattr(stdout, "buffer") else data.decode("utf-8"), stdout)
             return True
+        from amijson.formats.atomic_file import write_atomically
         try:
             write_atomically(self.path, data)
+        except AmijsonError as exc:  # the folder changed since check(): said as then
+            return _complain(exc.message)
         except OSError as exc:
             return _complain("--output %s: cannot write: %s" % (self.path, exc.strerror or exc))
         return True
@@ -178,44 +177,3 @@ def _complain(message):
     if sys.stderr is not None:
         sys.stderr.write("amijson: %s\n" % message)
     return False
-
-
-def writable_path(path):
-    """``--output``'s file, when its folder exists and this user may write there."""
-    import os
-    from amijson.inputs import shown, text
-    path = text("--output", path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not path or path.endswith("/") or os.path.isdir(path):
-        raise AmijsonError("usage", "--output names a file, not a folder: %s" % shown(path))
-    if not os.path.isdir(folder):
-        raise AmijsonError("usage", "--output: the folder %s does not exist" % shown(folder))
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise AmijsonError("usage", "--output: this user may not write in %s" % shown(folder))
-    return path
-
-
-def write_atomically(path, data):
-    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never a
-    part: a temporary file in the same folder (the textfile collector skips names not ending
-    in ``.prom``), flushed to disk, then renamed over ``path``. Readable as a file created
-    under the umask would be (mkstemp alone would make it 0600)."""
-    import os
-    import tempfile
-    folder, name = os.path.split(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise

@@ -159,6 +159,14 @@ def _check(query, what):
             raise AmijsonError("usage", "in %s: a condition is FIELD=VALUE or FIELD!=VALUE, not %s"
                                % (shown(what), shown(condition)))
         conditions.append((field, value.strip(), wanted))
+    # From the query's declared fields, not from the records: a typo must not read OK
+    # whenever the list happens to be empty, and it is said before anything connects.
+    from amijson.queries import QUERIES
+    fields = QUERIES[query].fields
+    unknown = [field for field, _value, _wanted in conditions if field not in fields]
+    if unknown:
+        raise AmijsonError("usage", "in %s: %s records have no field %s (their fields: %s)"
+                           % (shown(what), query, ", ".join(map(shown, unknown)), ", ".join(fields)))
     return Check("count", conditions)
 
 
@@ -214,12 +222,7 @@ def _list(answer, query, checks):
     perfdata = [("count", len(records), "", next((c for c in checks if c.conditions == []), None))]
     summary = ["%d %s" % (len(records), _plural(query, len(records)))]
     for check in checks:
-        if check.conditions:
-            missing = [field for field, _, _ in check.conditions if records and not any(field in r for r in records)]
-            if missing:
-                states.append(UNKNOWN)
-                problems.append("%s records have no field %s" % (query, ", ".join(missing)))
-                continue
+        if check.conditions:  # each field one the query declares (thresholds checked it)
             value = sum(1 for record in records if _meets(record, check.conditions))
             perfdata.append((check.shown, value, "", check))  # _label writes its = as :
         else:

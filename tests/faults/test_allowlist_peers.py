@@ -214,7 +214,7 @@ def test_nothing_outside_the_list_reaches_the_peer(tmp_path_factory, action, hea
 def run_locked(tmp_path, system, args, env_extra=()):
     """The installed amijson with its system config at ``system`` (the only change: the module
     constant), as the user running the tests."""
-    code = ("import amijson.profilelock as lock; lock.SYSTEM_CONFIG = %r\n"
+    code = ("import amijson.settings as settings; settings.SYSTEM_CONFIG = %r\n"
             "from amijson.cli import run; run()" % system)
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
     env.update(env_extra)

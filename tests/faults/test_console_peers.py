@@ -125,6 +125,16 @@ def test_a_well_behaved_console_answers(folder):
     assert doc["records"] == [{"system_uptime": 42, "last_reload": 7}]
 
 
+def test_asterisk_s_socket_is_the_console_the_rx_route_reads(folder):
+    """amijson as asterisk: -s SOCKET is --console SOCKET (it was refused as not_asterisk)."""
+    with serve(folder, asterisk(UPTIME)) as peer:  # the environment names a socket that is not there
+        proc = subprocess.run([amijson_path(), "--via", "rx", "asterisk", "-s", peer.path, "-rx", "core show uptime"],
+                              capture_output=True, env=dict(offline_env(pathlib.Path(folder)),
+                                                            AMIJSON_CONSOLE="/nonexistent/a.ctl"), timeout=30)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, UPTIME, b"")
+    assert peer.received[-1].startswith(b"cli quit after core show uptime")
+
+
 def test_verbose_lines_in_the_output_are_dropped(folder):
     noisy = (b"\xfc  == Setting global variable\n" + b"System uptime: 42\n\xfb  -- Executing [s@x:1] "
              + b"Wait(\"Local/1@x\", \"1\") in new stack\n" + b"Last reload: 7\n\xa0[Dec  1] NOTICE: x\n")

@@ -23,7 +23,7 @@ from fakeami import FakeAmi, ScriptedAmi, aid_line, command_follows_13, http_rep
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "amijson" / "doctor.schema.json").read_text())
-NAMES = ["settings", "secret", "resolve", "tcp", "tls", "ami", "http", "login", "classes", "rx"]
+NAMES = ["settings", "secret", "resolve", "tcp", "tls", "ami", "http", "login", "classes", "allowlist", "rx"]
 DEADLINE = 6.0
 
 
@@ -460,7 +460,7 @@ def test_the_schema_names_every_check():
                                               ("2.10.6", "12 or 13"), ("1.3", "11"), ("1.1", "1.6 or 1.8"),
                                               ("x", None), ("", None), ("99999.1", None)])
 def test_the_release_an_ami_version_implies(version, release):
-    from amijson.doctor import asterisk_release
+    from amijson.doctor_state import asterisk_release
     assert asterisk_release(version) == release
 
 

@@ -7,6 +7,7 @@ The peers speak Asterisk 13.38.3's framing (tests/fakeami.py)."""
 import hashlib
 import json
 import pathlib
+import shutil
 import subprocess
 import time
 
@@ -40,13 +41,14 @@ def channels(name):
     return reply
 
 
-def run(args, env, config=None, timeout=30):
+def run(args, env, config=None, timeout=30, prefix=()):
     full = {"PATH": "/usr/bin:/bin", "HOME": str(env["HOME"]), "AMIJSON_MANAGER_CONF": "/nonexistent",
             "AMIJSON_ASTERISK": "/nonexistent"}
     full.update({k: v for k, v in env.items() if k != "HOME"})
     if config is not None:
         full["AMIJSON_CONFIG"] = str(config)
-    proc = subprocess.run([amijson_path(), *args], capture_output=True, text=True, env=full, timeout=timeout)
+    proc = subprocess.run([*prefix, amijson_path(), *args], capture_output=True, text=True, env=full,
+                          timeout=timeout)
     assert "Traceback" not in proc.stderr, proc.stderr
     for secret in list(SECRETS.values()) + [ENV_SECRET]:
         assert secret not in proc.stdout and secret not in proc.stderr, "a secret reached the output"
@@ -221,6 +223,61 @@ def test_a_host_list_shares_the_settings_and_names_each_pbx_by_host(home):
     finally:
         first.close()
         second.close()
+
+
+LOCAL_SECRET = "local-manager-secret-55"
+
+
+def with_hosts_file(path):
+    """Run a command in a mount namespace of its own where ``path`` is /etc/hosts: a real
+    resolver answer for a name, without touching the machine's own file."""
+    if shutil.which("unshare") is None:
+        pytest.fail("unshare (util-linux) is needed to give the resolver a hosts file of the test's")
+    return ("unshare", "-m", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"',
+            str(path))
+
+
+def test_the_local_secret_goes_to_each_host_that_is_this_machine_wherever_listed(home, tmp_path):
+    """A name that stands for this machine and another address, listed first, gets no secret and
+    its own document says why; the next host, this machine, gets manager.conf's secret (it got
+    none, and its document named the other host)."""
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n127.0.0.1 mixed.amijson.test\n192.0.2.7 mixed.amijson.test\n")
+    manager = tmp_path / "manager.conf"
+    manager.write_text("[monitor]\nsecret = %s\n" % LOCAL_SECRET)
+    manager.chmod(0o600)
+    peer = FakeAmi(replies={"ping": ping})
+    try:
+        env = dict(home, AMIJSON_USER="monitor", AMIJSON_PORT=str(peer.port), AMIJSON_MANAGER_CONF=str(manager))
+        proc = run(["--host", "mixed.amijson.test,127.0.0.1", "action", "Ping"], env, prefix=with_hosts_file(hosts))
+        assert LOCAL_SECRET not in proc.stdout + proc.stderr
+        doc = fleet_document(proc)
+    finally:
+        peer.close()
+    mixed, local = doc["pbxes"]
+    assert mixed["pbx"] == "mixed.amijson.test" and mixed["error"]["code"] == "config"
+    assert mixed["warnings"] == ["the secret for 'monitor' in %s was not used: 'mixed.amijson.test' is not only "
+                                 "this machine: it stands for 192.0.2.7 too" % manager]
+    assert local["pbx"] == "127.0.0.1" and local["ok"] and local["warnings"] == []
+    (login,) = logins(peer)  # the one login: this machine's, keyed by its secret
+    assert login["key"] == hashlib.md5(("1804289383" + LOCAL_SECRET).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("hosts", ["127.0.0.1,127.0.0.1.", "::1,0:0::1", "PBX.example,pbx.example.",
+                                   "127.0.0.1,127.1"])
+def test_one_pbx_written_twice_in_a_host_list_is_a_usage_error(home, hosts):
+    peer = FakeAmi(replies={"ping": ping})
+    try:
+        env = dict(home, AMIJSON_USER="fault", AMIJSON_SECRET=ENV_SECRET, AMIJSON_PORT=str(peer.port))
+        proc = run(["--host", hosts, "action", "Ping"], env)
+    finally:
+        peer.close()
+    doc = fleet_document(proc)
+    first, second = hosts.split(",")
+    assert proc.returncode == 2 and doc["error"] == {
+        "code": "usage", "message": "--host names one PBX twice: %r and %r are the same host; list it once"
+                                    % (first, second)}
+    assert peer.received == []
 
 
 def test_a_secret_echoed_by_one_pbx_is_redacted(home, tmp_path):

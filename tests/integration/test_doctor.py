@@ -21,7 +21,7 @@ import pytest
 from conftest import amijson_path, secrets_of
 
 SCHEMA = json.loads((pathlib.Path(__file__).resolve().parents[2] / "amijson" / "doctor.schema.json").read_text())
-NAMES = ["settings", "secret", "resolve", "tcp", "tls", "ami", "http", "login", "classes", "rx"]
+NAMES = ["settings", "secret", "resolve", "tcp", "tls", "ami", "http", "login", "classes", "allowlist", "rx"]
 WRONG_SECRET = "not-the-secret-5e2b7"  # no word of the hints: the output redacts the secret used
 
 
@@ -52,7 +52,7 @@ def test_healthy(doctor, sandbox):
     run = doctor()
     assert run.returncode == 0 and run.doc["ok"], run.doc
     for name in NAMES:
-        expected = None if name == "tls" else True  # not asked for
+        expected = None if name in ("tls", "allowlist") else True  # not asked for; no allow-list here
         assert run.checks[name]["ok"] is expected, run.checks[name]
     assert run.checks["ami"]["seen"]["asterisk"] == sandbox.release
     assert run.checks["http"]["seen"]["server"].startswith("Asterisk/%s." % sandbox.release)

@@ -62,10 +62,11 @@ def php_env(sandbox, tmp_path):
 
 @pytest.fixture
 def php(sandbox, php_env, php_exe, tmp_path):
-    """``php(script, *args, env=..., code=...)``: run a script (or inline ``code``), return (proc, decoded stdout)."""
+    """``php(script, *args, env=..., code=...)``: run a script (or inline ``code``), return (proc, decoded stdout);
+    ``decode=False``: stdout as it is (an example that prints a line for a person)."""
     known_secrets = secrets_of(sandbox)
 
-    def run(script=None, *args, env=None, code=None, timeout=30, expect_rc=0):
+    def run(script=None, *args, env=None, code=None, timeout=30, expect_rc=0, decode=True):
         if code is not None:
             script = tmp_path / "snippet.php"
             script.write_text("<?php\nrequire_once %s;\n%s\n" % (json.dumps(str(LIBRARY)), code))
@@ -79,7 +80,7 @@ def php(sandbox, php_env, php_exe, tmp_path):
             assert bad not in proc.stderr, proc.stderr
         if expect_rc is not None:
             assert proc.returncode == expect_rc, (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:])
-        return proc, json.loads(proc.stdout)
+        return proc, json.loads(proc.stdout) if decode else proc.stdout
 
     return run
 
@@ -253,6 +254,55 @@ def test_legacy_unchanged_over_ami_equals_the_real_asterisk_rx(php, php_env, liv
     assert len(out["channels"]) == 6
     assert all(name.startswith("Local/wait@%s-" % sandbox["AMIJSON_SANDBOX_CONTEXT"]) for name in out["channels"])
     assert out["channels"] == real["channels"]
+
+
+# --- click-to-call.php --------------------------------------------------------------------------
+
+CLICK_TO_CALL = EXAMPLES / "click-to-call.php"
+
+
+@pytest.fixture
+def click_env(php_env, sandbox):
+    """click-to-call.php pointed at the sandbox's context, and every call hung up after the test."""
+    sandbox.cmd("hangup", check=False)
+    yield dict(php_env, AMIJSON_ORIGINATE_CONTEXT=sandbox["AMIJSON_SANDBOX_CONTEXT"])
+    sandbox.cmd("hangup", check=False)
+
+
+def test_click_to_call_answered_exits_0_with_the_channel(php, click_env, sandbox):
+    """TO=wait answers; the answered call goes on to extension FROM (wait too) and stays up."""
+    context = sandbox["AMIJSON_SANDBOX_CONTEXT"]
+    proc, line = php(CLICK_TO_CALL, "wait", "wait", env=click_env, decode=False)
+    assert re.fullmatch(r"answered: Local/wait@%s-[0-9a-f]{8};1\n" % re.escape(context), line), line
+    assert re.search(r"-> answered, ChannelId amijson-[0-9a-f]{16}$", proc.stderr, re.M), proc.stderr
+    assert "Timeout=30000" in proc.stderr and "Async=true" in proc.stderr
+    concise = sandbox.cmd("rx", "core show channels concise").stdout
+    assert line.split(": ", 1)[1].strip() in concise, concise
+
+
+@pytest.mark.parametrize("to,settings,word", [
+    ("busy", {}, "busy"),
+    ("ring", {"AMIJSON_ORIGINATE_RING": "2"}, "no_answer"),
+    ("wait", {"AMIJSON_ORIGINATE_CHANNEL": "Local/{TO}@amijson-nowhere"}, "failed"),   # no such context
+], ids=["busy", "no_answer", "failed"])
+def test_click_to_call_not_answered_exits_1_with_the_outcome(php, click_env, sandbox, to, settings, word):
+    started = time.monotonic()
+    proc, line = php(CLICK_TO_CALL, "wait", to, env=dict(click_env, **settings), decode=False, expect_rc=1)
+    assert line.startswith(word + ": Local/" + to + "@") and line.count("\n") == 1, (line, proc.stderr)
+    assert "action_failed (exit 1): Originate ended %s" % word in proc.stderr, proc.stderr
+    assert time.monotonic() - started < 15
+
+
+@pytest.mark.release("22")  # refused before amijson starts: no Asterisk involved
+@pytest.mark.parametrize("to", ["1@elsewhere", "PJSIP/101&PJSIP/102", "101,20", "x" * 33, "", "1;2", "\u00e9"])
+def test_click_to_call_refuses_what_cannot_be_dialled(php, php_env, tmp_path, to):
+    marker = tmp_path / "ran"
+    spy = tmp_path / "amijson-spy"
+    spy.write_text("#!/bin/sh\ntouch %s\n" % marker)
+    spy.chmod(0o755)
+    proc, line = php(CLICK_TO_CALL, "100", to, env=dict(php_env, AMIJSON_BIN=str(spy)), decode=False, expect_rc=2)
+    assert line.startswith("error: usage: TO ") and line.count("\n") == 1, line
+    assert not marker.exists(), "amijson ran for a TO it should have refused"
 
 
 # --- json_decode with JSON_THROW_ON_ERROR -------------------------------------------------------

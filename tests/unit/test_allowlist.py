@@ -105,7 +105,8 @@ def test_a_pinned_header_given_right_is_kept_once():
     assert [key for key, _ in headers].count("Context") == 0 and len(headers) == len(GOOD) + 2
 
 
-@pytest.mark.parametrize("channel", ["Local/100@admin", "SIP/x", "pjsip/101", ""])
+@pytest.mark.parametrize("channel", ["Local/100@admin", "SIP/x", "pjsip/101", "", "PJSIP/101&Local/1@admin",
+                                     "PJSIP/1/sip:x@evil", "PJSIP/ 1"])
 def test_a_pattern_pin_must_be_given_and_match(channel):
     refused(allow().action_headers, "Originate", [("Channel", channel), ("Exten", "1")])
     refused(allow().action_headers, "Originate", [("Exten", "1")])
@@ -124,3 +125,14 @@ def test_no_list_keys_no_list_and_bad_rules_are_config_errors():
         with pytest.raises(AmijsonError) as caught:
             AllowList.of("x", body, "f")
         assert caught.value.code == "config"
+
+
+@pytest.mark.parametrize("value, pin, expected", [
+    ("Local/123@from-web", "Local/*@from-web", True), ("Local/1@admin/x@from-web", "Local/*@from-web", False),
+    ("Local/@from-web", "Local/*@from-web", True), ("Local/12@from-web", "Local/??@from-web", True),
+    ("Local/1@from-web", "Local/??@from-web", False), ("PJSIP/101", "PJSIP/*", True), ("PJSIP/1,2", "PJSIP/*", False),
+    ("from-web", "from-web", True), ("from-web ", "from-web", False), ("a" * 5000 + "b", "*a*a*a*a*a*c", False),
+])
+def test_a_pin_pattern_never_lets_a_separator_through(value, pin, expected):
+    from amijson.allowlist import _pinned
+    assert _pinned(value, pin) is expected

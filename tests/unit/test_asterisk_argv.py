@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from amijson.asterisk_argv import command, real_asterisk
+from amijson.asterisk_argv import command, read, real_asterisk
 from amijson.errors import EXIT_CODES, AmijsonError
 
 
@@ -49,7 +49,6 @@ def test_the_value_of_x_is_data_even_when_it_starts_with_a_dash(value):
     (["--help"], "it has no option '--help'"),
     (["--version"], "no option"),
     (["-C", "/etc/asterisk/asterisk.conf", "-rx", "core show uptime"], "another asterisk.conf"),
-    (["-s", "/tmp/other.ctl", "-rx", "core show uptime"], "another control socket"),
     (["-y"], "asterisk has no option '-y'"),
     (["-nrx", "core show uptime"], "-n"),
 ])
@@ -92,3 +91,29 @@ def test_the_rx_route_never_finds_amijsons_own_link(tmp_path):
     assert real_asterisk({"PATH": path}, os.path.realpath(own)) == str(real / "asterisk")
     assert real_asterisk({"PATH": str(links)}, os.path.realpath(own)) in (None, "/usr/sbin/asterisk",
                                                                          "/usr/local/sbin/asterisk", "/sbin/asterisk")
+
+
+@pytest.mark.parametrize("args, socket", [
+    (["-s", "/run/pbx2/asterisk.ctl", "-rx", "core show uptime"], "/run/pbx2/asterisk.ctl"),
+    (["-rx", "core show uptime", "-s", "/run/a.ctl"], "/run/a.ctl"),
+    (["-rs", "/run/a.ctl", "-x", "core show uptime"], "/run/a.ctl"),
+    (["-s/run/a.ctl", "-rx", "core show uptime"], "/run/a.ctl"),
+    (["-s", "off", "-rx", "core show uptime"], "./off"),  # a file named off, not --console's word
+    (["-rx", "core show uptime"], None),
+])
+def test_s_names_the_control_socket_as_console(args, socket):
+    line = read(args)
+    assert (line.command, line.console) == ("core show uptime", socket)
+    options = {}
+    line.apply(options)
+    assert options.get("console") == socket
+
+
+def test_s_and_another_console_option_is_a_usage_error():
+    with pytest.raises(AmijsonError) as caught:
+        read(["-s", "/run/a.ctl", "-rx", "core show uptime"]).apply({"console": "/run/b.ctl"})
+    assert caught.value.code == "usage" and "name two control sockets" in caught.value.message
+    read(["-s", "/run/a.ctl", "-rx", "x"]).apply({"console": "/run/a.ctl"})  # the same one twice is fine
+    with pytest.raises(AmijsonError) as caught:
+        read(["-s", "", "-rx", "x"])
+    assert caught.value.code == "usage" and "path is empty" in caught.value.message

@@ -154,3 +154,8 @@ def test_the_outcome_of_an_event_and_of_none():
     assert outcome["result"] == "congestion" and outcome["event"]["Reason"] == "8"
     assert "congestion" in ORIGINATE.ended("Originate", "congestion", event)
     assert "Local/busy@amijson-test-00000001;1" in ORIGINATE.ended("Originate", "congestion", event)
+
+
+def test_the_request_knows_which_actions_the_table_names():
+    from amijson.request import LATER_ACTIONS
+    assert sorted(LATER_ACTIONS) == sorted(LATER)

@@ -115,13 +115,13 @@ def test_output_that_cannot_be_written_is_a_usage_error(tmp_path, where, why):
 
 
 def test_write_atomically_leaves_nothing_behind_when_it_fails(tmp_path, monkeypatch):
-    from amijson.formats import write_atomically
+    from amijson.formats.atomic_file import write_atomically
     target = tmp_path / "a.prom"
     target.write_text("old\n")
 
-    def fail(*args):
+    def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(os, "replace", fail)
+    monkeypatch.setattr(os, "rename", fail)
     with pytest.raises(OSError):
         write_atomically(str(target), b"new\n")
     assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["a.prom"]
@@ -156,3 +156,20 @@ def test_a_bug_in_a_format_is_said_plainly(unused_port, monkeypatch, capsys):
     code, out = run(["--format", "zabbix", "endpoints"], refused(unused_port))
     assert code == 70 and json.loads(out)["error"]["code"] == "internal"
     assert "Traceback" in capsys.readouterr().err  # standard error only
+
+
+def test_a_threshold_on_a_field_the_query_lacks_is_unknown_before_anything_connects():
+    """A typo (stat for state) was OK whenever the PBX had no endpoints; now nothing connects."""
+    import socket
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.setblocking(False)
+        code, out = run(["--format", "nagios", "--critical", "count[stat=Unavailable]=0", "endpoints"],
+                        {"HOME": "/nonexistent", "AMIJSON_PORT": str(listener.getsockname()[1]),
+                         "AMIJSON_USER": "u", "AMIJSON_SECRET": "s3cret-x", "AMIJSON_VIA": "ami"})
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    parsed = parse_nagios(out)
+    assert code == 3 and parsed.state == "UNKNOWN" and "usage" in parsed.text
+    assert "endpoints records have no field 'stat'" in parsed.text

@@ -134,9 +134,16 @@ def test_a_filter_value_with_spaces_is_a_quoted_label():
     assert code == 1 and out.perfdata["count[state:Not in use]"]["value"] == 1
 
 
-def test_a_filter_on_a_field_no_record_has_is_unknown():
-    out, code = render([("pbx1", doc(ENDPOINTS))], "endpoints", ["count[stat=Unavailable]=0"])
-    assert code == 3 and "no field stat" in out.text
+@pytest.mark.parametrize("query, spec", [("endpoints", "count[stat=Unavailable]=0"),
+                                         ("contacts", "count[state=Unavail]=0"),
+                                         ("channels", "count[status=Up]=0"),
+                                         ("queues", "count[queue=support,callerz=0]=0")])
+def test_a_filter_on_a_field_the_query_does_not_declare_is_a_usage_error(query, spec):
+    """Said from the query's declared fields, so a typo never reads OK because the list was empty."""
+    with pytest.raises(AmijsonError) as caught:
+        nagios.thresholds(query, [], [spec])
+    assert caught.value.code == "usage" and "%s records have no field" % query in caught.value.message
+    assert "(their fields: " in caught.value.message
 
 
 def test_an_empty_list_counts_zero():

@@ -93,3 +93,29 @@ def test_shape_parses_cli_output_and_maps_it():
     assert answer.parser == "core_show_channels.concise"
     (record,) = answer.records
     assert (record["channel"], record["duration"], record["linkedid"]) == ("PJSIP/101-0001", 42, None)
+
+
+# A real capture of each query's CLI command (tests/data/cli, Asterisk 22; chan_sip's from 16).
+CAPTURES = {"channels": "core-show-channels-concise-22.txt", "calls": "core-show-calls-22.txt",
+            "uptime": "core-show-uptime-seconds-22.txt", "version": "core-show-version-22.txt",
+            "endpoints": "pjsip-show-endpoints-22.txt", "contacts": "pjsip-show-contacts-22.txt",
+            "queues": "queue-show-22.txt", "peers": "sip-show-peers-16.txt", "db": "database-show-22.txt",
+            "modules": "module-show-22.txt", "bridges": "bridge-show-all-22.txt"}
+
+
+def test_every_query_declares_its_records_fields():
+    """What --warning/--critical check a field against, before connecting, is what records hold."""
+    import pathlib
+    data = pathlib.Path(__file__).resolve().parents[1] / "data" / "cli"
+    assert set(CAPTURES) | {"status"} == set(QUERIES)
+    for name, capture in CAPTURES.items():
+        query = QUERIES[name]
+        request = query.request(name, [], "rx")
+        answer = Answer("rx")
+        answer.output = (data / capture).read_text().split("\n")[:-1]
+        query.shape(request, answer)
+        assert len(answer.records) >= 1, name
+        assert all(sorted(record) == sorted(query.fields) for record in answer.records), name
+        assert query.one_record == (len(answer.records) == 1 and name in ("calls", "uptime", "version"))
+    assert QUERIES["status"].one_record and QUERIES["status"].fields == tuple(
+        QUERIES["status"].combine({}).keys())

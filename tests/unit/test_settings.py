@@ -216,3 +216,55 @@ def test_a_secret_that_is_not_utf8_is_a_config_error_that_does_not_show_it(tmp_p
     assert "UTF-8" in message and "secret" in message and "caf" not in message
     message = _refused({}, {"HOME": str(tmp_path), "AMIJSON_SECRET": "caf\udce9"})
     assert "UTF-8" in message and "caf" not in message
+
+
+def _config(tmp_path, text):
+    config = tmp_path / "amijson.conf"
+    config.write_text(text)
+    config.chmod(0o600)
+    return {"HOME": str(tmp_path), "AMIJSON_CONFIG": str(config)}, str(config)
+
+
+@pytest.mark.parametrize("text, line, why", [
+    # Keys above the first section made a profile named "" that used [default]'s secret.
+    ("host = 10.0.0.9\nsecret = s9\n[default]\nuser = u\nsecret = s-default\n", 1, "host is set before any [section]"),
+    # The second [pbx] replaced the first: its host went and [default]'s came, with pbx's secret.
+    ("[default]\nhost = 10.0.0.1\nuser = u\n[pbx]\nhost = 10.0.0.2\nsecret = s2\n\n[pbx]\nsecret = s3\n", 8,
+     "[pbx] is given a second time (first at %s:4)"),
+    ("[default]\nuser = u\n[pbx]\nhost = 10.0.0.2\nhost = 10.0.0.3\n", 5, "host is given twice in [pbx]"),
+])
+def test_a_config_that_could_send_a_secret_astray_is_an_error_naming_the_line(tmp_path, text, line, why):
+    env, path = _config(tmp_path, text)
+    with pytest.raises(AmijsonError) as caught:
+        resolve({"profile": "pbx"}, env)
+    assert caught.value.code == "config" and caught.value.exit_code == 2
+    assert caught.value.message.startswith("%s:%d: " % (path, line)), caught.value.message
+    assert (why % path if "%s" in why else why) in caught.value.message
+    assert "s2" not in caught.value.message and "s9" not in caught.value.message
+
+
+def test_adding_to_a_section_with_plus_is_no_repeat(tmp_path):
+    env, _ = _config(tmp_path, "[default]\nuser = u\n[pbx]\nhost = 10.0.0.2\n[pbx](+)\nsecret = s2\n")
+    s = resolve({"profile": "pbx"}, env)
+    assert (s.host, s.secret) == ("10.0.0.2", "s2")
+
+
+def test_manager_conf_keeps_asterisks_rules(tmp_path):
+    """manager.conf is Asterisk's: a key before any section is ignored, as Asterisk does."""
+    (tmp_path / "manager.conf").write_text("secret = stray\n[general]\nenabled = yes\n[monitor]\nsecret = m\n")
+    sections = read_sections(str(tmp_path / "manager.conf"))
+    assert list(sections) == ["general", "monitor"] and sections["monitor"] == {"secret": "m"}
+
+
+def test_a_secret_inherited_into_a_profile_with_another_host_warns(tmp_path):
+    env, path = _config(tmp_path, "[default]\nuser = u\n\n[a]\nhost = 10.0.0.1\nsecret = a-secret\n\n"
+                                  "[b](a)\nhost = 10.0.0.2\n\n[c](a)\nport = 5039\n\n"
+                                  "[creds](!)\nsecret = shared\n[d](creds)\nhost = 10.0.0.4\n\n"
+                                  "[e](a)\nhost = 10.0.0.5\nsecret = e-secret\n")
+    b = resolve({"profile": "b"}, env)
+    assert (b.host, b.secret) == ("10.0.0.2", "a-secret")  # as written: a warning, not a refusal
+    assert b.warnings == ["profile [b] takes its secret from [a] (%s:4), whose host is '10.0.0.1', and sends it "
+                          "to '10.0.0.2': give [b] a secret of its own unless the two share it" % path]
+    assert resolve({"profile": "c"}, env).warnings == []  # the same host as [a]: its own PBX
+    assert resolve({"profile": "d"}, env).warnings == []  # a template without a host is meant to be shared
+    assert resolve({"profile": "e"}, env).warnings == []  # its own secret
