@@ -252,9 +252,21 @@ def _on_sigterm(signum, frame):
     raise _Stopped()
 
 
+def server_filters(watch):
+    """The expressions for Asterisk's Filter action. Asterisk lets an event by when any of
+    them matches, so the --until event, kept whatever the filters say, needs its own
+    alternatives beside the filters'; when either side has none (any event may match it),
+    no Filter is sent at all."""
+    regexes = watch.filters.server_filters()
+    if watch.until is not None:
+        more = watch.until.server_filters()
+        regexes = regexes + [regex for regex in more if regex not in regexes] if regexes and more else []
+    return regexes
+
+
 def _server_filters(watch):
     """The Filter actions to send: (action name, headers) pairs, and their expressions."""
-    filters = watch.filters.server_filters()
+    filters = server_filters(watch)
     return [("Filter", [("Operation", "Add"), ("Filter", regex)]) for regex in filters], filters
 
 

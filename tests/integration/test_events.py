@@ -79,6 +79,17 @@ def test_a_calls_events_from_newchannel_to_hangup_in_order(watch, sandbox):
     assert summary["server_filters"], "Asterisk %s took no Filter" % sandbox.release
 
 
+def test_until_an_event_the_filters_leave_out(watch, sandbox):
+    """The --until event is kept whatever the filters say: Asterisk's Filter lets it by too."""
+    proc = watch("--timeout", "30", "--until", "Event=Hangup", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    sandbox.cmd("hangup")
+    doc = document(proc, sandbox)
+    assert proc.returncode == 0, doc["error"]
+    assert [record["Event"] for record in doc["records"]] == ["Newchannel", "Newchannel", "Hangup"]
+    assert len(doc["events"]["server_filters"]) == 2
+
+
 def test_count_and_what_the_server_filter_saves(watch, sandbox):
     proc = watch("--timeout", "30", "--count", "2", "events", "Event=Newchannel", "Channel=Local/wait@%s-*" % CONTEXT)
     sandbox.cmd("calls", "1", "wait")

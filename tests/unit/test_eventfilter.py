@@ -161,3 +161,26 @@ def test_server_filters_escape_values_and_turn_globs_into_line_runs():
 def test_no_server_filter_without_an_inclusion():
     assert EventFilter(["Channel!=x"]).server_filters() == []
     assert EventFilter([]).server_filters() == []
+
+
+def _watch(operands, until=()):
+    from amijson.events import Watch
+    return Watch({"count": "1", "until": list(until)}, operands)
+
+
+def test_the_until_event_gets_through_the_server_filter_too():
+    from amijson.events import server_filters
+    newchannel, hangup = EventFilter(["Event=Newchannel"]).server_filters(), EventFilter(["Event=Hangup"]).server_filters()
+    assert server_filters(_watch(["Event=Newchannel"])) == newchannel
+    assert server_filters(_watch(["Event=Newchannel"], ["Event=Hangup"])) == newchannel + hangup
+    assert server_filters(_watch(["Event=Newchannel"], ["Cause=16"])) == \
+        newchannel + EventFilter(["Cause=16"]).server_filters()
+    # An --until that any event may match (only an exclusion): no Filter at all.
+    assert server_filters(_watch(["Event=Newchannel"], ["Channel!=x"])) == []
+    assert server_filters(_watch([], ["Event=Hangup"])) == []
+
+
+def test_the_login_mask_covers_the_until_events():
+    assert _watch(["Event=Newchannel"], ["Event=VarSet"]).event_mask() == "call,dialplan"
+    assert _watch(["Event=Newchannel"], ["Channel=x"]).event_mask() == "on"
+    assert _watch(["Event=Newchannel"]).event_mask() == "call"
