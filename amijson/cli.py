@@ -24,6 +24,8 @@ usage: amijson [options] action NAME [KEY=VALUE ...]
        amijson [options] command "CLI COMMAND"
        amijson [options] -rx "CLI COMMAND"      (drop-in for asterisk -rx; also -x)
        amijson [options] QUERY [FILTER]         {queries}
+       amijson [options] events [FILTER ...]    AMI events that match Header=value, Header=glob,
+                                                Header!=value (docs/events.md)
        amijson [options] doctor                 why a run gets no data: each check, with a hint
        amijson [options] asterisk -rx "CMD"     asterisk's command line, printing its text (a link
                                                 named asterisk runs this; see docs/text.md)
@@ -80,6 +82,13 @@ output:
                          query (status calls=50), or count / count[FIELD=VALUE] of a list
   --output FILE          prometheus: write FILE atomically (for the textfile collector)
   --pretty               indented JSON
+  --format ndjson|sse    events: a JSON line per event / Server-Sent Events, as they come
+  --count N, --until FILTER, --for SECONDS
+                         events: stop after N matching events, at (and with) the first event
+                         matching FILTER (repeatable: all must hold), or after SECONDS
+  --buffer MIB           events: a stream's buffer for a slow reader; past it events are
+                         dropped and counted (default 8)
+  --reconnect            events: log in again after a lost connection, the gap marked
   --records              print only the records array (a failure still prints the
                          error document; the exit code tells which)
   --fallback-encoding E  decoding for bytes that are not UTF-8 (default latin-1)
@@ -152,6 +161,11 @@ OPTIONS = {
     "--warning": ("warning", True),
     "--critical": ("critical", True),
     "--output": ("output", True),
+    "--count": ("count", True),
+    "--until": ("until", True),
+    "--for": ("for", True),
+    "--buffer": ("buffer", True),
+    "--reconnect": ("reconnect", False),
     "--help": ("help", False),
     "-h": ("help", False),
     "--version": ("version", False),
@@ -159,7 +173,7 @@ OPTIONS = {
 
 
 # Options that may be given more than once: each value is kept, in order (a list).
-REPEATED = frozenset(("warning", "critical"))
+REPEATED = frozenset(("warning", "critical", "until"))
 
 
 # Words that end the options: everything after them is an operand, whatever
@@ -331,7 +345,17 @@ def main(argv=None, environ=None, stdin=None, stdout=None):
                                                    deadline)
             _print(shown, secrets, pretty, stdout)
             return exit_code
+        if verb == "events":  # its own module, loaded for this verb only: a stream prints itself
+            from amijson import events
+            shown, exit_code, secrets = events.run(options, args, environ, stdin if stdin is not None else sys.stdin,
+                                                   stdout, deadline)
+            if shown is not None:
+                _print(shown, secrets, pretty, stdout)
+            return exit_code
         output = _output(options.get("format"), options)
+        for name in ("count", "until", "for", "buffer", "reconnect"):
+            if name in options:
+                raise AmijsonError("usage", "--%s is for the events verb" % name)
         if "profiles" in options or "," in options.get("host", ""):
             return _fleet_main(options, verb, args, environ, stdin, stdout, deadline, output)
         if options.get("parallel") is not None:

@@ -22,6 +22,7 @@ Top-level keys (schema: ``amijson/document.schema.json``):
               null for any other request
 ``warnings``  strings: what the caller should know but did not fail the run
 ``error``     null, or ``{code, message}``
+``events``    the events verb's summary (how it ended, the counts, the filters), else null
 
 Values stay strings as Asterisk sent them. A key sent more than once becomes an
 array; keys known to repeat (``Output``, ``Variable``, ``ChanVariable`` and its
@@ -155,6 +156,7 @@ class Document:
         self.outcome = None
         self.warnings = []
         self.error = None
+        self.events = None  # the events verb's summary (amijson.events)
 
     def set_request(self, action, headers, command=None):
         self.request = {"action": action, "headers": _shown_headers(headers), "command": command}
@@ -195,4 +197,5 @@ class Document:
             "outcome": self.outcome,
             "warnings": self.warnings,
             "error": self.error,
+            "events": self.events,
         }

@@ -27,7 +27,7 @@ SECTION = "locked"
 # nothing about where the request goes or who makes it.
 FREE = frozenset(("timeout", "connect_timeout", "fallback_encoding", "max_size", "pretty", "records_only",
                   "debug", "format", "warning", "critical", "output", "help", "version", "no_wait", "events",
-                  "as_asterisk"))
+                  "as_asterisk", "count", "until", "for", "buffer", "reconnect"))
 # The environment's share of what a caller may set beyond ENVIRONMENT's settings.
 ALSO_REFUSED_ENV = ("AMIJSON_SECRET",)
 

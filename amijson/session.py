@@ -177,24 +177,25 @@ class AmiSession(ManagerSession):
         (a ``Filter`` before the action) and waits for."""
         awaited = None
         if later is None:
-            (action_id,) = self._log_in_with(user, secret, [(name, headers)], auth, events)
+            (action_id,) = self.log_in_with(user, secret, [(name, headers)], auth, events)
         else:
             from amijson.deferred import arrange
             action_id = self.ids.next()  # the Filter before the action names it
             awaited, events, before = arrange(later, action_id, headers, events)
-            self._log_in_with(user, secret, before + [(name, headers, action_id)], auth, events)
+            self.log_in_with(user, secret, before + [(name, headers, action_id)], auth, events)
         exchange = self.exchange = ActionExchange(action_id, keep_run, output_sink, awaited)
         return self._collect(exchange, name)
 
     def login_and_call_all(self, user, secret, actions, auth="md5", events="off"):
         """As ``login_and_call``, for several actions ((name, headers) pairs): Login and
         all of them go in one write, and each reply is picked out by its ActionID."""
-        ids = self._log_in_with(user, secret, actions, auth, events)
+        ids = self.log_in_with(user, secret, actions, auth, events)
         return self._collect_all([ActionExchange(action_id) for action_id in ids], [name for name, _ in actions])
 
-    def _log_in_with(self, user, secret, actions, auth, events):
+    def log_in_with(self, user, secret, actions, auth, events):
         """Banner, the MD5 challenge when asked for, then Login and ``actions`` in one
-        write; the actions' ActionIDs once the login was accepted."""
+        write; the actions' ActionIDs once the login was accepted. What came after the
+        Login's reply stays in ``pending`` (the events verb reads its replies and events there)."""
         self.read_banner()
         challenge = None
         if auth == "md5":

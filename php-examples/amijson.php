@@ -165,17 +165,10 @@ function amijson_find_binary(?string $binary = null): string
 const AMIJSON_MAX_TIMEOUT = 86400.0;
 
 /**
- * Start amijson: [the process, its stdout and stderr pipes, the child's environment, $args as
- * words]. $args and $opts as for amijson(); $own are the library's own options, put before $args
- * (amijson reads options only before the verb). Throws AmijsonException before anything starts
- * for a value it cannot pass on, and when proc_open fails.
+ * The child's environment: PHP's own, with $opts (see amijson()) as AMIJSON_* variables.
  */
-function amijson_start(array $args, array $opts, array $own = []): array
+function amijson_child_env(array $opts): array
 {
-    $args = amijson_words($args);
-    amijson_refuse_nul($args, $opts);
-    $binary = amijson_find_binary(isset($opts['binary']) ? amijson_word($opts['binary'], "opts['binary']") : null);
-
     $env = getenv();   // PHP's environment, as an array; proc_open's $env replaces it entirely
     foreach (AMIJSON_OPT_ENV as $name) {
         // Under mod_php, Apache's SetEnv values answer getenv('NAME') but are not in getenv().
@@ -196,13 +189,82 @@ function amijson_start(array $args, array $opts, array $own = []): array
     foreach ($opts['env'] ?? [] as $name => $value) {
         $env[$name] = amijson_word($value, "opts['env'] value");
     }
+    return $env;
+}
+
+/**
+ * Watch events as they come: a generator over amijson's NDJSON stream (docs/events.md).
+ *
+ *     foreach (amijson_events(['Event=Newchannel', 'Event=Hangup'], ['--for', '60']) as $event) {
+ *         echo $event['Event'], ' ', $event['Channel'], "\n";
+ *     }
+ *
+ * $filters: FILTER operands (Header=value, Header=glob, Header!=value), data from a web form as
+ * well: they come after the verb, never read as options. $options: amijson's own options, before
+ * the verb (--count, --until, --for, --timeout, --reconnect...). $opts: as amijson()'s.
+ * Yields each matching event's array and, where events were dropped or the connection was lost,
+ * the gap marker (['gap' => [...]]); returns the summary (getReturn()). A run that fails throws
+ * AmijsonException with the summary's error. Dropping the generator early (break, unset) ends
+ * the child: its pipe closes, amijson logs off and exits, and it is waited for.
+ */
+function amijson_events(array $filters = [], array $options = [], array $opts = []): Generator
+{
+    $args = array_merge(amijson_words($options), ['--format', 'ndjson', 'events'], amijson_words($filters));
+    // Its standard error goes nowhere: nobody reads it while the caller iterates at its own pace.
+    [$proc, $pipes] = amijson_start($args, $opts, [], false);
+    $summary = null;
+    try {
+        while (($line = fgets($pipes[1])) !== false) {
+            $item = json_decode($line, true);
+            if (!is_array($item)) {
+                throw new AmijsonException('bad_output', 'amijson printed a line that is not JSON: ' . substr($line, 0, 200));
+            }
+            if (isset($item['summary'])) {
+                $summary = $item['summary'];
+                break;
+            }
+            yield $item;
+        }
+    } finally {
+        // Also when the caller stops early: closing our end gives amijson EPIPE (it logs off and
+        // exits 0); SIGTERM ends it as well should it be waiting for an event.
+        fclose($pipes[1]);
+        if ($summary === null) {
+            proc_terminate($proc, 15);
+        }
+        $code = proc_close($proc);
+    }
+    if ($summary === null) {
+        throw new AmijsonException('bad_output', "amijson's stream ended without its summary", $code);
+    }
+    if (empty($summary['ok'])) {
+        $error = $summary['error'] ?? ['code' => 'bad_output', 'message' => 'failed'];
+        throw new AmijsonException($error['code'], $error['message'], $code);
+    }
+    return $summary;
+}
+
+/**
+ * Start amijson: [the process, its stdout and stderr pipes, the child's environment, $args as
+ * words]. $args and $opts as for amijson(); $own are the library's own options, put before $args
+ * (amijson reads options only before the verb); with $stderr false, its standard error goes to
+ * /dev/null and there is no pipe 2. Throws AmijsonException before anything starts for a value
+ * it cannot pass on, and when proc_open fails.
+ */
+function amijson_start(array $args, array $opts, array $own = [], bool $stderr = true): array
+{
+    $args = amijson_words($args);
+    amijson_refuse_nul($args, $opts);
+    $binary = amijson_find_binary(isset($opts['binary']) ? amijson_word($opts['binary'], "opts['binary']") : null);
+
+    $env = amijson_child_env($opts);
 
     // The library's own options first: amijson reads options only before the verb.
     $command = array_merge([$binary], $own, $args);
     $descriptors = [
         0 => ['file', '/dev/null', 'r'],
         1 => ['pipe', 'w'],
-        2 => ['pipe', 'w'],
+        2 => $stderr ? ['pipe', 'w'] : ['file', '/dev/null', 'w'],
     ];
     $proc = @proc_open($command, $descriptors, $pipes, null, $env);
     if (!is_resource($proc)) {

@@ -510,3 +510,117 @@ def test_library_runs_the_http_route_from_opts(php, php_env, sandbox):
             "echo json_encode(['route' => $d['route'], 'ping' => $d['response']['Ping']]);")
     _, out = php(code=code, env=dict(php_env, HTTP_PORT=sandbox["AMIJSON_SANDBOX_HTTP_PORT"]))
     assert out == {"route": "http", "ping": "Pong"}
+
+
+# --- events: amijson_events() and watch-calls.php ------------------------------------------------
+
+def _our_sessions(sandbox):
+    user = sandbox["AMIJSON_USER"]
+    return [line for line in sandbox.cmd("rx", "manager show connected").stdout.splitlines()
+            if line.split()[:1] == [user]]
+
+
+def _start_watching(php_exe, php_env, sandbox, script, *args):
+    """Start PHP running ``script``; return once its amijson has logged in."""
+    sandbox.cmd("hangup", check=False)
+    proc = subprocess.Popen([php_exe, "-d", "display_errors=stderr", "-d", "error_reporting=-1", str(script), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=php_env)
+    assert wait_for(lambda: _our_sessions(sandbox) or proc.poll() is not None), "amijson never logged in"
+    assert proc.poll() is None, proc.communicate()
+    time.sleep(0.3)  # the Filter actions, sent with the Login, have run
+    return proc
+
+
+def test_watch_calls_php_tells_a_call_starting_and_ending(php_exe, php_env, sandbox):
+    proc = _start_watching(php_exe, php_env, sandbox, EXAMPLES / "watch-calls.php", "6")
+    try:
+        sandbox.cmd("calls", "1", "wait")
+        sandbox.cmd("hangup")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        sandbox.cmd("hangup", check=False)
+    assert proc.returncode == 0, (out, err)
+    assert "Warning" not in err and "Deprecated" not in err
+    doc = json.loads(out)
+    whats = [(event["what"], event["channel"][-2:]) for event in doc["events"]]
+    assert sorted(whats) == [("ended", ";1"), ("ended", ";2"), ("started", ";1"), ("started", ";2")], whats
+    assert [what for what, _ in whats][:2] == ["started", "started"]
+    assert doc["summary"]["bound"] == "for" and doc["summary"]["matched"] == 4
+    assert "started Local/wait@amijson-test-" in err  # told as it happened
+    assert wait_for(lambda: not _our_sessions(sandbox)), "an AMI session was left behind"
+
+
+def test_dropping_the_generator_ends_amijson(php_exe, php_env, sandbox, tmp_path):
+    """An unbounded stream, left after its first event: the child is gone, its session too."""
+    script = tmp_path / "first-event.php"
+    script.write_text("<?php\nrequire_once %s;\n" % json.dumps(str(LIBRARY)) + """
+$events = amijson_events(['Event=Newchannel']);
+foreach ($events as $event) {
+    $first = $event['Event'];
+    break;
+}
+$started = microtime(true);
+unset($events);
+echo json_encode(['first' => $first, 'seconds' => microtime(true) - $started]), "\\n";
+""")
+    proc = _start_watching(php_exe, php_env, sandbox, script)
+    try:
+        sandbox.cmd("calls", "1", "wait")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        sandbox.cmd("hangup", check=False)
+    assert proc.returncode == 0 and err == "", (out, err)
+    doc = json.loads(out)
+    assert doc["first"] == "Newchannel" and doc["seconds"] < 3  # the child ended promptly, and was waited for
+    assert wait_for(lambda: not _our_sessions(sandbox)), "an AMI session was left behind"
+
+
+def test_amijson_events_throws_the_streams_error(php):
+    _, out = php(code="""
+try {
+    foreach (amijson_events(['Channel'], ['--count', '1']) as $event) {
+    }
+    echo json_encode(['thrown' => false]);
+} catch (AmijsonException $e) {
+    echo json_encode(['thrown' => $e->getErrorCode(), 'exit' => $e->getExitCode()]);
+}""")
+    assert out == {"thrown": "usage", "exit": 2}
+
+
+def test_php_reads_the_sse_stream_as_a_browser_would(php_exe, php_env, sandbox, tmp_path):
+    """PHP passes --format sse on, as a page would to an EventSource; here it parses the blocks
+    itself as the EventSource algorithm does (field: value lines, a blank line ends an event,
+    a line starting with ':' is a comment)."""
+    script = tmp_path / "sse.php"
+    script.write_text("<?php\n" + """
+$command = [getenv('AMIJSON_BIN'), '--format', 'sse', '--count', '2', '--timeout', '30', 'events', 'Event=Newchannel'];
+$proc = proc_open($command, [1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
+$events = [];
+$current = [];
+while (($line = fgets($pipes[1])) !== false) {
+    $line = rtrim($line, "\\n");
+    if ($line === '') {
+        if ($current) {
+            $events[] = $current;
+        }
+        $current = [];
+    } elseif ($line[0] !== ':') {
+        [$field, $value] = explode(': ', $line, 2);
+        $current[$field] = $field === 'data' ? json_decode($value, true, 512, JSON_THROW_ON_ERROR) : $value;
+    }
+}
+fclose($pipes[1]);
+echo json_encode(['events' => $events, 'exit' => proc_close($proc)]), "\\n";
+""")
+    proc = _start_watching(php_exe, php_env, sandbox, script)
+    try:
+        sandbox.cmd("calls", "1", "wait")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        sandbox.cmd("hangup", check=False)
+    assert proc.returncode == 0 and err == "", (out, err)
+    doc = json.loads(out)
+    assert doc["exit"] == 0
+    assert [(e["event"], e.get("id")) for e in doc["events"]] == [("Newchannel", "1"), ("Newchannel", "2"),
+                                                                   ("summary", None)]
+    assert doc["events"][0]["data"]["Event"] == "Newchannel" and doc["events"][2]["data"]["matched"] == 2

@@ -1,0 +1,235 @@
+"""Where the events verb's matching events go: the one document, or a stream.
+
+``Collected`` keeps them for the document. ``Stream`` writes each as it comes, as NDJSON
+(one JSON object a line, the summary last as ``{"summary": {...}}``) or as Server-Sent
+Events (``event:``, ``id:``, ``data:`` and a blank line; a ``: heartbeat`` comment line
+when nothing was written for a few seconds; the summary as a last ``summary`` event).
+
+A stream's writing happens in a thread of its own behind a bounded buffer
+(``BoundedWriter``): the thread that reads AMI never waits for our reader. Were it to,
+Asterisk would queue the events for our session, and past its own limits drop them or
+the session without a word. What does not fit in the buffer is dropped here and counted,
+in the summary and by a gap marker in the stream (``{"gap": {"dropped": N}}``, an SSE
+``gap`` event) written before the next event that fits: never a silent loss.
+"""
+
+import os
+import threading
+import time
+
+from amijson.jsonout import c_json
+
+HEARTBEAT = 5.0  # seconds without a write before an SSE heartbeat comment
+
+
+def _make_encoder():
+    """Compact ASCII JSON of an event's dict, as ``json.dumps(ensure_ascii=True)`` writes it:
+    the C encoder made once (``json.dumps`` makes one per call, a third of its time here)."""
+    encode_string, make_encoder = c_json()
+    if make_encoder is None:  # pragma: no cover - CPython always has _json
+        import json
+        return json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+
+    def refuse(value):
+        raise TypeError("not JSON: %r" % type(value))
+    encoder = make_encoder(None, refuse, encode_string, None, ":", ",", False, False, True)
+    return lambda value: "".join(encoder(value, 0))
+
+
+_encode = _make_encoder()
+
+
+class Collected:
+    """The matching events, kept for the one document; at most ``max_bytes`` of text."""
+
+    gone = False  # a document has no reader to lose before it is printed
+
+    def __init__(self, max_bytes):
+        self.records = []
+        self.size = 0
+        self.max_bytes = max_bytes
+        self.dropped = 0
+
+    def event(self, number, name, record):
+        from amijson.errors import AmijsonError
+        self.size += sum(len(key) + (len(value) if isinstance(value, str) else sum(map(len, value))) + 4
+                         for key, value in record.items())
+        if self.size > self.max_bytes:
+            raise AmijsonError("protocol", "the matching events came to more than %d MiB; --max-size raises "
+                               "the limit, --count or a narrower filter lowers what is kept"
+                               % (self.max_bytes >> 20))
+        self.records.append(record)
+
+    def tick(self, now):
+        pass
+
+    def reconnected(self, span):
+        pass  # the document says it in warnings
+
+    def finish(self, summary):
+        pass
+
+
+class BoundedWriter:
+    """Bytes to ``stream`` from a thread of its own, at most ``limit`` bytes waiting.
+    ``put`` never blocks: what does not fit is refused (the caller counts it)."""
+
+    def __init__(self, stream, limit):
+        self.stream = stream
+        self.limit = limit
+        self.queue = []
+        self.waiting = 0  # bytes in the queue
+        self.gone = False  # the reader closed its end (EPIPE)
+        self.closing = False
+        self.last_write = time.monotonic()
+        self.condition = threading.Condition()
+        self.thread = threading.Thread(target=self._pump, name="amijson-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, data, droppable=True):
+        """True when ``data`` was queued; False when it was dropped (no room) or the reader is gone."""
+        with self.condition:
+            if self.gone:
+                return False
+            if droppable and self.waiting + len(data) > self.limit:
+                return False
+            self.queue.append(data)
+            self.waiting += len(data)
+            if len(self.queue) == 1:  # the writer waits only on an empty queue
+                self.condition.notify()
+        return True
+
+    def _pump(self):
+        while True:
+            with self.condition:
+                while not self.queue and not self.closing:
+                    self.condition.wait()
+                if not self.queue:
+                    return
+                chunk = b"".join(self.queue)
+                self.queue = []
+                self.waiting = 0
+            try:
+                _write(self.stream, chunk)
+            except (OSError, ValueError):  # EPIPE above all: the reader went away
+                self.gone = True
+                _quiet(self.stream)
+                return
+            self.last_write = time.monotonic()
+
+    def close(self, wait):
+        """Write what is queued (for at most ``wait`` seconds), then stop the thread."""
+        with self.condition:
+            self.closing = True
+            self.condition.notify()
+        self.thread.join(wait)
+
+    def reader_gone(self):
+        """True once the reader closed its end: seen by a failed write, or, while
+        nothing is written, by polling the pipe (a quiet stream still notices)."""
+        if self.gone:
+            return True
+        try:
+            fd = self.stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            return False
+        import select
+        if not hasattr(select, "poll"):
+            return False
+        poller = select.poll()
+        poller.register(fd, select.POLLERR | select.POLLHUP)
+        try:
+            if poller.poll(0):
+                self.gone = True
+        except OSError:
+            pass
+        return self.gone
+
+
+def _write(stream, data):
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # a text stream (StringIO, in tests): the output is ASCII
+        stream.write(data.decode("ascii"))
+    else:
+        buffer.write(data)
+        buffer.flush()
+        return
+    stream.flush()
+
+
+def _quiet(stream):
+    """Point ``stream``'s descriptor at /dev/null: the exit's last flush must not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class Stream:
+    """Matching events written as they come, in ``kind`` (``ndjson`` or ``sse``) framing."""
+
+    def __init__(self, kind, stream, limit, secrets=()):
+        self.kind = kind
+        self.writer = BoundedWriter(stream, limit)
+        self.dropped = 0
+        self.gap = 0  # dropped since the last event written
+        self.last_heartbeat = time.monotonic()
+        from amijson.jsonout import json_string
+        self.secrets = [json_string(secret)[1:-1] for secret in secrets]
+
+    @property
+    def gone(self):
+        return self.writer.reader_gone()
+
+    def _frame(self, name, number, payload):
+        text = _encode(payload)
+        for secret in self.secrets:  # a peer that echoes the secret never gets it printed
+            if secret in text:
+                from amijson.document import REDACTED
+                text = text.replace(secret, REDACTED)
+        if self.kind == "ndjson":
+            return (text + "\n").encode("ascii")
+        head = "event: %s\n" % name
+        if number is not None:
+            head += "id: %d\n" % number
+        return (head + "data: " + text + "\n\n").encode("ascii")
+
+    def _gap(self):
+        marker = {"gap": {"dropped": self.gap}} if self.kind == "ndjson" else {"dropped": self.gap}
+        return self._frame("gap", None, marker)
+
+    def event(self, number, name, record):
+        frame = self._frame(_sse_name(name), number, record)
+        if self.gap:  # the marker goes with the next event that fits, never alone
+            frame = self._gap() + frame
+        if self.writer.put(frame):
+            self.gap = 0
+        else:
+            self.dropped += 1
+            self.gap += 1
+
+    def reconnected(self, span):
+        """A gap of another kind: the connection was lost over ``span`` ({lost, back, seconds})."""
+        marker = {"gap": {"reconnected": span}} if self.kind == "ndjson" else {"reconnected": span}
+        self.writer.put(self._frame("gap", None, marker), droppable=False)
+
+    def tick(self, now):
+        if self.kind == "sse" and now - max(self.writer.last_write, self.last_heartbeat) >= HEARTBEAT:
+            self.last_heartbeat = now
+            self.writer.put(b": heartbeat\n\n", droppable=False)
+
+    def finish(self, summary, wait=2.0):
+        """The summary, last; then wait (at most ``wait`` seconds) for the writer to be done."""
+        if self.gap:  # the last events dropped: marked too, so the markers add up to the summary's count
+            self.writer.put(self._gap(), droppable=False)
+        payload = {"summary": summary} if self.kind == "ndjson" else summary
+        self.writer.put(self._frame("summary", None, payload), droppable=False)
+        self.writer.close(wait)
+
+
+def _sse_name(name):
+    """An event's SSE type: its AMI name when that is a plain word, else ``ami``."""
+    if name and name.isascii() and name.replace("_", "").isalnum():
+        return name
+    return "ami"

@@ -1,0 +1,198 @@
+"""``amijson events`` against the real Asterisk 22 and 16: a call's events as it is placed
+and hung up, the bounds, the filters, the stream framings, and no session left behind."""
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from conftest import _clean_home, amijson_path, secrets_of, validate_document
+
+CONTEXT = "amijson-test"
+SECOND_LEG = "Channel=Local/wait@%s-*;2" % CONTEXT  # the leg that runs the dialplan's wait extension
+
+
+def _sessions(sandbox):
+    user = sandbox["AMIJSON_USER"]
+    out = sandbox.cmd("rx", "manager show connected").stdout
+    return [line for line in out.splitlines() if line.split()[:1] == [user]]
+
+
+@pytest.fixture
+def watch(sandbox, tmp_path):
+    """``watch(*args)`` starts amijson with ARGS and returns once its session is logged in
+    (Popen, stdout and stderr piped); every call is hung up and every session of ours
+    gone after the test."""
+    env = _clean_home(tmp_path)
+    env.update({key: sandbox[key] for key in ("AMIJSON_HOST", "AMIJSON_PORT", "AMIJSON_USER", "AMIJSON_SECRET")})
+    sandbox.cmd("hangup", check=False)
+    started = []
+
+    def start(*args):
+        before = len(_sessions(sandbox))
+        proc = subprocess.Popen([amijson_path(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        started.append(proc)
+        give_up = time.monotonic() + 10
+        while len(_sessions(sandbox)) <= before:  # logged in: the session shows its user
+            assert proc.poll() is None and time.monotonic() < give_up, proc.communicate()
+            time.sleep(0.05)
+        time.sleep(0.2)  # the Filter actions, sent with the Login, have run
+        return proc
+
+    yield start
+    sandbox.cmd("hangup", check=False)
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    give_up = time.monotonic() + 5
+    while _sessions(sandbox) and time.monotonic() < give_up:
+        time.sleep(0.05)
+    assert _sessions(sandbox) == [], "an AMI session of ours was left behind"
+    for proc in started:
+        if not proc.stderr.closed:  # communicate() read and closed it: the test checked it
+            assert b"Traceback" not in proc.stderr.read()
+
+
+def document(proc, sandbox):
+    out, err = proc.communicate(timeout=60)
+    for secret in secrets_of(sandbox):
+        assert secret not in out.decode() and secret not in err.decode()
+    return validate_document(out.decode())
+
+
+def test_a_calls_events_from_newchannel_to_hangup_in_order(watch, sandbox):
+    proc = watch("--timeout", "40", "--until", "Event=Hangup", "--until", SECOND_LEG, "events", SECOND_LEG)
+    sandbox.cmd("calls", "1", "wait")
+    sandbox.cmd("hangup")
+    doc = document(proc, sandbox)
+    assert proc.returncode == 0, doc["error"]
+    names = [record["Event"] for record in doc["records"]]
+    assert names[0] == "Newchannel" and names[-1] == "Hangup", names
+    assert "Newexten" in names and names.index("Newexten") < names.index("Hangup")
+    # One channel, its own events only (a TestEvent names the channel but carries no Uniqueid).
+    assert len({record["Uniqueid"] for record in doc["records"] if "Uniqueid" in record}) == 1, doc["records"]
+    assert all(record["Channel"].endswith(";2") for record in doc["records"])
+    summary = doc["events"]
+    assert summary["bound"] == "until" and summary["matched"] == len(names) and summary["seen"] >= len(names)
+    assert summary["server_filters"], "Asterisk %s took no Filter" % sandbox.release
+
+
+def test_until_an_event_the_filters_leave_out(watch, sandbox):
+    """The --until event is kept whatever the filters say: Asterisk's Filter lets it by too."""
+    proc = watch("--timeout", "30", "--until", "Event=Hangup", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    sandbox.cmd("hangup")
+    doc = document(proc, sandbox)
+    assert proc.returncode == 0, doc["error"]
+    assert [record["Event"] for record in doc["records"]] == ["Newchannel", "Newchannel", "Hangup"]
+    assert len(doc["events"]["server_filters"]) == 2
+
+
+def test_count_and_what_the_server_filter_saves(watch, sandbox):
+    proc = watch("--timeout", "30", "--count", "2", "events", "Event=Newchannel", "Channel=Local/wait@%s-*" % CONTEXT)
+    sandbox.cmd("calls", "1", "wait")
+    doc = document(proc, sandbox)
+    assert proc.returncode == 0, doc["error"]
+    assert sorted(record["Channel"][-2:] for record in doc["records"]) == [";1", ";2"]
+    summary = doc["events"]
+    assert summary["bound"] == "count" and summary["matched"] == 2
+    # Asterisk sent only Newchannel events (the Filter) of the call class (the login's mask).
+    assert summary["seen"] == 2, summary
+
+
+def test_exclusion_and_glob(watch, sandbox):
+    proc = watch("--timeout", "30", "--count", "1", "events", "Event=New*l", "Channel!=*;1")
+    sandbox.cmd("calls", "1", "wait")
+    doc = document(proc, sandbox)
+    assert proc.returncode == 0, doc["error"]
+    (record,) = doc["records"]
+    assert record["Event"] == "Newchannel" and record["Channel"].endswith(";2")
+
+
+def test_for_is_a_window(watch, sandbox):
+    proc = watch("--for", "4", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    doc = document(proc, sandbox)
+    assert proc.returncode == 0 and doc["events"]["bound"] == "for" and len(doc["records"]) == 2
+    assert 3.5 < doc["events"]["seconds"] < 6
+
+
+def test_the_deadline_before_count_is_exit_5_with_the_events(watch, sandbox):
+    proc = watch("--timeout", "4", "--count", "5", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    doc = document(proc, sandbox)
+    assert proc.returncode == 5 and doc["error"]["code"] == "timeout" and len(doc["records"]) == 2
+    assert doc["events"]["bound"] == "timeout"
+
+
+def test_a_latin1_caller_name(watch, sandbox):
+    proc = watch("--timeout", "30", "--count", "1", "events", "Event=NewCallerid", "CallerIDName=Jos*")
+    sandbox.cmd("calls", "1", "latin1")
+    doc = document(proc, sandbox)
+    assert proc.returncode == 0, doc["error"]
+    assert doc["records"][0]["CallerIDName"] == "Jos\u00e9 M\u00fcller"
+    assert "records[0].CallerIDName: bytes not valid UTF-8, decoded as latin-1" in doc["warnings"]
+
+
+def test_ndjson_framing(watch, sandbox):
+    proc = watch("--format", "ndjson", "--timeout", "30", "--count", "2", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    out, err = proc.communicate(timeout=60)
+    lines = [json.loads(line) for line in out.decode().splitlines()]
+    assert proc.returncode == 0 and err == b"" and len(lines) == 3
+    assert [line["Event"] for line in lines[:2]] == ["Newchannel", "Newchannel"]
+    assert lines[2]["summary"]["bound"] == "count" and lines[2]["summary"]["ok"] is True
+
+
+def test_sse_framing(watch, sandbox):
+    proc = watch("--format", "sse", "--timeout", "30", "--count", "2", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    out, err = proc.communicate(timeout=60)
+    blocks = out.decode().split("\n\n")
+    assert proc.returncode == 0 and err == b"" and blocks[-1] == ""
+    for number, block in enumerate(blocks[:2], 1):
+        event, id_line, data = block.split("\n")
+        assert (event, id_line) == ("event: Newchannel", "id: %d" % number)
+        assert json.loads(data[len("data: "):])["Event"] == "Newchannel"
+    assert blocks[2].startswith("event: summary\ndata: ")
+    assert json.loads(blocks[2].split("data: ", 1)[1])["matched"] == 2
+
+
+def test_a_stream_whose_reader_goes_logs_off(watch, sandbox):
+    proc = watch("--format", "ndjson", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    assert json.loads(proc.stdout.readline())["Event"] == "Newchannel"
+    proc.stdout.close()
+    sandbox.cmd("hangup")
+    sandbox.cmd("calls", "1", "wait")  # more events: the next write finds the reader gone
+    assert proc.wait(10) == 0
+
+
+def test_over_tls(watch, sandbox):
+    proc = watch("--tls", "--cafile", sandbox["AMIJSON_SANDBOX_CAFILE"], "--port", sandbox["AMIJSON_SANDBOX_TLS_PORT"],
+                 "--timeout", "30", "--count", "2", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    doc = document(proc, sandbox)
+    assert proc.returncode == 0 and doc["route"] == "ami+tls" and len(doc["records"]) == 2, doc["error"]
+
+
+def test_http_and_tcp_give_the_same_events(watch, sandbox):
+    """AMI over HTTP (WaitEvent after WaitEvent) and over TCP, side by side on one call."""
+    args = ("--timeout", "40", "--until", "Event=Hangup", "--until", SECOND_LEG, "events", SECOND_LEG)
+    over_http = watch("--via", "http", "--http-port", sandbox["AMIJSON_SANDBOX_HTTP_PORT"], *args)
+    over_tcp = watch(*args)
+    sandbox.cmd("calls", "1", "wait")
+    sandbox.cmd("hangup")
+    http_doc, tcp_doc = document(over_http, sandbox), document(over_tcp, sandbox)
+    assert over_http.returncode == 0 and over_tcp.returncode == 0, (http_doc["error"], tcp_doc["error"])
+    assert (http_doc["route"], tcp_doc["route"]) == ("http", "ami")
+    assert [r["Event"] for r in http_doc["records"]] == [r["Event"] for r in tcp_doc["records"]]
+    assert http_doc["records"][0]["Event"] == "Newchannel" and http_doc["records"][-1]["Event"] == "Hangup"
+    assert http_doc["events"]["server_filters"] == tcp_doc["events"]["server_filters"] != []
+
+
+def test_rx_has_no_events(amijson):
+    run = amijson("--via", "rx", "--count", "1", "events")
+    assert run.returncode == 2 and "--via ami" in run.doc["error"]["message"]
