@@ -30,7 +30,10 @@ FORMATS = ("json", "nagios", "prometheus", "zabbix", "text")
 ONE_RECORD = {
     "status": ("version", "uptime_seconds", "reload_seconds", "channels", "calls", "calls_processed",
                "endpoints", "endpoints_available", "endpoints_unavailable", "contacts_unreachable",
-               "queues", "queue_callers", "longest_wait_seconds"),
+               "queues", "queue_callers", "longest_wait_seconds",
+               "sip_peers", "sip_peers_monitored", "sip_peers_unmonitored", "sip_peers_online", "sip_peers_offline",
+               "iax2_peers", "iax2_peers_monitored", "iax2_peers_unmonitored", "iax2_peers_online",
+               "iax2_peers_offline"),
     "calls": ("active_calls", "max_calls", "calls_processed", "system_uptime"),
     "uptime": ("system_uptime", "last_reload"),
     "version": ("version", "ami_version", "built_by", "build_host", "machine", "os", "build_date"),
