@@ -1,7 +1,8 @@
 """Named queries: the common questions, the same records on every route.
 
-    amijson channels | calls | uptime | version | endpoints | contacts | queues
-            | peers | db [FAMILY] | modules [KEYWORD] | bridges | status
+    amijson channels | calls | uptime | version | endpoints [PATTERN] | contacts
+            | queues [QUEUE] | peers [PATTERN] | db [FAMILY] | modules [KEYWORD]
+            | bridges | status
 
 Each query is one ``Query`` entry in ``QUERIES``, declared as data: the AMI
 action that answers it best (or ``None`` where no action does, and the CLI
@@ -33,158 +34,29 @@ contacts   aor, uri, status, rtt_ms
 db         key, family, name, value
 bridges    bridge_id, name, channels, type, technology, duration
 version    version, ami_version, built_by, build_host, machine, os, build_date
+peers      the sip show peers parser's record: name, username, host, dynamic,
+           force_rport, comedia, acl, port, status, latency_ms, description, realtime
+           (SIPpeers over AMI: the whole name; username null, the event lacks it)
 status     version, uptime_seconds, reload_seconds, channels, calls, calls_processed,
            endpoints, endpoints_available, endpoints_unavailable, contacts_unreachable,
-           queues, queue_callers, longest_wait_seconds (one record: see status_record)
+           queues, queue_callers, longest_wait_seconds, sip_peers and iax2_peers (each
+           with _monitored, _unmonitored, _online, _offline) (one record: amijson.status)
+An AMI action answers where one gives the record (its values whole, where a CLI
+table cuts them at a column's width); the CLI command where it must:
 contacts: the CLI command on every route (PJSIPShowContacts omits static contacts)
 endpoints: the CLI command on every route (PJSIPShowEndpoints on 16 leaves channels empty)
+calls, uptime, modules: the CLI parser's record (no action gives it)
 queues and endpoints come in name order on every route
-calls, uptime, modules, peers: the CLI parser's record (same command on every route)
+endpoints PATTERN, peers PATTERN: the records whose name matches (``*``, ``?``:
+fields.glob_match), matched here on every route, never sent to Asterisk
 """
 
 from amijson.errors import AmijsonError
-from amijson.jsonout import printable_ascii
+from amijson.fields import DEVICE_STATES, FieldMap, caller_id, glob_match, hms, integer, listing, text  # noqa: F401
 from amijson.records import Records
 from amijson.request import Request
-
-PLACEHOLDERS = frozenset(("", "<unknown>", "(None)", "(none)", "<none>"))
-# ast_devstate2str() wording, indexed by the numeric state AMI sends.
-DEVICE_STATES = ("Unknown", "Not in use", "In use", "Busy", "Invalid", "Unavailable",
-                 "Ringing", "Ring+Inuse", "On Hold")
-
-
-def text(value):
-    """A string value, or None for Asterisk's placeholders and empty strings."""
-    if value is None or value in PLACEHOLDERS:
-        return None
-    stripped = value.strip()
-    return None if stripped in PLACEHOLDERS else stripped
-
-
-_PLACEHOLDER_TO_NONE = dict.fromkeys(PLACEHOLDERS).get
-
-
-def _all_str(column):
-    try:
-        "".join(column)
-    except TypeError:
-        return False
-    return True
-
-
-def _texts(column):
-    try:
-        joined = "|".join(column)
-    except TypeError:  # not all strings
-        return list(map(text, column))
-    if (joined.count("|") == len(column) - 1 and printable_ascii(joined)
-            and " |" not in joined and "| " not in joined and joined[:1] != " " and joined[-1:] != " "):
-        # Printable ASCII, each value between two "|": none has a space at an end
-        # to strip, and a placeholder would show as one of these.
-        # Every placeholder but "" starts with "<" or "(": two scans for the common case.
-        if "||" not in joined and joined[:1] != "|" and joined[-1:] != "|" and column[0] \
-                and (("<" not in joined and "(" not in joined)
-                     or not any(placeholder in joined for placeholder in PLACEHOLDERS if placeholder)):
-            return list(column)
-        return list(map(_PLACEHOLDER_TO_NONE, column, column))
-    stripped = list(map(str.strip, column))
-    return list(map(_PLACEHOLDER_TO_NONE, stripped, stripped))
-
-
-text.column = _texts
-
-
-CALLER_PLACEHOLDERS = PLACEHOLDERS | {"unknown"}
-
-
-def caller_id(value):
-    """A caller ID number or name; None for Asterisk's placeholders, ``unknown`` too
-    (app_queue's QueueEntry writes it for a caller without one)."""
-    value = text(value)
-    return None if value in CALLER_PLACEHOLDERS else value
-
-
-def integer(value):
-    """An AMI count to an int; None when it is not an optionally negative run of
-    ASCII digits: int() alone takes "+5", "1_0" and other scripts' digits ("٣").
-    The CLI parsers' int_or_none reads the same; it is not imported here, so a
-    query over AMI does not load the parsers package."""
-    if value is None or isinstance(value, int):
-        return value
-    text = str(value).strip(" \t\n\r\x0b\x0c")  # ASCII whitespace: strip() also takes NBSP
-    digits = text[1:] if text[:1] == "-" else text
-    return int(text) if digits.isascii() and digits.isdecimal() else None
-
-
-def _integers(column):
-    from amijson.table import decimals  # column forms run only where tables are
-    kinds = set(map(type, column))
-    if kinds <= {int, type(None)} and bool not in kinds:
-        return list(column)
-    if kinds == {str} and decimals(column):  # int() of each is then what integer() gives
-        return list(map(int, column))
-    return list(map(integer, column))
-
-
-integer.column = _integers
-
-
-def hms(value):
-    """AMI's HH:MM:SS durations to seconds (ints pass through)."""
-    if value is None or isinstance(value, int):
-        return value
-    # the parsers package loads only where output is parsed (after asterisk -rx starts)
-    from amijson.parsers.columns import hms_to_seconds
-    return hms_to_seconds(str(value))
-
-
-def _hms_column(column):
-    from amijson.table import decimals
-    if _all_str(column):
-        if len(column) >= 64:
-            # The channels of one call, and calls made in the same second, share
-            # a duration: convert each distinct one once, then look them up.
-            distinct = list(set(column))
-            if len(distinct) * 4 <= len(column):
-                return list(map(dict(zip(distinct, _hms_column(distinct))).__getitem__, column))
-        parts = ":".join(column).split(":")
-        if len(parts) == 3 * len(column) and decimals(parts):  # all HH:MM:SS
-            numbers = list(map(int, parts))
-            return [h * 3600 + m * 60 + s for h, m, s in zip(numbers[0::3], numbers[1::3], numbers[2::3])]
-    return list(map(hms, column))
-
-
-hms.column = _hms_column
-
-
-def listing(value, strip_prefix=False):
-    """A comma list (``101,102,``) to a list; ``aor/uri`` items to the uri."""
-    items = [v.strip() for v in (value or "").split(",") if v.strip()]
-    if strip_prefix:
-        items = [v.split("/", 1)[1] if "/" in v and not v.startswith("sip") else v for v in items]
-    return items
-
-
-class FieldMap:
-    """A record mapping declared as data: ``(key, convert, source)`` per output
-    field, the value being ``convert(record.get(source))``, or null where
-    ``source`` is None. Called on one record, or ``table()`` on a whole
-    ``Table`` at once (each converter's ``.column`` form, where it has one)."""
-
-    def __init__(self, *fields):
-        self.fields = fields
-        self.sources = [source for _key, _convert, source in fields if source is not None]
-
-    def __call__(self, record):
-        return {key: None if source is None else convert(record.get(source))
-                for key, convert, source in self.fields}
-
-    def table(self, table):
-        from amijson.table import Table, convert_column
-        return Table([key for key, _convert, _source in self.fields],
-                     [[None] * table.count if source is None else convert_column(convert, table.column(source))
-                      for _key, convert, source in self.fields])
-
+from amijson.status import (peer_summary_from_cli, peer_summary_from_event, queue_summary_from_cli,  # noqa: F401
+                            queue_summary_from_event, status_record)
 
 # --- channels ------------------------------------------------------------------
 
@@ -366,6 +238,39 @@ def bridge_from_cli(r):
     return {key: r.get(key) for key in ("bridge_id", "name", "channels", "type", "technology", "duration")}
 
 
+def _yes(value):
+    return (value or "").strip().lower() == "yes"
+
+
+def _auto_string(auto, on):
+    """chan_sip's force_rport_string/comedia_string: ``Auto (Yes)``... ``No``."""
+    word = "Yes" if _yes(on) else "No"
+    return "Auto (%s)" % word if _yes(auto) else word
+
+
+def sip_peer_from_event(e):
+    """A SIPpeers PeerEntry as the ``sip show peers`` parser's record (its
+    ``username`` is not in the event: null), with the whole name and description."""
+    status = text(e.get("Status"))
+    host = text(e.get("IPaddress"))
+    port = integer(e.get("IPport"))
+    from amijson.parsers.columns import peer_latency  # the parser's reading of the same status
+    return {
+        "name": text(e.get("ObjectName")),
+        "username": None,
+        "host": None if host == "-none-" else host,
+        "dynamic": _yes(e.get("Dynamic")),
+        "force_rport": _auto_string(e.get("AutoForcerport"), e.get("Forcerport")),
+        "comedia": _auto_string(e.get("AutoComedia"), e.get("Comedia")),
+        "acl": _yes(e.get("ACL")),
+        "port": port or None,
+        "status": status,
+        "latency_ms": peer_latency(status or ""),
+        "description": text(e.get("Description")),
+        "realtime": "Cached RT" if _yes(e.get("RealtimeDevice")) else None,
+    }
+
+
 def version_from_reply(reply):
     return [{"version": text(reply.get("AsteriskVersion")), "ami_version": text(reply.get("AMIversion")),
              "built_by": None, "build_host": None, "machine": None, "os": None, "build_date": None}]
@@ -400,12 +305,17 @@ class Query:
     ``fields``       every record's keys (a FieldMap's, in order, when ``from_cli`` is
                      one): what a Nagios threshold may name, checked before connecting
     ``one_record``   True where the answer is one record (a fact about the PBX), not a list
+    ``name_key``     the key a PATTERN filter matches (``*`` and ``?``, see
+                     ``fields.glob_match``), or None: amijson keeps the records whose
+                     name matches; the pattern is never sent to Asterisk (whose ``like``
+                     takes a regular expression)
     """
 
     def __init__(self, command, from_cli=None, action=None, from_event=None, from_events=None,
                  from_reply=None, filtered=None, argument=None, filter_header=None, empty_errors=(),
-                 order_by=None, missing_hint=None, fields=None, one_record=False):
+                 order_by=None, missing_hint=None, fields=None, one_record=False, name_key=None):
         self.command = command
+        self.name_key = name_key
         self.fields = tuple(fields if fields is not None else
                             (key for key, _convert, _source in getattr(from_cli, "fields", ())))
         self.one_record = one_record
@@ -420,9 +330,11 @@ class Query:
         self.empty_errors = empty_errors
         self.order_by = order_by
         self.missing_hint = missing_hint
+        if name_key is not None:
+            self.argument = "PATTERN"
 
     def usage(self, name):
-        return "%s [%s]" % (name, self.argument) if self.filtered else name
+        return "%s [%s]" % (name, self.argument) if self.argument else name
 
     def cli_command(self, argument=None):
         return self.command if argument is None else self.filtered.format(argument)
@@ -432,12 +344,16 @@ class Query:
         if len(args) > 1:
             raise AmijsonError("usage", "%s takes at most one filter argument" % name)
         argument = args[0] if args else None
-        if argument is not None and self.filtered is None:
+        if argument is not None and self.argument is None:
             raise AmijsonError("usage", "%s takes no filter" % name)
         if argument == "":
             # A web form's empty field must not widen the question to everything.
             raise AmijsonError("usage", "%s: the %s filter is empty; leave it out to ask for all"
                                % (name, self.argument))
+        if self.name_key is not None and argument is not None:  # matched here, on the whole list's records
+            request = self.request(name, (), route)
+            request.pattern = argument
+            return request
         if route == "ami" and self.action and (argument is None or self.filter_header):
             mapper = self.from_event if hasattr(self.from_event, "table") else None
             return Request(self.action, [(self.filter_header, argument)] if argument is not None else [],
@@ -465,6 +381,8 @@ class Query:
         if self.order_by is not None:
             key = self.order_by
             answer.records = Records(sorted(answer.records, key=lambda r: (r[key] is None, r[key] or "")))
+        if getattr(request, "pattern", None) is not None:
+            _keep_matching(answer, self.name_key, request.pattern)
 
     def output_parse(self, request):
         """A parsers.OutputParse for the CLI command, mapping each piece as it
@@ -473,6 +391,27 @@ class Query:
             return None
         from amijson.parsers import OutputParse
         return OutputParse.for_command(request.command, self.from_cli)
+
+
+def _keep_matching(answer, key, pattern):
+    """Keep the records whose ``key`` matches ``pattern``; a warning about a record
+    (``records[N].FIELD ...``) follows its record to its new place, or goes with it."""
+    kept, where = [], {}
+    for index, record in enumerate(answer.records):
+        if glob_match(pattern, record[key]):
+            where[index] = len(kept)
+            kept.append(record)
+    warnings = []
+    for warning in answer.warnings:
+        if warning.startswith("records[") and "]" in warning:
+            number, rest = warning[len("records["):].split("]", 1)
+            if number.isdecimal():
+                if int(number) not in where:
+                    continue
+                warning = "records[%d]%s" % (where[int(number)], rest)
+        warnings.append(warning)
+    answer.warnings[:] = warnings
+    answer.records = Records(kept)
 
 
 class Combined:
@@ -553,83 +492,11 @@ def _part_records(query, request, piece, answer):
 UNKNOWN_SOURCE = ("Invalid/unknown command", "No such command")
 
 
-# --- status --------------------------------------------------------------------
-
-def queue_summary_from_event(e):
-    """A QueueSummary event: callers waiting now, and the longest one's wait (seconds)."""
-    return {"queue": text(e.get("Queue")), "callers": integer(e.get("Callers")),
-            "longest_wait": integer(e.get("LongestHoldTime"))}
-
-
-def queue_summary_from_cli(r):
-    """The same from a ``queue show`` record: its callers and their waits."""
-    callers = r.get("callers") or []
-    return {"queue": r.get("queue"), "callers": len(callers),
-            "longest_wait": max((c.get("wait") or 0 for c in callers), default=0)}
-
-
-UNREACHABLE_CONTACTS = frozenset(("Unavail", "Unreachable"))  # the CLI's short label, AMI's long one
-
-
-def status_record(parts):
-    """The ``status`` record from its parts' records (None: the PBX lacks that source).
-
-    version                  version: CoreSettings' AsteriskVersion, or ``core show version``
-    uptime_seconds           uptime: ``core show uptime seconds``, System uptime
-    reload_seconds           uptime: its Last reload
-    channels, calls,         channels: ``core show channels count`` (active channels,
-    calls_processed          active calls, calls processed)
-    endpoints                endpoints: PJSIPShowEndpoints or ``pjsip show endpoints``,
-                             how many
-    endpoints_unavailable    those whose device state is Unavailable
-    endpoints_available      the others (endpoints - endpoints_unavailable)
-    contacts_unreachable     contacts: ``pjsip show contacts``, status Unavail
-    queues                   queues: QueueSummary or ``queue show``, how many
-    queue_callers            callers waiting in all of them
-    longest_wait_seconds     the longest any of them has waited; 0 when none waits
-
-    A field whose part is None is null: no res_pjsip, no app_queue. A count over
-    an empty list is 0."""
-    version, uptime, counts = (_first(parts.get(name)) for name in ("version", "uptime", "channels"))
-    endpoints, contacts, queues = parts.get("endpoints"), parts.get("contacts"), parts.get("queues")
-    unavailable = _count(endpoints, lambda e: e.get("state") == "Unavailable")
-    return {
-        "version": version.get("version"),
-        "uptime_seconds": uptime.get("system_uptime"),
-        "reload_seconds": uptime.get("last_reload"),
-        "channels": counts.get("active_channels"),
-        "calls": counts.get("active_calls"),
-        "calls_processed": counts.get("calls_processed"),
-        "endpoints": _count(endpoints),
-        "endpoints_available": None if endpoints is None else len(endpoints) - unavailable,
-        "endpoints_unavailable": unavailable,
-        "contacts_unreachable": _count(contacts, lambda c: c.get("status") in UNREACHABLE_CONTACTS),
-        "queues": _count(queues),
-        "queue_callers": None if queues is None else sum(q.get("callers") or 0 for q in queues),
-        "longest_wait_seconds": None if queues is None else max((q.get("longest_wait") or 0 for q in queues),
-                                                                 default=0),
-    }
-
-
-def _first(records):
-    return records[0] if records else {}
-
-
-def _count(records, which=None):
-    if records is None:
-        return None
-    return len(records) if which is None else sum(1 for record in records if which(record))
-
-
 VERSION_FIELDS = ("version", "ami_version", "built_by", "build_host", "machine", "os", "build_date")
 ENDPOINT_FIELDS = ("endpoint", "state", "channels", "caller_id", "aors", "contacts")
 CONTACT_FIELDS = ("aor", "uri", "status", "rtt_ms")
 QUEUE_FIELDS = ("queue", "strategy", "calls", "max_calls", "holdtime", "talktime", "completed", "abandoned",
                 "service_level", "service_level_perf", "weight", "members", "callers")
-STATUS_FIELDS = ("version", "uptime_seconds", "reload_seconds", "channels", "calls", "calls_processed",
-                 "endpoints", "endpoints_available", "endpoints_unavailable", "contacts_unreachable",
-                 "queues", "queue_callers", "longest_wait_seconds")
-
 QUERIES = {
     "channels": Query("core show channels concise", channel_from_concise,
                       "CoreShowChannels", from_event=channel_from_event),
@@ -640,14 +507,17 @@ QUERIES = {
                      fields=VERSION_FIELDS, one_record=True),
     # PJSIPShowEndpoints leaves ActiveChannels empty on Asterisk 16, and lists endpoints in
     # hash order: the CLI command answers on every route, in the endpoints' name order.
-    "endpoints": Query("pjsip show endpoints", endpoint_from_cli, order_by="endpoint", fields=ENDPOINT_FIELDS),
+    "endpoints": Query("pjsip show endpoints", endpoint_from_cli, order_by="endpoint", fields=ENDPOINT_FIELDS,
+                       name_key="endpoint"),
     # PJSIPShowContacts lists only registered (dynamic) contacts; the CLI lists static
     # ones too, so the CLI command answers on every route.
     "contacts": Query("pjsip show contacts", contact_from_cli, fields=CONTACT_FIELDS),
     "queues": Query("queue show", queue_from_cli, "QueueStatus", from_events=queues_from_events,
                     filtered="queue show {}", argument="QUEUE", filter_header="Queue", order_by="queue",
                     fields=QUEUE_FIELDS),
-    "peers": Query("sip show peers", missing_hint="chan_sip is not loaded; it was removed in Asterisk 21. "
+    # SIPpeers has the whole name (the CLI cuts it at 25 characters) and the CLI's order.
+    "peers": Query("sip show peers", None, "SIPpeers", from_event=sip_peer_from_event, name_key="name",
+                   missing_hint="chan_sip is not loaded; it was removed in Asterisk 21. "
                    "For PJSIP endpoints ask 'endpoints' (and 'contacts')",
                    fields=("name", "username", "host", "dynamic", "force_rport", "comedia", "acl", "port",
                            "status", "latency_ms", "description", "realtime")),
@@ -672,4 +542,9 @@ QUERIES["status"] = Combined((
                         from_event=endpoint_from_event, empty_errors=("No endpoints found",))),
     ("contacts", QUERIES["contacts"]),
     ("queues", Query("queue show", queue_summary_from_cli, "QueueSummary", from_event=queue_summary_from_event)),
-), status_record, STATUS_FIELDS)
+    # chan_sip (gone from 21 on) and chan_iax2: their peers' states
+    ("sip_peers", Query("sip show peers", peer_summary_from_cli, "SIPpeers", from_event=peer_summary_from_event)),
+    ("iax2_peers", Query("iax2 show peers", peer_summary_from_cli, "IAXpeerlist",
+                         from_event=peer_summary_from_event)),
+), status_record, tuple(status_record({})))
+

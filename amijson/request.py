@@ -39,6 +39,7 @@ class Request:
         return request
 
     wait = True  # False: an action whose result comes later returns at its reply (--no-wait)
+    pattern = None  # a named query's PATTERN operand, matched by amijson on the records it gets
 
 
 class Batch:

@@ -207,7 +207,8 @@ class QueryPlan(_Streamed):
     def explain(self, error):
         """Add the query's word for a CLI command Asterisk does not have (a module gone)."""
         hint = self.query.missing_hint
-        if hint and error.code == "command_failed" and error.message.startswith("No such command"):
+        from amijson.queries import UNKNOWN_SOURCE  # an unknown action (SIPpeers) or CLI command
+        if hint and error.code in ("command_failed", "action_failed") and error.message.startswith(UNKNOWN_SOURCE):
             error.message = "%s: %s" % (error.message, hint)
 
 

@@ -16,6 +16,9 @@ STATUS = {
     "version": "22.10.1", "uptime_seconds": 93784, "reload_seconds": 120, "channels": 6, "calls": 3,
     "calls_processed": 41, "endpoints": 4, "endpoints_available": 2, "endpoints_unavailable": 2,
     "contacts_unreachable": 0, "queues": 2, "queue_callers": 1, "longest_wait_seconds": 42,
+    "sip_peers": 4, "sip_peers_monitored": 3, "sip_peers_unmonitored": 1, "sip_peers_online": 1,
+    "sip_peers_offline": 2, "iax2_peers": 3, "iax2_peers_monitored": 2, "iax2_peers_unmonitored": 1,
+    "iax2_peers_online": 1, "iax2_peers_offline": 1,
 }
 
 STATES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}

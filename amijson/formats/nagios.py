@@ -293,6 +293,10 @@ def _status_summary(record):
         if record["queue_callers"] and _numeric(record.get("longest_wait_seconds")):
             waiting += " (longest %d s)" % record["longest_wait_seconds"]
         parts.append(waiting)
+    for prefix, driver in (("sip_peers", "SIP"), ("iax2_peers", "IAX2")):
+        if _numeric(record.get(prefix + "_monitored")) and record[prefix + "_monitored"]:
+            parts.append("%d of %d %s peers online" % (record.get(prefix + "_online") or 0,
+                                                       record[prefix + "_monitored"], driver))
     if _numeric(record.get("uptime_seconds")):
         parts.append("up %s" % _duration(record["uptime_seconds"]))
     return ", ".join(parts) or _fields_summary(record)

@@ -16,9 +16,13 @@ gives ``asterisk_info{version}``, ``asterisk_uptime_seconds``,
 ``asterisk_reload_seconds``, ``asterisk_channels``, ``asterisk_calls``,
 ``asterisk_calls_processed_total``, ``asterisk_endpoints`` (``_available``,
 ``_unavailable``), ``asterisk_contacts_unreachable``, ``asterisk_queues``,
-``asterisk_queues_callers`` and ``asterisk_queues_longest_wait_seconds``.
+``asterisk_queues_callers``, ``asterisk_queues_longest_wait_seconds``, and
+``asterisk_sip_peers`` and ``asterisk_iax2_peers`` (each with ``_monitored``,
+``_unmonitored``, ``_online``, ``_offline``).
 Labelled series: ``endpoints`` gives ``asterisk_endpoint_state{endpoint,state}``
-(1, the current state) and ``asterisk_endpoint_channels{endpoint}``;
+(1, the current state) and ``asterisk_endpoint_channels{endpoint}``; ``peers``
+gives ``asterisk_sip_peer_status{peer,status}`` (1; the status without its
+``(N ms)``) and ``asterisk_sip_peer_latency_seconds{peer}``;
 ``contacts`` gives ``asterisk_contact_status{aor,uri,status}`` and
 ``asterisk_contact_rtt_seconds{aor,uri}``; ``queues`` gives, per ``queue``,
 ``asterisk_queue_callers``, ``_longest_wait_seconds``, ``_members``,
@@ -47,6 +51,15 @@ STATUS = (  # field, metric, type, help
     ("queue_callers", "asterisk_queues_callers", GAUGE, "Callers waiting in any queue."),
     ("longest_wait_seconds", "asterisk_queues_longest_wait_seconds", GAUGE,
      "Seconds the longest-waiting caller in any queue has waited (0 when none waits)."),
+) + tuple(
+    (prefix + suffix, "asterisk_" + prefix + suffix, GAUGE, help_text % driver)
+    for prefix, driver in (("sip_peers", "chan_sip"), ("iax2_peers", "chan_iax2"))
+    for suffix, help_text in (
+        ("", "%s peers configured."),
+        ("_monitored", "%s peers qualified (qualify=yes)."),
+        ("_unmonitored", "%s peers not qualified (qualify=no)."),
+        ("_online", "Qualified %s peers that answer (OK or LAGGED)."),
+        ("_offline", "Qualified %s peers that do not answer (UNREACHABLE or UNKNOWN)."))
 )
 
 QUEUE = (  # metric, type, help, value of a queue record (None: left out)
@@ -157,6 +170,16 @@ def _records(out, answer, query):
             rtt = record.get("rtt_ms")
             out.add("asterisk_contact_rtt_seconds", GAUGE, "Round-trip time of the contact's last qualify.", contact,
                     None if not isinstance(rtt, (int, float)) else rtt / 1000.0)
+    elif query == "peers":
+        for record in answer.records:
+            peer = dict(pbx, peer=record.get("name"))
+            status = record.get("status")
+            out.add("asterisk_sip_peer_status", GAUGE, "1 for the chan_sip peer's current status "
+                    "(OK, LAGGED, UNREACHABLE, UNKNOWN, Unmonitored; no latency in the label).",
+                    dict(peer, status=None if status is None else status.split(" (", 1)[0]), 1)
+            latency = record.get("latency_ms")
+            out.add("asterisk_sip_peer_latency_seconds", GAUGE, "The chan_sip peer's last qualify round trip.", peer,
+                    None if not isinstance(latency, int) else latency / 1000.0)
     elif query == "queues":
         for record in answer.records:
             queue = dict(pbx, queue=record.get("queue"))

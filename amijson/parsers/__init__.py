@@ -47,6 +47,7 @@ MODULES = (
     "pjsip_contacts",
     "pjsip_aors",
     "sip_show_peers",
+    "iax2_show_peers",
     "queue_show",
     "database_show",
     "module_show",

@@ -193,3 +193,22 @@ def find_header(lines, first_words, what, warnings, skip=None):
     if text and warnings is not None:
         warnings.append("no %s table found in the output: %r" % (what, text[:200]))
     return -1
+
+
+def peer_status_text(rest):
+    """The status at the start of ``rest`` (``OK (12 ms)``, ``UNKNOWN``...): chan_sip's and
+    chan_iax2's ``peer_status()``, whose Status column has no maximum width."""
+    if rest[:1] in ("", " "):
+        return ""
+    for prefix in ("OK (", "LAGGED ("):
+        if rest.startswith(prefix) and ")" in rest:
+            return rest[:rest.index(")") + 1]
+    return rest.split()[0]
+
+
+def peer_latency(status):
+    """The N of ``OK (N ms)`` or ``LAGGED (N ms)``, else None."""
+    for prefix in ("OK (", "LAGGED ("):
+        if status.startswith(prefix) and status.endswith(" ms)"):
+            return int_or_none(status[len(prefix):-len(" ms)")])
+    return None

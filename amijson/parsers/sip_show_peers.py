@@ -50,7 +50,8 @@ Example output::
       "description": null, "realtime": null}]
 """
 
-from amijson.parsers.columns import ascii_digits, column_spans, int_or_none, strip_ansi, truncation_warning
+from amijson.parsers.columns import (ascii_digits, column_spans, peer_latency, peer_status_text, strip_ansi,
+                                     truncation_warning)
 
 COMMANDS = {
     "sip show peers": "default",
@@ -64,23 +65,6 @@ _COLUMNS = ("Name/username", "Host", "Dyn", "Forcerport", "Comedia", "ACL", "Por
 def _is_trailer(line):
     words = line.split()
     return len(words) >= 3 and ascii_digits(words[0]) and words[1:3] == ["sip", "peers"]
-
-
-def _status_text(rest):
-    """The status at the start of ``rest`` (``OK (12 ms)``, ``UNKNOWN``...)."""
-    if rest[:1] in ("", " "):
-        return ""
-    for prefix in ("OK (", "LAGGED ("):
-        if rest.startswith(prefix) and ")" in rest:
-            return rest[:rest.index(")") + 1]
-    return rest.split()[0]
-
-
-def _latency(status):
-    for prefix in ("OK (", "LAGGED ("):
-        if status.startswith(prefix) and status.endswith(" ms)"):
-            return int_or_none(status[len(prefix):-len(" ms)")])
-    return None
 
 
 def _description_width(spans):
@@ -132,7 +116,7 @@ def parse(text, variant=None, warnings=None):
         status = ""
         shift = 0
         if "Status" in spans:
-            status = _status_text(line[spans["Status"][0]:])
+            status = peer_status_text(line[spans["Status"][0]:])
             status_width = width("Status")
             if status_width is not None:
                 shift = max(0, len(status) - status_width)
@@ -149,7 +133,7 @@ def parse(text, variant=None, warnings=None):
             "acl": field("ACL").strip() == "A",
             "port": int(port) if ascii_digits(port) and int(port) else None,
             "status": status or None,
-            "latency_ms": _latency(status),
+            "latency_ms": peer_latency(status),
             "description": description or None,
             "realtime": realtime or None,
         })

@@ -33,9 +33,11 @@ USAGE = "core show channel"  # needs a channel name: Asterisk answers with its u
 EXTRA = [NO_SUCH, "queue show support", "queue show nosuch", "database show amijson", "module show like pjsip",
          "core show help core show uptime"]
 COMMANDS = REGISTRY + [command for command in EXTRA if command not in REGISTRY]
-# What Asterisk refuses: usage texts (a missing argument) and No such command (chan_sip is not
-# loaded in either sandbox).
-REFUSED = {NO_SUCH, USAGE, "module show like", "sip show peers", "sip show peers like"}
+# What Asterisk refuses: usage texts (a missing argument), and No such command; chan_sip's and
+# chan_iax2's commands where they are not loaded (22 has no chan_sip: it was removed in 21, and its
+# sandbox does not load chan_iax2; the 16 sandbox loads both).
+REFUSED = {NO_SUCH, USAGE, "module show like", "sip show peers like", "iax2 show peers like"}
+CHAN_SIP = {"sip show peers", "iax2 show peers", "iax2 show peers registered"}
 ROUTES = ("ami", "http", "rx")
 
 
@@ -98,9 +100,9 @@ def same_as_rx(sandbox, command, produce, attempts=5):
     return code, out, err, before, after
 
 
-def expected_code(command, text):
+def expected_code(command, text, release):
     """1 where Asterisk refused the command (its text says so; asterisk -rx itself exits 0)."""
-    refused = command in REFUSED
+    refused = command in REFUSED or (command in CHAN_SIP and release != "16")
     assert not refused or text.startswith((b"No such command '", b"Usage: ")), (command, text[:200])
     return 1 if refused else 0
 
@@ -134,7 +136,7 @@ def test_every_parser_command_is_byte_identical_on_every_route(sandbox, calls_up
                 differences.append("%s over %s: amijson printed %r, asterisk -rx %r" % (command, route, out[:300],
                                                                                        after[:300]))
                 continue
-            want = expected_code(command, out)
+            want = expected_code(command, out, sandbox.release)
             if code != want:
                 differences.append("%s over %s: exit %d, expected %d (%s)" % (command, route, code, want, err))
             elif want == 0 and err:

@@ -152,6 +152,8 @@ def test_the_readmes_manager_user_answers_every_query(amijson, sandbox):
                                                ["action", "CoreShowChannels"],
                                                ["action", "DBGet", "Family=amijson/cidname", "Key=5551234"]]:
         run = amijson(*question, env=env)
-        if question == ["peers"] and run.doc["error"] and run.doc["error"]["code"] == "command_failed":
-            continue  # no chan_sip (gone from 21 on): not a question of classes
+        if question == ["peers"] and sandbox.release != "16":
+            # no chan_sip (gone from 21 on): SIPpeers is unknown, not a question of classes
+            assert run.returncode == 1 and "chan_sip is not loaded" in run.doc["error"]["message"], run.doc
+            continue
         assert run.returncode == 0 and run.doc["ok"], (question, run.doc["error"])

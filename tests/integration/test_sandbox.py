@@ -193,6 +193,11 @@ def test_only_loopback_listens(sandbox):
     for key, proto in (("AMIJSON_PORT", "tcp"), ("AMIJSON_SANDBOX_TLS_PORT", "tcp"),
                        ("AMIJSON_SANDBOX_HTTP_PORT", "tcp"), ("AMIJSON_SANDBOX_HTTPS_PORT", "tcp")):
         assert (proto, int(sandbox[key])) in ports, (key, found)
+    if sandbox.release == "16":  # chan_sip and chan_iax2, loaded there, on loopback like the rest
+        for key in ("AMIJSON_SANDBOX_CHAN_SIP_PORT", "AMIJSON_SANDBOX_IAX_PORT"):
+            assert ("udp", int(sandbox[key])) in ports, (key, found)
+    else:
+        assert "AMIJSON_SANDBOX_CHAN_SIP_PORT" not in sandbox
 
 
 def test_two_ups_at_once_start_one_asterisk(sandbox):

@@ -1,6 +1,8 @@
 """The ``status`` query on each real release: one record, the same on ami, http and rx, with
 live calls, a caller waiting in a queue and an unreachable contact; each field what the query
-or command it comes from says on its own; and one session for all six requests."""
+or command it comes from says on its own; and one session for all eight requests. chan_sip and
+chan_iax2 peers on 16 (the sandbox's reachable, unreachable, unmonitored and long-named ones);
+on 22, which has no chan_sip (and does not load chan_iax2), their fields null and a warning each."""
 
 import pathlib
 import time
@@ -10,6 +12,19 @@ import pytest
 FIELDS = ["version", "uptime_seconds", "reload_seconds", "channels", "calls", "calls_processed", "endpoints",
           "endpoints_available", "endpoints_unavailable", "contacts_unreachable", "queues", "queue_callers",
           "longest_wait_seconds"]
+PEER_FIELDS = ["sip_peers", "sip_peers_monitored", "sip_peers_unmonitored", "sip_peers_online", "sip_peers_offline",
+               "iax2_peers", "iax2_peers_monitored", "iax2_peers_unmonitored", "iax2_peers_online",
+               "iax2_peers_offline"]
+# The 16 sandbox's peers (scripts/asterisk-sandbox): chan_sip's trunk1 (OK), trunk10 (UNREACHABLE),
+# desk-unmonitored and trunk-carrier-with-a-33-char-name (UNKNOWN: never registered); chan_iax2's
+# trunk-iax (OK), iax-silent (UNREACHABLE) and iax-unmonitored.
+PEERS_16 = dict(zip(PEER_FIELDS, [4, 3, 1, 1, 2, 3, 2, 1, 1, 1]))
+CUT_NAMES_16 = ["sip show peers: records[1].name may be truncated at 25 characters (fixed-width column)",
+                "iax2 show peers: records[1].name may be truncated at 15 characters (fixed-width column)"]
+# Where a part's module is not loaded, the action (AMI) or the command (rx) Asterisk does not know.
+PEER_SOURCES = {"ami": ("SIPpeers: Invalid/unknown command", "IAXpeerlist: Invalid/unknown command"),
+                "rx": ("sip show peers: No such command 'sip show peers'",
+                       "iax2 show peers: No such command 'iax2 show peers'")}
 TICKING = {"uptime_seconds", "reload_seconds", "longest_wait_seconds"}  # seconds pass between two runs
 ROUTES = ("ami", "http", "rx")
 
@@ -36,10 +51,21 @@ def via(sandbox, route):
 def status(amijson, sandbox, route, *options):
     run = amijson(*options, *via(sandbox, route), "status", env={"AMIJSON_ASTERISK": sandbox["AMIJSON_ASTERISK"]})
     assert run.returncode == 0 and run.doc["ok"], run.doc
-    assert run.doc["route"] == route and run.doc["warnings"] == [], run.doc
+    assert run.doc["route"] == route, run.doc
     (record,) = run.doc["records"]
-    assert list(record) == FIELDS
+    assert list(record) == FIELDS + PEER_FIELDS
     assert all(isinstance(record[key], int) for key in FIELDS[1:]), record
+    if sandbox.release == "16":
+        # only rx reads the CLI's tables, which cut the 33-character chan_sip name and the
+        # 15-character chan_iax2 one (it fills the column): the parts' records say so
+        assert run.doc["warnings"] == ([] if route != "rx" else CUT_NAMES_16), run.doc
+        assert all(isinstance(record[key], int) for key in PEER_FIELDS), record
+    else:  # no chan_sip, no chan_iax2: null, and a warning names each part
+        assert [record[key] for key in PEER_FIELDS] == [None] * 10, record
+        sources = PEER_SOURCES["rx" if route == "rx" else "ami"]
+        assert len(run.doc["warnings"]) == 2, run.doc["warnings"]
+        for warning, source in zip(run.doc["warnings"], sources):
+            assert warning.startswith(source) and warning.endswith("(its fields are null)"), warning
     return run.doc, record
 
 
@@ -51,7 +77,7 @@ def records(amijson, *args, env=None):
 
 def differences(left, right):
     """The fields two records disagree on (seconds within 2 s of each other agree)."""
-    return {key: (left[key], right[key]) for key in FIELDS
+    return {key: (left[key], right[key]) for key in FIELDS + PEER_FIELDS
             if not (left[key] == right[key] or key in TICKING and abs(left[key] - right[key]) <= 2)}
 
 
@@ -108,6 +134,8 @@ def test_status_is_the_same_record_on_every_route(amijson, sandbox, busy):
     assert record["endpoints_available"] == 2 and record["contacts_unreachable"] == 1
     assert (record["queues"], record["queue_callers"]) == (2, 1) and record["longest_wait_seconds"] >= 0
     assert record["uptime_seconds"] >= record["reload_seconds"] >= 0
+    assert {key: record[key] for key in PEER_FIELDS} == (PEERS_16 if sandbox.release == "16"
+                                                         else dict.fromkeys(PEER_FIELDS))
 
 
 def test_each_field_is_what_its_source_says(amijson, sandbox, busy):
@@ -134,6 +162,7 @@ def test_each_field_is_what_its_source_says(amijson, sandbox, busy):
             "queue_callers": sum(len(q["callers"]) for q in queues),
             "longest_wait_seconds": max((c["wait"] for q in queues for c in q["callers"]), default=0),
         }
+        expected.update(peer_counts_of(amijson, sandbox))
         if not differences(record, expected):
             break
     assert not differences(record, expected), (record, expected)
@@ -141,17 +170,34 @@ def test_each_field_is_what_its_source_says(amijson, sandbox, busy):
                                          env={"AMIJSON_ASTERISK": sandbox["AMIJSON_ASTERISK"]})[0]["version"]
 
 
+def peer_counts_of(amijson, sandbox):
+    """What the peers query (SIPpeers) and ``iax2 show peers`` say, counted; None without them."""
+    if sandbox.release != "16":
+        return dict.fromkeys(PEER_FIELDS)
+    counts = {}
+    for prefix, peers in (("sip_peers", records(amijson, "peers")),
+                          ("iax2_peers", records(amijson, "command", "iax2 show peers"))):
+        statuses = [p["status"] for p in peers]
+        monitored = [s for s in statuses if s != "Unmonitored"]
+        online = [s for s in monitored if s.startswith(("OK (", "LAGGED ("))]
+        counts.update({prefix: len(statuses), prefix + "_monitored": len(monitored),
+                       prefix + "_unmonitored": len(statuses) - len(monitored), prefix + "_online": len(online),
+                       prefix + "_offline": len(monitored) - len(online)})
+    return counts
+
+
 def test_status_is_one_session_and_names_its_parts(amijson, sandbox):
     doc, _record = status(amijson, sandbox, "ami", "--debug")
     assert doc["request"]["action"] is None and doc["request"]["command"] is None
     assert [(p["action"], p["command"]) for p in doc["request"]["parts"]] == [
         ("CoreSettings", None), ("Command", "core show uptime seconds"), ("Command", "core show channels count"),
-        ("PJSIPShowEndpoints", None), ("Command", "pjsip show contacts"), ("QueueSummary", None)]
+        ("PJSIPShowEndpoints", None), ("Command", "pjsip show contacts"), ("QueueSummary", None),
+        ("SIPpeers", None), ("IAXpeerlist", None)]
     assert (doc["response"], doc["output"], doc["parser"]) == (None, None, None)
     run = amijson("--debug", "status")
     sent = [line[10:] for line in run.stderr.splitlines() if line.startswith("> Action: ")]
     assert sent == ["Challenge", "Login", "CoreSettings", "Command", "Command", "PJSIPShowEndpoints", "Command",
-                    "QueueSummary", "Logoff"]
+                    "QueueSummary", "SIPpeers", "IAXpeerlist", "Logoff"]
     http = amijson("--debug", *via(sandbox, "http"), "status")
     # HTTP: the same requests after the login, pipelined (its Logoff is not in the transcript)
     assert [line[10:] for line in http.stderr.splitlines() if line.startswith("> Action: ")] == sent[:-1]

@@ -58,7 +58,9 @@ def test_status_ok_with_perfdata_for_every_numeric_field():
     out, code = render([("pbx1", doc([STATUS]))], "status")
     assert code == 0 and out.state == "OK"
     assert out.text.startswith("AMIJSON OK - status of pbx1: Asterisk 22.10.1, 3 calls, 6 channels")
+    assert "1 of 3 SIP peers online, 1 of 2 IAX2 peers online" in out.text
     assert set(out.perfdata) == set(STATUS) - {"version"}
+    assert out.perfdata["sip_peers_offline"]["value"] == 2
     assert out.perfdata["calls"] == {"value": 3, "uom": "", "warn": "", "crit": "", "min": "0", "max": ""}
     assert out.perfdata["uptime_seconds"]["uom"] == "s" and out.perfdata["calls_processed"]["uom"] == "c"
 
@@ -95,6 +97,16 @@ def test_a_null_field_is_U_in_perfdata_and_unknown_under_a_threshold():
     assert code == 0 and out.perfdata["reload_seconds"]["value"] is None
     out, code = render([("pbx1", doc([record]))], "status", ["reload_seconds=60:"])
     assert code == 3 and "reload_seconds has no value" in out.text
+
+
+def test_no_chan_sip_is_U_in_perfdata_and_no_peers_in_the_text():
+    """Asterisk 21 and later: the sip_peers fields are null (a warning in the document says why)."""
+    record = dict(STATUS, **dict.fromkeys(key for key in STATUS if key.startswith("sip_peers")))
+    out, code = render([("pbx1", doc([record]))], "status")
+    assert code == 0 and out.perfdata["sip_peers_offline"]["value"] is None
+    assert "SIP peers" not in out.text and "1 of 2 IAX2 peers online" in out.text
+    out, code = render([("pbx1", doc([record]))], "status", [], ["sip_peers_offline=0"])
+    assert code == 3 and "sip_peers_offline has no value" in out.text
 
 
 def test_no_record_is_unknown():

@@ -33,6 +33,30 @@ def test_status_as_gauges_and_a_counter():
     assert "amijson_error" not in metrics and "amijson_records" not in metrics
 
 
+def test_status_has_sip_and_iax2_peer_counts_and_none_where_the_module_is_not_loaded():
+    metrics = render([("pbx1", doc([STATUS]))], "status")
+    for prefix in ("sip_peers", "iax2_peers"):
+        for suffix in ("", "_monitored", "_unmonitored", "_online", "_offline"):
+            name = "asterisk_" + prefix + suffix
+            assert metrics[name]["type"] == "gauge" and sample(metrics, name, pbx="pbx1") == STATUS[prefix + suffix]
+    no_chan_sip = dict(STATUS, **dict.fromkeys(k for k in STATUS if k.startswith("sip_peers")))
+    metrics = render([("pbx1", doc([no_chan_sip]))], "status")
+    assert not [name for name in metrics if name.startswith("asterisk_sip_peers")]
+    assert sample(metrics, "asterisk_iax2_peers_online", pbx="pbx1") == 1
+
+
+def test_peers_are_labelled_series_by_name_and_status_word():
+    peers = [{"name": "trunk1", "status": "OK (1 ms)", "latency_ms": 1},
+             {"name": "trunk-carrier-with-a-33-char-name", "status": "UNKNOWN", "latency_ms": None},
+             {"name": "trunk10", "status": "UNREACHABLE", "latency_ms": None}]
+    metrics = render([("pbx1", doc(peers))], "peers")
+    assert sample(metrics, "amijson_records", pbx="pbx1", query="peers") == 3
+    assert sample(metrics, "asterisk_sip_peer_status", peer="trunk1", status="OK") == 1
+    assert sample(metrics, "asterisk_sip_peer_status", peer="trunk-carrier-with-a-33-char-name", status="UNKNOWN") == 1
+    assert sample(metrics, "asterisk_sip_peer_latency_seconds", peer="trunk1") == 0.001
+    assert len(metrics["asterisk_sip_peer_latency_seconds"]["samples"]) == 1  # null latency: left out
+
+
 def test_a_null_value_is_left_out_not_zero():
     metrics = render([("pbx1", doc([dict(STATUS, reload_seconds=None, version=None)]))], "status")
     assert "asterisk_reload_seconds" not in metrics and "asterisk_info" not in metrics

@@ -24,7 +24,9 @@ def _one_request_queries():
 def test_every_query_has_a_cli_command_and_a_filter_only_with_a_template():
     for name, query in _one_request_queries():
         assert query.command, name
-        assert (query.filtered is None) == (query.argument is None), name
+        # a filter is a CLI template's word, or a PATTERN amijson matches on a name itself
+        assert (query.filtered is None and query.name_key is None) == (query.argument is None), name
+        assert query.filtered is None or query.name_key is None, name
         assert query.filter_header is None or query.action, name  # a header belongs to an action
         assert sum(x is not None for x in (query.from_event, query.from_events, query.from_reply)) \
             == (1 if query.action else 0), name
@@ -35,6 +37,7 @@ def test_the_usage_text_lists_every_query_from_the_registry():
     for name, query in QUERIES.items():
         assert query.usage(name) in text
     assert "queues [QUEUE]" in text and "db [FAMILY]" in text and "modules [KEYWORD]" in text
+    assert "endpoints [PATTERN]" in text and "peers [PATTERN]" in text
 
 
 @pytest.mark.parametrize("name,args,route,expected", [
@@ -46,6 +49,12 @@ def test_the_usage_text_lists_every_query_from_the_registry():
     ("modules", [], "ami", ("Command", [], "module show")),
     ("modules", ["pjsip"], "rx", (None, [], "module show like pjsip")),
     ("contacts", [], "ami", ("Command", [], "pjsip show contacts")),
+    # SIPpeers has whole names; a PATTERN is never sent to Asterisk (sip show peers like takes a regex)
+    ("peers", [], "ami", ("SIPpeers", [], None)),
+    ("peers", [], "rx", (None, [], "sip show peers")),
+    ("peers", ["trunk*"], "ami", ("SIPpeers", [], None)),
+    ("peers", ["trunk.*|x"], "rx", (None, [], "sip show peers")),
+    ("endpoints", ["trunk*"], "ami", ("Command", [], "pjsip show endpoints")),
 ])
 def test_the_request_on_each_route(name, args, route, expected):
     request = QUERIES[name].request(name, args, route)
@@ -64,6 +73,8 @@ def test_a_filter_on_an_action_without_a_filter_header_asks_the_cli_command():
     ("channels", ["x"], "channels takes no filter"),
     ("queues", ["a", "b"], "queues takes at most one filter argument"),
     ("queues", [""], "queues: the QUEUE filter is empty; leave it out to ask for all"),
+    ("peers", [""], "peers: the PATTERN filter is empty; leave it out to ask for all"),
+    ("endpoints", ["a", "b"], "endpoints takes at most one filter argument"),
 ])
 def test_operands_a_query_refuses(name, args, message):
     with pytest.raises(AmijsonError) as caught:
@@ -119,3 +130,36 @@ def test_every_query_declares_its_records_fields():
         assert query.one_record == (len(answer.records) == 1 and name in ("calls", "uptime", "version"))
     assert QUERIES["status"].one_record and QUERIES["status"].fields == tuple(
         QUERIES["status"].combine({}).keys())
+
+
+def test_a_pattern_keeps_the_matching_records_and_their_warnings():
+    """endpoints 'trunk*': the records whose name matches, in order; a warning about a record
+    follows it to its new index, and one about a record left out goes with it."""
+    request = QUERIES["endpoints"].request("endpoints", ["trunk*"], "rx")
+    assert request.pattern == "trunk*"
+    answer = Answer("rx")
+    answer.records = Records([{"endpoint": name, "state": "Not in use", "channels": 0, "caller_id": None,
+                               "aors": [], "contacts": []} for name in ("101", "trunk1", "trunk10", "xtrunk")])
+    answer.output = None
+    request.command = None  # records as mapped already: only the ordering and the pattern apply
+    query = Query("pjsip show endpoints", action="X", from_events=list, order_by="endpoint", name_key="endpoint")
+    answer.warnings = ["records[0].endpoint may be truncated at 51 characters (fixed-width column)",
+                       "records[2].endpoint may be truncated at 51 characters (fixed-width column)",
+                       "something about the whole run"]
+    query.shape(request, answer)
+    assert [r["endpoint"] for r in answer.records] == ["trunk1", "trunk10"]
+    assert answer.warnings == ["records[1].endpoint may be truncated at 51 characters (fixed-width column)",
+                               "something about the whole run"]
+
+
+@pytest.mark.parametrize("pattern,name,matches", [
+    ("trunk*", "trunk1", True), ("trunk*", "trunk", True), ("trunk*", "xtrunk1", False),
+    ("trunk?", "trunk1", True), ("trunk?", "trunk10", False), ("*-east", "carrier-east", True),
+    ("*a*b*", "xaxxbx", True), ("*a*b", "xaxxbx", False), ("", "", True), ("", "a", False),
+    ("trunk.*", "trunk10", False), ("[t]runk1", "trunk1", False), ("[t]runk1", "[t]runk1", True),
+    ("TRUNK*", "trunk1", False), ("*", "", True), ("a**b", "ab", True),
+])
+def test_glob_match_reads_only_star_and_question_mark(pattern, name, matches):
+    from amijson.fields import glob_match
+    assert glob_match(pattern, name) is matches
+    assert glob_match(pattern, None) is False

@@ -115,6 +115,7 @@ PARSER_16 = {
     "core-show-uptime-seconds-16.txt": "core_show_uptime.seconds",
     "core-show-version-16.txt": "core_show_version",
     "database-show-16.txt": "database_show",
+    "iax2-show-peers-16.txt": "iax2_show_peers",
     "manager-show-connected-16.txt": "manager_show_connected",
     "module-show-16.txt": "module_show",
     "module-show-like-pjsip-16.txt": "module_show.like",
