@@ -10,7 +10,8 @@ import json
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from amijson.cli import OPTIONS, main
+from amijson.cli import main
+from amijson.cmdline import OPTIONS
 from amijson.queries import QUERIES
 
 ANY_TEXT = st.text(st.characters(blacklist_categories=()), max_size=24)  # surrogates included

@@ -8,7 +8,8 @@ import json
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from amijson.cli import OPTIONS, main
+from amijson.cli import main
+from amijson.cmdline import OPTIONS
 from amijson.queries import QUERIES
 from argvs import ANY_TEXT, local
 from monitoring import parse_exposition, parse_nagios

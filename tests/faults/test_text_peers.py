@@ -9,7 +9,8 @@ import subprocess
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from amijson.cli import OPTIONS, main
+from amijson.cli import main
+from amijson.cmdline import OPTIONS
 from amijson.errors import EXIT_CODES
 from amijson.queries import QUERIES
 from argvs import ANY_TEXT, local

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from amijson.cli import main, parse_args
+from amijson.cli import main
+from amijson.cmdline import parse_args
 from monitoring import parse_exposition, parse_nagios, sample
 
 

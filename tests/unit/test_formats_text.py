@@ -156,7 +156,7 @@ def test_usage_errors_are_said_as_text(argv, code, why, capsys):
 
 
 def test_text_is_in_the_help():
-    from amijson.cli import verbs
+    from amijson.cmdline import verbs
     code, out = run(["--help"])
     assert code == 0 and "json|nagios|prometheus|zabbix|text" in out and 'asterisk -rx "CMD"' in out
     assert verbs().endswith('| doctor | asterisk -rx "CMD"'), verbs()

@@ -3,7 +3,7 @@
 import pytest
 
 from amijson.answer import Answer
-from amijson.cli import usage
+from amijson.cmdline import usage
 from amijson.errors import AmijsonError
 from amijson.queries import QUERIES, Combined, Query
 from amijson.records import Records

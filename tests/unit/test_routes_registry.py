@@ -6,9 +6,9 @@ import pathlib
 import pytest
 
 from amijson import routes
-from amijson.cli import USAGE
+from amijson.cmdline import USAGE
 from amijson.errors import AmijsonError
-from amijson.cli import OPTIONS
+from amijson.cmdline import OPTIONS
 from amijson.settings import ENVIRONMENT, resolve
 
 SCHEMA = json.loads((pathlib.Path(routes.__file__).parent / "document.schema.json").read_text())
