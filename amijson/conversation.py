@@ -247,7 +247,7 @@ def _outcome(answer, request, exchange, encoding):
     if request.later_from == "reply":
         answer.outcome = later.outcome_of_reply(reply)
         if is_error(reply) and (reply.get("Message") or "") == later.sync_failure:
-            raise AmijsonError("action_failed", later.sync_failed(request.action))
+            raise AmijsonError("action_failed", later.sync_failed())
         return
     if is_error(reply):
         return  # refused: nothing runs, nothing will be told

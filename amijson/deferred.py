@@ -170,7 +170,7 @@ class Later:
         from amijson.exchange import is_error
         return {"awaited": None, "result": None if is_error(reply) else self.sync_word, "event": None}
 
-    def sync_failed(self, action):
+    def sync_failed(self):
         return ("%s: Asterisk's reply without Async does not say why (busy, no answer, congestion...); "
                 "with Async=true amijson reports the outcome" % self.sync_failure)
 
