@@ -48,7 +48,8 @@ class ManagerSession:
         raise NotImplementedError
 
 
-def _command_lines(reply):
+def command_lines(reply):
+    """A Command reply's output lines, as 16 and later (Output: headers) or 13 (a body) send them."""
     if reply.body is not None:  # Asterisk <= 13: Response: Follows and raw text
         from amijson.clitext import output_lines
         return output_lines(reply.body)
@@ -212,7 +213,7 @@ def fill(answer, request, exchange, encoding):
         answer.complete = _record(answer, exchange.complete, "complete", encoding)
     message = reply.get("Message") or ""
     if is_command:
-        lines = _command_lines(reply)
+        lines = command_lines(reply)
         answer.output = lines
         if is_error(reply):
             if message == "Permission denied":

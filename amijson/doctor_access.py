@@ -130,23 +130,15 @@ def _manager_user(doctor, session):
     from amijson.answer import Answer
     from amijson.conversation import fill
     from amijson.request import Request
-    request = Request.cli("manager show user %s" % doctor.settings.user)
+    from amijson import manageruser
+    request = Request.cli(manageruser.command(doctor.settings.user))
     on_deadline(session, doctor.step())
     answer = Answer("ami")
     try:
         fill(answer, request, session.call(request.action, request.headers), doctor.settings.fallback_encoding)
     except AmijsonError:
         return None
-    shown = {"read": None, "write": None, "acl": []}
-    for line in answer.output or ():
-        key, colon, value = line.partition(":")
-        key = key.strip().lower()
-        if key in ("read perm", "write perm") and colon:
-            shown[key.split()[0]] = [name for name in value.strip().split(",") if name]
-        elif key.isdigit() and colon and " - " in value:  # "  0:  deny - 0.0.0.0/0.0.0.0"
-            sense, _, network = value.strip().partition(" - ")
-            shown["acl"].append("%s %s" % (sense.strip(), network.strip()))
-    return shown if shown["write"] is not None else None
+    return manageruser.parse(answer.output)
 
 
 @check_named("classes")
@@ -154,7 +146,8 @@ def check_classes(doctor):
     doctor.need("login")
     settings = doctor.settings
     session = doctor.session
-    seen = {"actions": None, "action_classes": None, "command": None, "originate": None, "manager_user": None}
+    seen = {"actions": None, "action_classes": None, "command": None, "originate": None, "manager_user": None,
+            "event_classes": None}
     try:
         if doctor.after_login is not None:
             exc = doctor.after_login
@@ -175,7 +168,10 @@ def check_classes(doctor):
     finally:
         doctor.close()
     if seen["manager_user"]:
-        classes = "write = %s (manager show user)" % ",".join(seen["manager_user"]["write"])
+        # Asterisk sends a session only the events of its read classes: they are the events it gets.
+        seen["event_classes"] = seen["manager_user"]["read"]
+        classes = "write = %s, read (the event classes it gets) = %s (manager show user)" % (
+            ",".join(seen["manager_user"]["write"]), ",".join(seen["event_classes"]) or "none")
     else:  # a lower bound: classes that some action it offers needs alone
         classes = "its actions' classes: %s" % (",".join(singles) or "none")
     words = "ListCommands offers %d actions; %s; command: %s, originate: %s" % (

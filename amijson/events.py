@@ -114,6 +114,80 @@ class Watch:
         return ",".join(sorted({EVENT_CLASSES[name] for name in names}))
 
 
+    def needed_read_classes(self):
+        """{class: [the events named that Asterisk sends under it]}: the read classes the
+        user must have for the events the filters and --until name exactly, where
+        EVENT_CLASSES knows their class (an event it does not know is not checked)."""
+        needed = {}
+        for event_filter in (self.filters, self.until):
+            include = event_filter.by_header.get("event", ((), ()))[0] if event_filter is not None else ()
+            for glob in include:
+                name = glob.text.lower()
+                if glob.exact and name in EVENT_CLASSES and glob.text not in needed.get(EVENT_CLASSES[name], ()):
+                    needed.setdefault(EVENT_CLASSES[name], []).append(glob.text)
+        return needed
+
+
+class ReadClassCheck:
+    """Whether the user's read classes cover the events asked for. Asterisk sends a session
+    only the events of its read classes (manager.conf's read =), whatever its event mask,
+    so without this a user lacking one would wait, silent, for events that never come. No
+    action tells a session its own classes: ``manager show user`` (the CLI, through the
+    Command action) does, and takes the ``command`` write class; without it the check is
+    not made, and a warning says so. Sans-IO: the request to send, then the reply in."""
+
+    def __init__(self, user, needed):
+        from amijson import manageruser
+        from amijson.request import Request
+        self.user = user
+        self.needed = needed  # {class: [event names]}
+        self.request = Request.cli(manageruser.command(user))
+
+    def cannot_check(self, why):
+        return ("%s's read classes could not be checked (%s): Asterisk sends a session only the events of its read "
+                "classes, so events of a class it lacks would never come" % (self.user, why))
+
+    def answer(self, reply):
+        """A warning when the reply cannot tell; a ``permission`` error naming the classes
+        to add when one is missing; None when all are there."""
+        from amijson import manageruser
+        from amijson.conversation import command_lines
+        from amijson.exchange import is_error
+        if is_error(reply):
+            message = reply.get("Message") or "Error"
+            if message == "Permission denied":
+                return self.cannot_check("`manager show user` needs the command write class, which %s lacks"
+                                         % self.user)
+            return self.cannot_check("`manager show user` failed: %s" % message)
+        shown = manageruser.parse(command_lines(reply))
+        if shown is None:
+            return self.cannot_check("`manager show user %s` gave no read perm line" % self.user)
+        missing = manageruser.missing(self.needed, shown["read"])
+        if not missing:
+            return None
+        events = sorted({name for name_class in missing for name in self.needed[name_class]})
+        raise AmijsonError("permission", "%s does not get %s events: Asterisk sends a session only the events of "
+                           "its read classes, and read = %s lacks %s; add %s to [%s]'s read = in manager.conf "
+                           "(read = %s), then `manager reload`"
+                           % (self.user, ", ".join(events), ",".join(shown["read"]) or "(none)", ", ".join(missing),
+                              ", ".join(missing), self.user, ",".join(shown["read"] + missing)))
+
+
+def read_class_check(settings, watch):
+    """The check to make for this run, or None: nothing named needs a class, or the
+    profile's allow-list does not let amijson run ``manager show user`` (a warning)."""
+    needed = watch.needed_read_classes()
+    if not needed:
+        return None, None
+    check = ReadClassCheck(settings.user, needed)
+    if settings.allow is not None:
+        try:
+            settings.allow.check_command(check.request.command)
+        except AmijsonError:
+            return None, check.cannot_check("the profile's allow-list does not allow `%s`" % check.request.command)
+    return check, None
+
+
 class Tally:
     """How the watch went: what ended it and the counts, for the summary."""
 
@@ -158,8 +232,11 @@ def run(options, operands, environ, stdin, stdout, deadline):
             raise AmijsonError("usage", "--reconnect is for AMI over TCP (--via ami); over HTTP each WaitEvent "
                                "is a request of its own")
         watch_end = _deadlines(watch, options, environ, settings, deadline)
+        read_check, cannot_check = read_class_check(settings, watch)
+        if cannot_check:
+            tally.warnings.append(cannot_check)
         sink = _sink(watch, stdout, settings)
-        _watch(settings, watch, sink, tally, deadline, watch_end, document)
+        _watch(settings, watch, sink, tally, deadline, watch_end, document, read_check)
     except AmijsonError as exc:
         error = exc
     except KeyboardInterrupt:
@@ -228,9 +305,10 @@ def _sink(watch, stdout, settings):
     return Collected(settings.max_size << 20)
 
 
-def _watch(settings, watch, sink, tally, deadline, watch_end, document):
+def _watch(settings, watch, sink, tally, deadline, watch_end, document, read_check):
     """Connect, log in, and hand matching events to ``sink`` until a bound (``tally.bound``);
-    Logoff and close in every case. SIGTERM ends the watch as SIGINT does."""
+    Logoff and close in every case. SIGTERM ends the watch as SIGINT does. ``read_check``
+    (a ReadClassCheck, or None): asked with the first login."""
     from amijson.conversation import check_credentials
     check_credentials(settings)
     http = settings.via == "http"
@@ -242,7 +320,8 @@ def _watch(settings, watch, sink, tally, deadline, watch_end, document):
     except ValueError:  # not the main thread (a test calling main in a thread): no handler
         previous = None
     try:
-        (_watch_http if http else _watch_tcp)(settings, watch, sink, tally, deadline, watch_end, document)
+        (_watch_http if http else _watch_tcp)(settings, watch, sink, tally, deadline, watch_end, document,
+                                              read_check)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -270,7 +349,7 @@ def _server_filters(watch):
     return [("Filter", [("Operation", "Add"), ("Filter", regex)]) for regex in filters], filters
 
 
-def _watch_tcp(settings, watch, sink, tally, deadline, watch_end, document):
+def _watch_tcp(settings, watch, sink, tally, deadline, watch_end, document, read_check):
     """AMI over TCP (or TLS), in one session; with --reconnect, in one after another: a
     connection lost once logged in is made again, after a pause that doubles from
     RECONNECT_FIRST up to RECONNECT_MOST while the attempts fail, and the gap is said
@@ -292,7 +371,8 @@ def _watch_tcp(settings, watch, sink, tally, deadline, watch_end, document):
         # A reconnection with no deadline of the run's left gets a connection allowance of its own.
         connect_by = deadline if lost[0] is None or watch_end is not None else Deadline(CONNECT_ALLOWANCE)
         try:
-            return _session_tcp(settings, watch, sink, tally, connect_by, watch_end, document, clock, logged_in)
+            return _session_tcp(settings, watch, sink, tally, connect_by, watch_end, document, clock, logged_in,
+                                read_check)
         except AmijsonError as exc:
             if not watch.reconnect or not clock or exc.code not in RECONNECT_ON:
                 raise
@@ -316,9 +396,11 @@ def _iso(when):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(when)) + ".%03dZ" % (when % 1 * 1000)
 
 
-def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, clock, logged_in):
-    """One AMI session over TCP (or TLS): Login and the Filters in one write, then every
-    read's events, until a bound (returns) or a failure (raises)."""
+def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, clock, logged_in, read_check):
+    """One AMI session over TCP (or TLS): Login, the Filters and (the first time) the read
+    classes' Command in one write, then every read's events, until a bound (returns) or a
+    failure (raises). The Command's reply is read among the events, as the Filters' are:
+    it costs no round trip of its own, and a missing class fails the run as it arrives."""
     from amijson.conversation import login_method, open_transcript
     from amijson.session import AmiSession
     from amijson.transport import connect
@@ -328,11 +410,15 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
     try:
         try:
             actions, filters = _server_filters(watch)
+            checking = read_check is not None and not clock  # a login again (--reconnect) asks no more
+            if checking:
+                actions.append((read_check.request.action, read_check.request.headers))
             ids = session.log_in_with(settings.user, settings.secret, actions, login_method(settings.auth, session),
                                       watch.event_mask())
         finally:
             document.server["banner"], document.server["ami_version"] = session.identity()
         filter_ids = dict(zip(ids, filters))
+        check = (ids[-1], read_check) if checking else None
         if not clock:
             clock.append(_Clock(watch, watch_end, deadline))
             tally.started = time.monotonic()
@@ -341,7 +427,7 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
         items = session.pending
         session.pending = []
         while not _take(items, watch, sink, tally, settings.fallback_encoding,
-                        lambda message: _reply(message, filter_ids, tally)):
+                        lambda message: _reply(message, filter_ids, tally, check=check)):
             wait = clock.wait(sink, tally)
             if wait is None:
                 return
@@ -369,7 +455,7 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
         session.close()
 
 
-def _watch_http(settings, watch, sink, tally, deadline, watch_end, document):
+def _watch_http(settings, watch, sink, tally, deadline, watch_end, document, read_check):
     """AMI over HTTP: Login, the Filters, then WaitEvent after WaitEvent. Asterisk queues a
     session's events until asked and answers a WaitEvent once one is queued (it looks each
     second) or at its Timeout; it cuts that Timeout to the session's httptimeout (manager.conf,
@@ -385,6 +471,9 @@ def _watch_http(settings, watch, sink, tally, deadline, watch_end, document):
         actions, filters = _server_filters(watch)
         for (name, headers), regex in zip(actions, filters):
             _reply(session.call(name, headers).response, {"": regex}, tally, "")
+        if read_check is not None:  # one more request, before any WaitEvent
+            request = read_check.request
+            _reply(session.call(request.action, request.headers).response, {}, tally, "", check=("", read_check))
         clock = _Clock(watch, watch_end, deadline)
         tally.started = time.monotonic()
         while True:
@@ -474,12 +563,18 @@ def _waiting_for(watch, tally):
     return "while watching events"
 
 
-def _reply(message, filter_ids, tally, action_id=None):
-    """A reply during the watch: a Filter's (Asterisk took it, or said why not), or one
-    that concerns no action of ours (ignored). ``filter_ids``: ActionID -> expression;
-    ``action_id``: the ActionID to look up, when not the message's own."""
+def _reply(message, filter_ids, tally, action_id=None, check=None):
+    """A reply during the watch: a Filter's (Asterisk took it, or said why not), the read
+    classes' Command's (``check``: its ActionID and ReadClassCheck; a missing class raises
+    ``permission``), or one that concerns no action of ours (ignored). ``filter_ids``:
+    ActionID -> expression; ``action_id``: the ActionID to look up, when not the message's own."""
     if action_id is None:
         action_id = (message.get("ActionID") or "").strip()
+    if check is not None and action_id == check[0]:
+        warning = check[1].answer(message)
+        if warning:
+            tally.warnings.append(warning)
+        return
     regex = filter_ids.get(action_id)
     if regex is None:
         return

@@ -107,6 +107,9 @@ def test_a_healthy_peer_passes_every_check_ami_needs(doctor):
     # classes an action needs alone; Hangup's "system,call" names neither for sure
     assert classes["action_classes"] == ["call", "command", "originate", "user"]
     assert classes["manager_user"]["write"] == ["system", "call", "command", "originate", "user", "reporting", "all"]
+    # the read classes are the event classes this user gets, and the summary says them
+    assert classes["event_classes"] == ["system", "call", "reporting", "all"]
+    assert "read (the event classes it gets) = system,call,reporting,all" in found["classes"]["summary"]
     # the HTTP check and the rx route failed, but --via auto does not need them
     assert found["http"]["ok"] is False and not found["http"]["needed"]
     assert found["rx"]["ok"] is False and not found["rx"]["needed"]
@@ -291,6 +294,7 @@ def test_a_user_without_the_command_class(doctor):
     assert classes["ok"] is False and classes["code"] == "permission"
     assert classes["seen"]["command"] is False and classes["seen"]["originate"] is True
     assert classes["seen"]["manager_user"] is None  # `manager show user` takes the command class itself
+    assert classes["seen"]["event_classes"] is None
     assert "command: NO" in classes["summary"]
     assert "add command to [fault]'s write = in manager.conf" in classes["hint"]
     assert "calls" in classes["hint"] and "uptime" in classes["hint"] and "status" in classes["hint"]

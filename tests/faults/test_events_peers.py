@@ -39,9 +39,10 @@ class Watcher:
     """A peer's side of an event session: the login, then what the client sends (Filter
     actions answered, Logoff noted) read while the script sends events."""
 
-    def __init__(self, peer, filter_reply=b"Success"):
+    def __init__(self, peer, filter_reply=b"Success", command_reply=None):
         self.peer = peer
         self.filter_reply = filter_reply
+        self.command_reply = command_reply  # h -> the Command's reply; None: never answered
         self.logins = []
 
     def log_in(self):
@@ -75,6 +76,8 @@ class Watcher:
             if action == "filter":
                 peer.send(b"Response: " + self.filter_reply + b"\r\n" + aid_line(h)
                           + (b"Message: Permission denied\r\n" if self.filter_reply == b"Error" else b"") + b"\r\n")
+            elif action == "command" and self.command_reply is not None:
+                peer.send(self.command_reply(h))
             elif action == "logoff":
                 if not closed:
                     peer.send(b"Response: Goodbye\r\n" + aid_line(h) + b"Message: Thanks for all the fish.\r\n\r\n")
@@ -521,3 +524,105 @@ def test_without_reconnect_a_lost_connection_ends_the_stream(tmp_path):
     lines = [json.loads(line) for line in out.decode().splitlines()]
     assert proc.returncode == 3 and lines[0]["CallerIDNum"] == "1"
     assert lines[-1]["summary"]["error"]["code"] == "connect"
+
+
+# --- the user's read classes (manager show user) ---------------------------------------------
+
+# `scripts/asterisk-sandbox rx 'manager show user amijson_least'` on 22 (16's is the same), as
+# Asterisk 22's Command action sends it: each line an Output header.
+LEAST_USER_22 = ["", "          username: amijson_least", "            secret: <Set>", "               ACL: yes",
+                 "         read perm: system,reporting", "        write perm: system,command,reporting",
+                 "   displayconnects: yes", "allowmultiplelogin: yes", "         Variables: ", "ACL: (unnamed)",
+                 "---------------------------------------------", "  0:  deny - 0.0.0.0/0.0.0.0",
+                 "  1: allow - 127.0.0.1/255.255.255.255"]
+
+
+def manager_show_user_22(lines):
+    def reply(h):
+        return (b"Response: Success\r\n" + aid_line(h) + b"Message: Command output follows\r\n"
+                + b"".join(b"Output: %s\r\n" % line.encode() for line in lines) + b"\r\n")
+    return reply
+
+
+def command_refused_22(h):
+    """A user without the command write class: Asterisk 22's answer to Command."""
+    return b"Response: Error\r\n" + aid_line(h) + b"Message: Permission denied\r\n\r\n"
+
+
+def test_a_user_whose_read_classes_lack_the_events_is_told_at_once(amijson_offline):
+    def scenario(peer):
+        watcher = Watcher(peer, command_reply=manager_show_user_22(LEAST_USER_22))
+        watcher.log_in()
+        watcher.until_gone()  # no event ever: Asterisk sends none of a class the user lacks
+    with ScriptedAmi(scenario) as server:
+        run = events(amijson_offline, server, "--count", "1", "events", "Event=Hangup", "Event=DTMFEnd",
+                     "Event=PeerStatus", timeout=10)
+        assert logged_off(server)
+    assert run.returncode == 4 and run.doc["error"]["code"] == "permission", run.doc
+    assert run.elapsed < 5, "waited %.1fs for events that never come" % run.elapsed
+    message = run.doc["error"]["message"]
+    assert "read = system,reporting lacks call, dtmf" in message, message
+    assert "add call, dtmf to [fault]'s read = in manager.conf (read = system,reporting,call,dtmf)" in message
+    assert "DTMFEnd, Hangup events" in message and "PeerStatus" not in message  # system: the user has it
+    assert run.doc["events"]["bound"] == "error" and run.doc["events"]["matched"] == 0
+    # sent right behind the Login and its Filters (in the same write): no round trip of its own
+    actions = [h.get("action", "").lower() for h in server.received]
+    assert actions[actions.index("login") + 1:actions.index("login") + 5] == ["filter"] * 3 + ["command"], actions
+    command = next(h for h in server.received if h.get("action", "").lower() == "command")
+    assert command["command"] == "manager show user fault"
+
+
+def test_a_user_whose_read_classes_cover_the_events_watches_as_before(amijson_offline):
+    lines = [line.replace("system,reporting", "system,call,reporting") for line in LEAST_USER_22]
+
+    def scenario(peer):
+        watcher = Watcher(peer, command_reply=manager_show_user_22(lines))
+        watcher.log_in()
+        watcher.poll(0.3)
+        peer.send(hangup(1))
+        watcher.until_gone()
+    with ScriptedAmi(scenario) as server:
+        run = events(amijson_offline, server, "--count", "1", "events", "Event=Hangup")
+    assert run.returncode == 0 and run.doc["ok"], run.doc
+    assert run.doc["warnings"] == [] and run.doc["records"][0]["Event"] == "Hangup"
+
+
+def test_without_the_command_class_a_warning_and_the_old_watch(amijson_offline):
+    def scenario(peer):
+        watcher = Watcher(peer, command_reply=command_refused_22)
+        watcher.log_in()
+        watcher.poll(0.3)
+        peer.send(hangup(1))
+        watcher.until_gone()
+    with ScriptedAmi(scenario) as server:
+        run = events(amijson_offline, server, "--count", "1", "events", "Event=Hangup")
+    assert run.returncode == 0 and run.doc["ok"], run.doc
+    assert run.doc["records"][0]["Event"] == "Hangup"
+    assert len(run.doc["warnings"]) == 1, run.doc["warnings"]
+    assert "fault's read classes could not be checked" in run.doc["warnings"][0]
+    assert "command write class" in run.doc["warnings"][0]
+
+
+def test_without_the_command_class_a_stream_says_it_in_its_summary(amijson_offline):
+    def scenario(peer):
+        watcher = Watcher(peer, command_reply=command_refused_22)
+        watcher.log_in()
+        watcher.poll(0.3)
+        peer.send(hangup(1))
+        watcher.until_gone()
+    with ScriptedAmi(scenario) as server:
+        run = events(amijson_offline, server, "--count", "1", "--format", "ndjson", "events", "Event=Hangup",
+                     expect_json=False)
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert lines[0]["Event"] == "Hangup" and lines[-1]["summary"]["ok"] is True
+    assert "read classes could not be checked" in lines[-1]["summary"]["warnings"][0]
+
+
+def test_no_event_named_no_check(amijson_offline):
+    def script(watcher):
+        watcher.peer.send(newchannel(1))
+        watcher.until_gone()
+    with serve(script) as server:
+        run = events(amijson_offline, server, "--count", "1", "events", "Channel=Local/*")
+    assert run.returncode == 0, run.doc
+    assert "command" not in server.actions()  # nothing named needs a class: nothing asked

@@ -59,6 +59,7 @@ def test_healthy(doctor, sandbox):
     classes = run.checks["classes"]["seen"]
     assert classes["command"] and classes["originate"]
     assert "command" in classes["manager_user"]["write"]
+    assert classes["event_classes"] == classes["manager_user"]["read"] and "call" in classes["event_classes"]
     assert classes["manager_user"]["acl"] == ["deny 0.0.0.0/0.0.0.0", "allow 127.0.0.1/255.255.255.255"]
     assert run.checks["rx"]["seen"]["answer"].startswith("Asterisk %s." % sandbox.release)
 

@@ -196,3 +196,30 @@ def test_http_and_tcp_give_the_same_events(watch, sandbox):
 def test_rx_has_no_events(amijson):
     run = amijson("--via", "rx", "--count", "1", "events")
     assert run.returncode == 2 and "--via ami" in run.doc["error"]["message"]
+
+
+# --- the user's read classes ------------------------------------------------------------------
+
+@pytest.mark.parametrize("via", ["ami", "http"])
+def test_permission_a_user_without_the_events_class_is_told_at_once(amijson, sandbox, via):
+    """amijson_least (read = system,reporting) would get no Hangup event ever: Asterisk sends
+    a session only the events of its read classes. The run says so at once, naming call."""
+    user = sandbox["AMIJSON_SANDBOX_LEAST_USER"]
+    env = {"AMIJSON_USER": user, "AMIJSON_SECRET": sandbox["AMIJSON_SANDBOX_LEAST_SECRET"], "AMIJSON_VIA": via,
+           "AMIJSON_HTTP_PORT": sandbox["AMIJSON_SANDBOX_HTTP_PORT"]}
+    run = amijson("--timeout", "20", "--count", "1", "events", "Event=Hangup", env=env)
+    assert run.returncode == 4 and run.doc["error"]["code"] == "permission", run.doc
+    assert run.elapsed < 5, "waited %.1fs for events that never come" % run.elapsed
+    message = run.doc["error"]["message"]
+    assert "read = system,reporting lacks call" in message, message
+    assert "add call to [%s]'s read = in manager.conf (read = system,reporting,call)" % user in message
+    assert run.doc["route"] == via and run.doc["events"]["bound"] == "error"
+
+
+def test_permission_the_full_user_still_gets_its_events(watch, sandbox):
+    """The same question from a user whose read classes hold call: the check passes, unsaid."""
+    proc = watch("--timeout", "30", "--count", "1", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    doc = document(proc, sandbox)
+    assert proc.returncode == 0 and doc["records"][0]["Event"] == "Newchannel", doc["error"]
+    assert doc["warnings"] == []
