@@ -169,7 +169,7 @@ def _watch(operands, until=()):
 
 
 def test_the_until_event_gets_through_the_server_filter_too():
-    from amijson.events import server_filters
+    from amijson.eventwatch import server_filters
     newchannel, hangup = EventFilter(["Event=Newchannel"]).server_filters(), EventFilter(["Event=Hangup"]).server_filters()
     assert server_filters(_watch(["Event=Newchannel"])) == newchannel
     assert server_filters(_watch(["Event=Newchannel"], ["Event=Hangup"])) == newchannel + hangup
