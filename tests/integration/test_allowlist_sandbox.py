@@ -24,6 +24,9 @@ secret = {secret}
 allow_queries = channels, queues, status
 allow_commands = core show channels concise, queue show *
 
+[watch]
+allow_events = yes
+
 [c2c]
 allow_actions = Originate
 pin = Originate Context={context}, Originate Async=true, Originate Channel=Local/*@{context}
@@ -122,3 +125,12 @@ def test_the_text_doors_obey_the_list_too(run):
         assert allowed.returncode == 0 and allowed.stdout.startswith("support has"), (args, allowed.stderr)
         refused = run("wall", *args[:-1], "core stop now", expect_json=False)
         assert refused.returncode == 7 and refused.stdout == "" and "forbidden" in refused.stderr, args
+
+
+@pytest.mark.parametrize("via", ["ami", "http"])
+def test_events_run_only_where_the_list_allows_them(run, via):
+    watched = run("watch", "--via", via, "--for", "1", "events", "Event=Hangup")
+    assert watched.returncode == 0 and watched.doc["events"]["bound"] == "for", watched.doc
+    refused = run("wall", "--via", via, "--for", "1", "events")
+    assert refused.returncode == 7 and refused.doc["error"]["code"] == "forbidden", refused.doc
+    assert "allow_events" in refused.doc["error"]["message"] and refused.doc["server"] is None
