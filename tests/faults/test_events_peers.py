@@ -572,29 +572,27 @@ def test_a_user_whose_read_classes_lack_the_events_is_told_at_once(amijson_offli
     assert command["command"] == "manager show user fault"
 
 
-def test_a_user_whose_read_classes_cover_the_events_watches_as_before(amijson_offline):
-    lines = [line.replace("system,reporting", "system,call,reporting") for line in LEAST_USER_22]
-
+def one_hangup(command_reply):
+    """A peer that answers ``manager show user`` with ``command_reply``, then sends one Hangup."""
     def scenario(peer):
-        watcher = Watcher(peer, command_reply=manager_show_user_22(lines))
+        watcher = Watcher(peer, command_reply=command_reply)
         watcher.log_in()
         watcher.poll(0.3)
         peer.send(hangup(1))
         watcher.until_gone()
-    with ScriptedAmi(scenario) as server:
+    return scenario
+
+
+def test_a_user_whose_read_classes_cover_the_events_watches_as_before(amijson_offline):
+    lines = [line.replace("system,reporting", "system,call,reporting") for line in LEAST_USER_22]
+    with ScriptedAmi(one_hangup(manager_show_user_22(lines))) as server:
         run = events(amijson_offline, server, "--count", "1", "events", "Event=Hangup")
     assert run.returncode == 0 and run.doc["ok"], run.doc
     assert run.doc["warnings"] == [] and run.doc["records"][0]["Event"] == "Hangup"
 
 
 def test_without_the_command_class_a_warning_and_the_old_watch(amijson_offline):
-    def scenario(peer):
-        watcher = Watcher(peer, command_reply=command_refused_22)
-        watcher.log_in()
-        watcher.poll(0.3)
-        peer.send(hangup(1))
-        watcher.until_gone()
-    with ScriptedAmi(scenario) as server:
+    with ScriptedAmi(one_hangup(command_refused_22)) as server:
         run = events(amijson_offline, server, "--count", "1", "events", "Event=Hangup")
     assert run.returncode == 0 and run.doc["ok"], run.doc
     assert run.doc["records"][0]["Event"] == "Hangup"
@@ -604,13 +602,7 @@ def test_without_the_command_class_a_warning_and_the_old_watch(amijson_offline):
 
 
 def test_without_the_command_class_a_stream_says_it_in_its_summary(amijson_offline):
-    def scenario(peer):
-        watcher = Watcher(peer, command_reply=command_refused_22)
-        watcher.log_in()
-        watcher.poll(0.3)
-        peer.send(hangup(1))
-        watcher.until_gone()
-    with ScriptedAmi(scenario) as server:
+    with ScriptedAmi(one_hangup(command_refused_22)) as server:
         run = events(amijson_offline, server, "--count", "1", "--format", "ndjson", "events", "Event=Hangup",
                      expect_json=False)
     lines = [json.loads(line) for line in run.stdout.splitlines()]

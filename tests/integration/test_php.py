@@ -520,6 +520,18 @@ def _our_sessions(sandbox):
             if line.split()[:1] == [user]]
 
 
+def _watch_a_call(proc, sandbox):
+    """Place a call while ``proc`` (a PHP script watching events) runs; its decoded output, once
+    it ended cleanly. The call is hung up in any case."""
+    try:
+        sandbox.cmd("calls", "1", "wait")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        sandbox.cmd("hangup", check=False)
+    assert proc.returncode == 0 and err == "", (out, err)
+    return json.loads(out)
+
+
 def _start_watching(php_exe, php_env, sandbox, script, *args):
     """Start PHP running ``script``; return once its amijson has logged in."""
     sandbox.cmd("hangup", check=False)
@@ -563,14 +575,7 @@ $started = microtime(true);
 unset($events);
 echo json_encode(['first' => $first, 'seconds' => microtime(true) - $started]), "\\n";
 """)
-    proc = _start_watching(php_exe, php_env, sandbox, script)
-    try:
-        sandbox.cmd("calls", "1", "wait")
-        out, err = proc.communicate(timeout=30)
-    finally:
-        sandbox.cmd("hangup", check=False)
-    assert proc.returncode == 0 and err == "", (out, err)
-    doc = json.loads(out)
+    doc = _watch_a_call(_start_watching(php_exe, php_env, sandbox, script), sandbox)
     assert doc["first"] == "Newchannel" and doc["seconds"] < 3  # the child ended promptly, and was waited for
     assert wait_for(lambda: not _our_sessions(sandbox)), "an AMI session was left behind"
 
@@ -612,14 +617,7 @@ while (($line = fgets($pipes[1])) !== false) {
 fclose($pipes[1]);
 echo json_encode(['events' => $events, 'exit' => proc_close($proc)]), "\\n";
 """)
-    proc = _start_watching(php_exe, php_env, sandbox, script)
-    try:
-        sandbox.cmd("calls", "1", "wait")
-        out, err = proc.communicate(timeout=30)
-    finally:
-        sandbox.cmd("hangup", check=False)
-    assert proc.returncode == 0 and err == "", (out, err)
-    doc = json.loads(out)
+    doc = _watch_a_call(_start_watching(php_exe, php_env, sandbox, script), sandbox)
     assert doc["exit"] == 0
     assert [(e["event"], e.get("id")) for e in doc["events"]] == [("Newchannel", "1"), ("Newchannel", "2"),
                                                                    ("summary", None)]
