@@ -20,7 +20,6 @@ SIGINT, which end it quietly (exit 0, Logoff sent). The document needs a bound.
 
 import time
 
-from amijson.deadline import DEFAULT_TIMEOUT
 from amijson.document import Document
 from amijson.errors import AmijsonError
 from amijson.eventfilter import EventFilter
@@ -159,7 +158,7 @@ def run(options, operands, environ, stdin, stdout, deadline):
         if watch.reconnect and settings.via == "http":
             raise AmijsonError("usage", "--reconnect is for AMI over TCP (--via ami); over HTTP each WaitEvent "
                                "is a request of its own")
-        watch_end = _deadlines(watch, options, environ, settings, deadline)
+        watch_end = _deadlines(watch, settings, deadline)
         read_check, cannot_check = read_class_check(settings, watch)
         if cannot_check:
             tally.warnings.append(cannot_check)
@@ -208,12 +207,10 @@ def run(options, operands, environ, stdin, stdout, deadline):
     return document.to_dict(), error.exit_code if error is not None else 0, secrets
 
 
-def _deadlines(watch, options, environ, settings, deadline):
+def _deadlines(watch, settings, deadline):
     """Set the run's deadline (see the module docstring); the time the watch must end by
     to leave time for the Logoff, or None when nothing but a bound or the reader ends it."""
-    given = (options.get("timeout") is not None or environ.get("AMIJSON_TIMEOUT")
-             or settings.timeout != DEFAULT_TIMEOUT)
-    if given:
+    if settings.timeout_given:  # --timeout, AMIJSON_TIMEOUT or timeout= in the config file
         if watch.window is not None and watch.window >= settings.timeout:
             raise AmijsonError("usage", "--for %g is not shorter than --timeout %g: the deadline would end "
                                "the window" % (watch.window, settings.timeout))
