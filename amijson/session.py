@@ -276,6 +276,6 @@ class AmiSession(ManagerSession):
         self.logged_in = False
         try:
             data = self._format("Logoff", ())[1]
-        except Exception:  # pragma: no cover - Logoff always formats
+        except Exception:  # the --debug transcript's stream may be gone: nothing left to say
             return
         self.connection.send_now(data)
