@@ -166,7 +166,9 @@ def converse_batch(settings, batch, session, answer):
     """Log in once, run every request of ``batch`` (an ``amijson.request.Batch``) in that
     session and put an Answer per request in ``answer.parts``; ``session`` is closed in
     the end. A request Asterisk refused keeps its error in its Answer (``error``); any
-    other failure (the login, permission, the connection, the deadline) ends the run."""
+    other failure (the login, permission, the connection, the deadline) ends the run.
+    A batch with a ``follow_up`` then runs its second round in the same session (the
+    details of what the first round listed), all in one write, their Answers appended."""
     try:
         try:
             exchanges = session.login_and_call_all(settings.user, settings.secret,
@@ -174,19 +176,30 @@ def converse_batch(settings, batch, session, answer):
                                                    login_method(settings.auth, session), settings.events)
         finally:
             answer.server["banner"], answer.server["ami_version"] = session.identity()
-        answer.parts = []
-        for request, exchange in zip(batch.requests, exchanges):
-            part = Answer(answer.route, answer.server)
-            try:
-                fill(part, request, exchange, settings.fallback_encoding)
-            except AmijsonError as exc:
-                if exc.code not in REFUSALS:
-                    raise
-                part.error = exc
-            answer.parts.append(part)
+        answer.parts = _parts(settings, answer, batch.requests, exchanges)
+        if batch.follow_up is not None:
+            batch.followed = list(batch.follow_up(answer.parts))
+            if batch.followed:
+                exchanges = session.call_all([(request.action, request.headers) for request in batch.followed])
+                answer.parts += _parts(settings, answer, batch.followed, exchanges)
     finally:
         session.logoff()
         session.close()
+
+
+def _parts(settings, answer, requests, exchanges):
+    """An Answer per request: its records, or the refusal Asterisk gave it (``error``)."""
+    parts = []
+    for request, exchange in zip(requests, exchanges):
+        part = Answer(answer.route, answer.server)
+        try:
+            fill(part, request, exchange, settings.fallback_encoding)
+        except AmijsonError as exc:
+            if exc.code not in REFUSALS:
+                raise
+            part.error = exc
+        parts.append(part)
+    return parts
 
 
 def fill(answer, request, exchange, encoding):

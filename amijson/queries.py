@@ -11,7 +11,8 @@ otherwise, its filter (a header of the action, a word of the command), and a
 mapping per source turning that source's records into the query's one schema.
 A new query is one entry; the usage text lists it from there. Whatever route
 answers, records have the same keys; a field the route cannot know is ``null``.
-A query answered by several requests (``status``) is a ``Combined`` entry: its
+A list whose records need one more action per item is a ``Detailed`` entry
+(``endpoints``, ``contacts``). A query answered by several requests (``status``) is a ``Combined`` entry: its
 parts are Queries of their own, run in one session (one login, the actions sent
 together; through rx one ``asterisk -rx`` each, all at once), and a function
 combines their records into the query's one record.
@@ -43,14 +44,17 @@ status     version, uptime_seconds, reload_seconds, channels, calls, calls_proce
            with _monitored, _unmonitored, _online, _offline) (one record: amijson.status)
 An AMI action answers where one gives the record (its values whole, where a CLI
 table cuts them at a column's width); the CLI command where it must:
-contacts: the CLI command on every route (PJSIPShowContacts omits static contacts)
-endpoints: the CLI command on every route (PJSIPShowEndpoints on 16 leaves channels empty)
-calls, uptime, modules: the CLI parser's record (no action gives it)
+endpoints, contacts: PJSIPShowEndpoints, then PJSIPShowEndpoint for each endpoint, in one
+session (a ``Detailed`` entry, amijson/detailed.py: only that action has the caller ID and the
+static contacts' states; PJSIPShowContacts omits static contacts)
+calls, uptime, modules: the CLI parser's record (no action gives it; none lists modules)
 queues and endpoints come in name order on every route
 endpoints PATTERN, peers PATTERN: the records whose name matches (``*``, ``?``:
 fields.glob_match), matched here on every route, never sent to Asterisk
 """
 
+from amijson import pjsip
+from amijson.detailed import Detailed
 from amijson.errors import AmijsonError
 from amijson.fields import DEVICE_STATES, FieldMap, caller_id, glob_match, hms, integer, listing, text  # noqa: F401
 from amijson.records import Records
@@ -497,6 +501,9 @@ ENDPOINT_FIELDS = ("endpoint", "state", "channels", "caller_id", "aors", "contac
 CONTACT_FIELDS = ("aor", "uri", "status", "rtt_ms")
 QUEUE_FIELDS = ("queue", "strategy", "calls", "max_calls", "holdtime", "talktime", "completed", "abandoned",
                 "service_level", "service_level_perf", "weight", "members", "callers")
+# The status query counts contact states: the CLI command on every route (its parts are
+# single requests), whose cut names do not change a count.
+CONTACTS_CLI = Query("pjsip show contacts", contact_from_cli, fields=CONTACT_FIELDS)
 QUERIES = {
     "channels": Query("core show channels concise", channel_from_concise,
                       "CoreShowChannels", from_event=channel_from_event),
@@ -505,13 +512,15 @@ QUERIES = {
     "uptime": Query("core show uptime seconds", fields=("system_uptime", "last_reload"), one_record=True),
     "version": Query("core show version", version_from_cli, "CoreSettings", from_reply=version_from_reply,
                      fields=VERSION_FIELDS, one_record=True),
-    # PJSIPShowEndpoints leaves ActiveChannels empty on Asterisk 16, and lists endpoints in
-    # hash order: the CLI command answers on every route, in the endpoints' name order.
-    "endpoints": Query("pjsip show endpoints", endpoint_from_cli, order_by="endpoint", fields=ENDPOINT_FIELDS,
-                       name_key="endpoint"),
-    # PJSIPShowContacts lists only registered (dynamic) contacts; the CLI lists static
-    # ones too, so the CLI command answers on every route.
-    "contacts": Query("pjsip show contacts", contact_from_cli, fields=CONTACT_FIELDS),
+    # The caller ID and static contacts' states are only in PJSIPShowEndpoint (one endpoint):
+    # over AMI it is asked for each endpoint PJSIPShowEndpoints lists (amijson.detailed).
+    "endpoints": Detailed(Query("pjsip show endpoints", endpoint_from_cli, order_by="endpoint",
+                                fields=ENDPOINT_FIELDS, name_key="endpoint"),
+                          "PJSIPShowEndpoints", "ObjectName", "PJSIPShowEndpoint", "Endpoint",
+                          pjsip.endpoints_from_details, extra=pjsip.channels_when_missing,
+                          empty_errors=("No endpoints found",)),
+    "contacts": Detailed(CONTACTS_CLI, "PJSIPShowEndpoints", "ObjectName", "PJSIPShowEndpoint", "Endpoint",
+                         pjsip.contacts_from_details, empty_errors=("No endpoints found",)),
     "queues": Query("queue show", queue_from_cli, "QueueStatus", from_events=queues_from_events,
                     filtered="queue show {}", argument="QUEUE", filter_header="Queue", order_by="queue",
                     fields=QUEUE_FIELDS),
@@ -540,7 +549,7 @@ QUERIES["status"] = Combined((
     # device states only: the action, which needs no command class (ActiveChannels unused)
     ("endpoints", Query("pjsip show endpoints", endpoint_from_cli, "PJSIPShowEndpoints",
                         from_event=endpoint_from_event, empty_errors=("No endpoints found",))),
-    ("contacts", QUERIES["contacts"]),
+    ("contacts", CONTACTS_CLI),
     ("queues", Query("queue show", queue_summary_from_cli, "QueueSummary", from_event=queue_summary_from_event)),
     # chan_sip (gone from 21 on) and chan_iax2: their peers' states
     ("sip_peers", Query("sip show peers", peer_summary_from_cli, "SIPpeers", from_event=peer_summary_from_event)),

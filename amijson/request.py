@@ -57,8 +57,15 @@ class Batch:
     later = None
     later_from = None
 
-    def __init__(self, requests):
+    pattern = None  # a named query's PATTERN operand (see Request.pattern)
+
+    def __init__(self, requests, follow_up=None):
         self.requests = list(requests)
+        # A function of the first round's Answers (one per request) giving the Requests of
+        # a second round in the same session (details of what the first one listed), or
+        # None. The route puts them in ``followed`` and their Answers after the first ones.
+        self.follow_up = follow_up
+        self.followed = []
 
     def cli_only(self):
         """True when every request is a CLI command (the rx route can run them all)."""

@@ -242,6 +242,19 @@ class AmiSession(ManagerSession):
             exchange = self.exchange = exchanges[waiting]
             self._read_more(exchange.waiting_for(names[waiting]))
 
+    def call_all(self, actions):
+        """Each action's ActionExchange ((name, headers) pairs, in order) once the session
+        has logged in: all of them in one write, each reply picked out by its ActionID."""
+        ids, data = [], b""
+        for name, headers in actions:
+            action_id, action_data = self._format(name, headers)
+            ids.append(action_id)
+            data += action_data
+        if not ids:
+            return []
+        self.connection.send(data)
+        return self._collect_all([ActionExchange(action_id) for action_id in ids], [name for name, _ in actions])
+
     def call(self, name, headers=()):
         """One action and its reply: its ActionExchange (the MD5 challenge before the
         login, or one more action once the session has logged in)."""

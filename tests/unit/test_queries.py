@@ -5,14 +5,19 @@ import pytest
 from amijson.answer import Answer
 from amijson.cmdline import usage
 from amijson.errors import AmijsonError
+from amijson.detailed import Detailed
 from amijson.queries import QUERIES, Combined, Query
+from amijson.request import Batch
 from amijson.records import Records
 
 
 def _one_request_queries():
-    """Every Query, a Combined one's parts (which take no filter) included."""
+    """Every Query, a Combined one's parts (which take no filter) and a Detailed one's CLI
+    query (its rx route) included."""
     for name, query in QUERIES.items():
-        if isinstance(query, Combined):
+        if isinstance(query, Detailed):
+            yield "%s (rx)" % name, query.cli_query
+        elif isinstance(query, Combined):
             assert query.parts and query.filtered is None and query.argument is None, name
             for part, part_query in query.parts:
                 assert part_query.filtered is None, (name, part)
@@ -48,16 +53,21 @@ def test_the_usage_text_lists_every_query_from_the_registry():
     ("db", ["amijson"], "ami", ("DBGetTree", [("Family", "amijson")], None)),
     ("modules", [], "ami", ("Command", [], "module show")),
     ("modules", ["pjsip"], "rx", (None, [], "module show like pjsip")),
-    ("contacts", [], "ami", ("Command", [], "pjsip show contacts")),
+    # the first of two rounds: PJSIPShowEndpoint for each endpoint comes next (amijson.detailed)
+    ("contacts", [], "ami", ("PJSIPShowEndpoints", [], None)),
+    ("contacts", [], "rx", (None, [], "pjsip show contacts")),
     # SIPpeers has whole names; a PATTERN is never sent to Asterisk (sip show peers like takes a regex)
     ("peers", [], "ami", ("SIPpeers", [], None)),
     ("peers", [], "rx", (None, [], "sip show peers")),
     ("peers", ["trunk*"], "ami", ("SIPpeers", [], None)),
     ("peers", ["trunk.*|x"], "rx", (None, [], "sip show peers")),
-    ("endpoints", ["trunk*"], "ami", ("Command", [], "pjsip show endpoints")),
+    ("endpoints", ["trunk*"], "ami", ("PJSIPShowEndpoints", [], None)),
+    ("endpoints", ["trunk*"], "rx", (None, [], "pjsip show endpoints")),
 ])
 def test_the_request_on_each_route(name, args, route, expected):
     request = QUERIES[name].request(name, args, route)
+    if type(request) is Batch:
+        (request,) = request.requests
     action = None if route == "rx" else request.action
     headers = [h for h in request.headers if h[0].lower() != "command"] if route != "rx" else []
     assert (action, headers, request.command) == expected
