@@ -216,3 +216,59 @@ def test_the_uptime_on_ami_and_rx_agree_to_the_second(amijson, sandbox):
     ami = status(amijson, sandbox, "ami")[1]
     assert 0 <= ami["uptime_seconds"] - rx["uptime_seconds"] <= 1
     assert 0 <= ami["reload_seconds"] - rx["reload_seconds"] <= 1
+
+
+# Zabbix's template "Asterisk by HTTP" (docs/monitoring.md, defect 1) turns the words of `core show
+# uptime` into seconds: each "N year(s)", "N week(s)", ... "N second(s)" it finds, times the unit,
+# with a year as 220,752,000 s, which is 365 weeks. Restated here, not copied.
+TEMPLATE_UNITS = (("year", 220752000), ("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60),
+                  ("second", 1))
+# Asterisk's units (main/cli.c, print_uptimestr, the same in 16 and 22): a year is 365 days.
+ASTERISK_UNITS = (("year", 365 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
+
+
+def template_uptime_seconds(words):
+    import re
+    total = 0
+    for unit, seconds in TEMPLATE_UNITS:
+        found = re.search(r"(\d+) %ss?" % unit, words)
+        total += int(found.group(1)) * seconds if found else 0
+    return total
+
+
+def asterisk_uptime_words(seconds):
+    """What `core show uptime` prints after "System uptime: " for ``seconds`` (print_uptimestr:
+    each unit only when strictly more than one of it is left, seconds last, "0 seconds" alone)."""
+    words = []
+    for unit, size in ASTERISK_UNITS:
+        if seconds > size:
+            count, seconds = divmod(seconds, size)
+            words.append("%d %s%s" % (count, unit, "" if count == 1 else "s"))
+    if seconds > 0 or not words:
+        words.append("%d second%s" % (seconds, "" if seconds == 1 else "s"))
+    return ", ".join(words)
+
+
+def test_the_template_counts_a_year_as_365_weeks(amijson, sandbox):
+    """The template's reading of the sandbox's real `core show uptime` is right under a year, and
+    amijson's uptime_seconds is the same number; a year more, as Asterisk counts and prints it,
+    and the template reads it as seven (defect 1), while amijson reads Asterisk's own count."""
+    before = status(amijson, sandbox, "ami")[1]["uptime_seconds"]
+    run = amijson("command", "core show uptime")
+    after = status(amijson, sandbox, "ami")[1]["uptime_seconds"]
+    assert run.doc["ok"], run.doc
+    (line,) = [line for line in run.doc["output"] if line.startswith("System uptime: ")]
+    words = line[len("System uptime: "):]
+    (uptime,) = [s for s in range(before, after + 1) if asterisk_uptime_words(s) == words]  # Asterisk's words
+    assert template_uptime_seconds(words) == uptime  # under a year the template agrees with amijson
+    year = 365 * 86400
+    for seconds in (uptime + year, uptime + year + 2 * 604800 + 3 * 86400):
+        later = asterisk_uptime_words(seconds)
+        assert later.startswith("1 year, ")
+        assert template_uptime_seconds(later) - seconds == 6 * year  # a year read as 7: 189,216,000 s too many
+        from amijson import parsers  # amijson's own reading of the same words (core show uptime)
+        (record,) = parsers.parse("core show uptime", "System uptime: %s\n" % later, [])[1]
+        assert record["system_uptime"] == seconds
+    # the example in docs/monitoring.md
+    assert template_uptime_seconds("1 year, 2 weeks") == 221961600
+    assert asterisk_uptime_words(32745600) == "1 year, 2 weeks"
