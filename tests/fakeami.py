@@ -316,6 +316,49 @@ def db_get_13(h):
     return b"Response: Error\r\n" + aid_line(h) + b"Message: Database entry not found\r\n\r\n"
 
 
+def pjsip_endpoints_13(endpoints):
+    """13.38.3's answers to what the endpoints query asks over AMI, for ``endpoints`` ((name,
+    device state) pairs, each with an AOR of its name and no contact): PJSIPShowEndpoints
+    (res/res_pjsip/pjsip_configuration.c: ActiveChannels empty, as in 16), PJSIPShowEndpoint
+    (EndpointDetail, with the fields amijson reads of its objectset, then the AOR's AorDetail) and
+    CoreShowChannels with no channel (main/manager.c). A mapping of lowercase action names."""
+    def listing(h):
+        aid = aid_line(h)
+        if not endpoints:
+            return b"Response: Error\r\n" + aid + b"Message: No endpoints found\r\n\r\n"
+        return (b"Response: Success\r\n" + aid + b"EventList: start\r\n"
+                b"Message: A listing of Endpoints follows, presented as EndpointList events\r\n\r\n"
+                + b"".join(b"Event: EndpointList\r\n" + aid + b"ObjectType: endpoint\r\nObjectName: %s\r\n"
+                           b"Transport: \r\nAor: %s\r\nAuths: \r\nOutboundAuths: \r\nContacts: \r\n"
+                           b"DeviceState: %s\r\nActiveChannels: \r\n\r\n"
+                           % (name.encode(), name.encode(), state.encode()) for name, state in endpoints)
+                + b"Event: EndpointListComplete\r\n" + aid + b"EventList: Complete\r\nListItems: %d\r\n\r\n"
+                % len(endpoints))
+
+    def detail(h):
+        aid = aid_line(h)
+        name = h.get("endpoint", "")
+        states = dict(endpoints)
+        if name not in states:
+            return b"Response: Error\r\n" + aid + b"Message: Unable to retrieve endpoint %s\r\n\r\n" % name.encode()
+        return (b"Response: Success\r\n" + aid + b"EventList: start\r\n"
+                b"Message: Following are Events for each object associated with the Endpoint\r\n\r\n"
+                b"Event: EndpointDetail\r\n" + aid + b"ObjectType: endpoint\r\nObjectName: %s\r\n"
+                b"Context: default\r\nAors: %s\r\nCallerid: <unknown>\r\nDeviceState: %s\r\n"
+                b"ActiveChannels: \r\n\r\n" % (name.encode(), name.encode(), states[name].encode())
+                + b"Event: AorDetail\r\n" + aid + b"ObjectType: aor\r\nObjectName: %s\r\nContacts: \r\n"
+                b"TotalContacts: 0\r\nContactsRegistered: 0\r\nEndpointName: %s\r\n\r\n"
+                % (name.encode(), name.encode())
+                + b"Event: EndpointDetailComplete\r\n" + aid + b"EventList: Complete\r\nListItems: 2\r\n\r\n")
+
+    def channels(h):
+        aid = aid_line(h)
+        return (b"Response: Success\r\n" + aid + b"EventList: start\r\nMessage: Channels will follow\r\n\r\n"
+                b"Event: CoreShowChannelsComplete\r\n" + aid + b"EventList: Complete\r\nListItems: 0\r\n\r\n")
+
+    return {"pjsipshowendpoints": listing, "pjsipshowendpoint": detail, "coreshowchannels": channels}
+
+
 # --- Asterisk 22.9.0 (AMI 11.0.0): Originate and the events that finish actions ----------------
 #
 # These follow main/manager.c and res/res_agi.c at tag 22.9.0 (fast_originate and

@@ -10,37 +10,16 @@ import time
 import pytest
 
 from conftest import amijson_path
-from fakeami import BANNER_13, FakeAmi, ScriptedAmi, aid_line, challenge_13, command_follows_13
+from fakeami import BANNER_13, FakeAmi, ScriptedAmi, aid_line, challenge_13, pjsip_endpoints_13
 from monitoring import check_lld, parse_exposition, parse_nagios, sample
 
 SECRET = "peer-secret-5150"
 
 
-HEADER = """
- Endpoint:  <Endpoint/CID.....................................>  <State.....>  <Channels.>
-    I/OAuth:  <AuthId/UserName...........................................................>
-        Aor:  <Aor............................................>  <MaxContact>
-      Contact:  <Aor/ContactUri..........................> <Hash....> <Status> <RTT(ms)..>
-  Transport:  <TransportId........>  <Type>  <cos>  <tos>  <BindAddress..................>
-   Identify:  <Identify/Endpoint.........................................................>
-        Match:  <criteria.........................>
-    Channel:  <ChannelId......................................>  <State.....>  <Time.....>
-        Exten: <DialedExten...........>  CLCID: <ConnectedLineCID.......>
-==========================================================================================
-"""
-
-
 def endpoints(names):
-    """``pjsip show endpoints`` through the Command action as 13.38.3 answers it (Response:
-    Follows, the text, --END COMMAND--): the endpoints query asks the CLI on every route. The
-    table's layout is the real one of tests/data/cli/pjsip-show-endpoints-22.txt."""
-    def reply(h):
-        assert h.get("command") == "pjsip show endpoints", h
-        text = HEADER + "".join("\n Endpoint:  %-53s%-14s0 of inf\n        Aor:  %-51s1\n" % (name, state, name)
-                                for name, state in names)
-        text += "\n\nObjects found: %d\n" % len(names)
-        return command_follows_13(text.encode())(h)
-    return reply
+    """What 13.38.3 answers the endpoints query with over AMI (fakeami.pjsip_endpoints_13):
+    PJSIPShowEndpoints, then PJSIPShowEndpoint for each endpoint, and CoreShowChannels."""
+    return pjsip_endpoints_13(names)
 
 
 def refusing(peer):
@@ -56,7 +35,7 @@ def refusing(peer):
 
 @pytest.fixture
 def good():
-    peer = FakeAmi(replies={"command": endpoints([("101", "Not in use"), ("103", "Unavailable")])})
+    peer = FakeAmi(replies=endpoints([("101", "Not in use"), ("103", "Unavailable")]))
     yield peer
     peer.close()
 
@@ -127,8 +106,8 @@ def test_a_peer_that_echoes_the_secret_never_gets_it_printed(tmp_path):
     def settings(h):  # 13.38.3 CoreSettings, its version replaced by the secret
         return (b"Response: Success\r\n" + aid_line(h) + b"AMIversion: 2.10.6\r\nAsteriskVersion: "
                 + SECRET.encode() + b"\r\nSystemName: \r\nCoreMaxCalls: 0\r\n\r\n")
-    peer = FakeAmi(replies={"command": endpoints([(SECRET, "Unavailable"), ("x" + SECRET, "In use")]),
-                            "coresettings": settings})
+    peer = FakeAmi(replies=dict(endpoints([(SECRET, "Unavailable"), ("x" + SECRET, "In use")]),
+                                coresettings=settings))
     try:
         for args in (["--format", "nagios", "version"], ["--format", "prometheus", "version"],
                      ["--format", "prometheus", "endpoints"], ["--format", "zabbix", "endpoints"],
