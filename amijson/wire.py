@@ -239,6 +239,11 @@ def _columns_pattern(names, wanted):
     return pattern
 
 
+# A message of more fields than this gets its run pattern on its shape's second message; a
+# reply or a list's closing event (three to six fields) gets it at once, as it always did.
+EAGER_PATTERN_FIELDS = 8
+
+
 def _run_pattern(message):
     """The compiled expression matching any number of messages shaped like
     ``message`` (see ``MessageRun``), or None when its shape cannot make runs."""
@@ -536,7 +541,8 @@ class AmiParser:
         self._max = max_message
         self._key_cache = {}
         # MessageRuns (None: never): after run_after bytes; the shape of the last
-        # message taken; shapes seen -> (pattern, template message) or None.
+        # message taken; shapes seen -> (pattern, template message, key), the pattern None
+        # until a second message of the shape came; None for a shape that makes no runs.
         self._run_after = run_after
         self._shape = None
         self._shapes = {}
@@ -616,7 +622,7 @@ class AmiParser:
             if data.startswith(b"\r\n", pos):  # blank lines between messages
                 pos += 2
                 continue
-            if shape is not None:
+            if shape is not None and shape[0] is not None:
                 match = shape[0].match(data, pos, size)
                 if match is not None:
                     end = match.end()
@@ -631,6 +637,10 @@ class AmiParser:
                 buf.start = pos
                 return
             message = split_message(block, self._fallback, self._key_cache)
+            if shape is not None and shape[0] is None and self._shape_of(message) is shape:
+                shape = self._compiled(shape)  # a second message of the shape: runs from it on
+                if shape is not None:
+                    continue
             items.append(message)
             shape = self._shape_of(message)
             pos = end + 4
@@ -638,16 +648,27 @@ class AmiParser:
         buf.start = pos
 
     def _shape_of(self, message):
-        """(pattern, template) for runs shaped like ``message``, or None."""
+        """(pattern, template, key) for runs shaped like ``message``, or None where that
+        shape makes no runs. A message of many fields gets its pattern (``_compiled``) only
+        when a second message of its shape comes: many short lists (one detail action per
+        endpoint, each with its own ActionID) bring shapes that never repeat, and a
+        hundred-field event's pattern costs milliseconds to compile. A smaller one's is
+        compiled at once, as it always was: the run then starts at the next message
+        without that message being split first."""
         fields = message.fields
         key = (tuple(fields), message.repeats,
                tuple(v for k, v in fields.items() if k.lower() in ROUTING_KEYS))
         try:
             return self._shapes[key]
         except KeyError:
-            pattern = _run_pattern(message)
-            shape = self._shapes[key] = (pattern, message) if pattern is not None else None
-            return shape
+            shape = self._shapes[key] = (None, message, key)
+            return shape if len(fields) > EAGER_PATTERN_FIELDS else self._compiled(shape)
+
+    def _compiled(self, shape):
+        """``shape`` with its pattern compiled, or None when its messages make no runs."""
+        pattern = _run_pattern(shape[1])
+        compiled = self._shapes[shape[2]] = (pattern, shape[1], shape[2]) if pattern is not None else None
+        return compiled
 
     def unfinished(self, offset, most=None):
         """(where the message still arriving starts in the stream, its complete

@@ -305,3 +305,25 @@ def test_a_runs_columns_are_its_messages_values():
     keys = ["Application", "Nope", "Channel", "BridgeId"]
     for run in runs:
         assert run.columns(keys) == [[m.fields.get(k) for m in run.messages()] for k in keys]
+
+
+def detail(action_id):
+    """A hundred-field event (PJSIPShowEndpoint's EndpointDetail is about that size)."""
+    return (b"Event: EndpointDetail\r\nActionID: %d\r\n" % action_id
+            + b"".join(b"Field%d: value %d\r\n" % (k, k) for k in range(100)) + b"\r\n")
+
+
+def test_big_messages_whose_shape_never_repeats_make_no_runs_and_the_same_messages():
+    # one detail action per endpoint: each its own ActionID, so each its own shape
+    data = BANNER + b"".join(detail(i) for i in range(300))
+    items = AmiParser(run_after=0).feed(data)
+    assert not any(isinstance(item, MessageRun) for item in items)
+    assert [m.pairs for m in items[1:]] == [m.pairs for m in parse(data, run_after=None)[1:]]
+
+
+def test_big_messages_of_one_shape_run_from_the_second_as_small_ones_do():
+    data = BANNER + b"".join(detail(7) for _ in range(50))
+    items = AmiParser(run_after=0).feed(data)
+    (run,) = [item for item in items if isinstance(item, MessageRun)]
+    assert run.count == 49 and isinstance(items[1], Message)
+    assert [m.pairs for m in expanded(items)[1:]] == [m.pairs for m in parse(data, run_after=None)[1:]]
