@@ -113,22 +113,18 @@ def _on_sigterm(signum, frame):
     raise Stopped()
 
 
-def server_filters(watch):
-    """The expressions for Asterisk's Filter action. Asterisk lets an event by when any of
-    them matches, so the --until event, kept whatever the filters say, needs its own
-    alternatives beside the filters'; when either side has none (any event may match it),
-    no Filter is sent at all."""
-    regexes = watch.filters.server_filters()
-    if watch.until is not None:
-        more = watch.until.server_filters()
-        regexes = regexes + [regex for regex in more if regex not in regexes] if regexes and more else []
-    return regexes
-
-
-def _server_filters(watch):
-    """The Filter actions to send: (action name, headers) pairs, and their expressions."""
-    filters = server_filters(watch)
-    return [("Filter", [("Operation", "Add"), ("Filter", regex)]) for regex in filters], filters
+def _first_filters(settings, plan, ami_version):
+    """(the actions to send with the Login, the labels of its Filters, the form): the
+    Filters when the banner tells the form, else a CoreSettings whose answer will
+    (amijson.serverfilter)."""
+    from amijson import serverfilter
+    form = serverfilter.form_for_banner(ami_version)
+    if form == serverfilter.ASK and not serverfilter.can_ask(settings):
+        form = serverfilter.LEGACY
+    if form == serverfilter.ASK:
+        return [("CoreSettings", [])], [], form
+    actions, labels = plan.actions(form)
+    return actions, labels, form
 
 
 def _watch_tcp(settings, watch, sink, tally, deadline, watch_end, document, read_check):
@@ -191,7 +187,9 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
     session = AmiSession(connection, settings.fallback_encoding, open_transcript(settings), settings.max_size << 20)
     try:
         try:
-            actions, filters = _server_filters(watch)
+            from amijson.serverfilter import ASK, FilterPlan
+            plan = FilterPlan(watch)
+            actions, filters, form = _first_filters(settings, plan, session.read_banner().version)
             checking = read_check is not None and not clock  # a login again (--reconnect) asks no more
             if checking:
                 actions.append((read_check.request.action, read_check.request.headers))
@@ -199,8 +197,9 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
                                       watch.event_mask())
         finally:
             document.server["banner"], document.server["ami_version"] = session.identity()
-        filter_ids = dict(zip(ids, filters))
-        check = (ids[-1], read_check) if checking else None
+        replies = _Replies(tally, dict(zip(ids, filters)), (ids[-1], read_check) if checking else None)
+        if form == ASK:
+            replies.ask(ids[0], plan, session.send_actions)
         if not clock:
             clock.append(_Clock(watch, watch_end, deadline))
             tally.started = time.monotonic()
@@ -208,8 +207,7 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
         clock = clock[0]
         items = session.pending
         session.pending = []
-        while not _take(items, watch, sink, tally, settings.fallback_encoding,
-                        lambda message: _reply(message, filter_ids, tally, check=check)):
+        while not _take(items, watch, sink, tally, settings.fallback_encoding, replies):
             wait = clock.wait(sink, tally)
             if wait is None:
                 return
@@ -244,18 +242,28 @@ def _watch_http(settings, watch, sink, tally, deadline, watch_end, document, rea
     60 s by default) less 10, and ends a session not asked for that long."""
     from amijson.ami_http import WAIT_EVENT_MOST, HttpAmiSession
     from amijson.conversation import login_method, open_transcript
+    from amijson.exchange import is_error
     session = HttpAmiSession(settings, deadline, open_transcript(settings))
     try:
         try:
             session.login(settings.user, settings.secret, login_method(settings.auth, session), watch.event_mask())
         finally:
             document.server["banner"], document.server["ami_version"] = session.identity()
-        actions, filters = _server_filters(watch)
-        for (name, headers), regex in zip(actions, filters):
-            _reply(session.call(name, headers).response, {"": regex}, tally, "")
+        from amijson import serverfilter
+        plan = serverfilter.FilterPlan(watch)
+        # Over HTTP the Server header names Asterisk's version; else CoreSettings, if it may be asked.
+        form = serverfilter.form_for_version(session.identity()[0], unknown=serverfilter.ASK)
+        if form == serverfilter.ASK:
+            form = serverfilter.LEGACY
+            if serverfilter.can_ask(settings):
+                reply = session.call("CoreSettings", []).response
+                form = serverfilter.form_for_version(None if is_error(reply) else reply.get("AsteriskVersion"))
+        actions, filters = plan.actions(form)
+        for (name, headers), label in zip(actions, filters):
+            _Replies(tally, {"": label})(session.call(name, headers).response, "")
         if read_check is not None:  # one more request, before any WaitEvent
             request = read_check.request
-            _reply(session.call(request.action, request.headers).response, {}, tally, "", check=("", read_check))
+            _Replies(tally, {}, ("", read_check))(session.call(request.action, request.headers).response, "")
         clock = _Clock(watch, watch_end, deadline)
         tally.started = time.monotonic()
         while True:
@@ -345,23 +353,47 @@ def _waiting_for(watch, tally):
     return "while watching events"
 
 
-def _reply(message, filter_ids, tally, action_id=None, check=None):
-    """A reply during the watch: a Filter's (Asterisk took it, or said why not), the read
-    classes' Command's (``check``: its ActionID and ReadClassCheck; a missing class raises
-    ``permission``), or one that concerns no action of ours (ignored). ``filter_ids``:
-    ActionID -> expression; ``action_id``: the ActionID to look up, when not the message's own."""
-    if action_id is None:
-        action_id = (message.get("ActionID") or "").strip()
-    if check is not None and action_id == check[0]:
-        warning = check[1].answer(message)
-        if warning:
-            tally.warnings.append(warning)
-        return
-    regex = filter_ids.get(action_id)
-    if regex is None:
-        return
-    if (message.get("Response") or "").lower() == "success":
-        tally.server_filters.append(regex)
-    else:
-        tally.warnings.append("Asterisk's Filter action refused %s (%s): every event comes over the wire, and "
-                              "is matched here all the same" % (shown(regex), message.get("Message") or "no reason"))
+class _Replies:
+    """The replies read during a watch (every message that is not an event): a Filter's
+    (Asterisk took it, or said why not), the read classes' Command's (``check``: its
+    ActionID and ReadClassCheck; a missing class raises ``permission``), CoreSettings'
+    (``ask``: the Filters its AsteriskVersion calls for are sent then), or one that
+    concerns no action of ours (ignored). ``filter_ids``: ActionID -> the Filter's label."""
+
+    def __init__(self, tally, filter_ids, check=None):
+        self.tally = tally
+        self.filter_ids = filter_ids
+        self.check = check
+        self.asked = None  # (CoreSettings' ActionID, FilterPlan, a function sending actions)
+
+    def ask(self, action_id, plan, send):
+        self.asked = (action_id, plan, send)
+
+    def __call__(self, message, action_id=None):
+        """``action_id``: the one to look up, when not the message's own (HTTP)."""
+        if action_id is None:
+            action_id = (message.get("ActionID") or "").strip()
+        check, tally = self.check, self.tally
+        if check is not None and action_id == check[0]:
+            warning = check[1].answer(message)
+            if warning:
+                tally.warnings.append(warning)
+            return
+        if self.asked is not None and action_id == self.asked[0]:
+            from amijson.exchange import is_error
+            from amijson.serverfilter import form_for_version
+            _, plan, send = self.asked
+            self.asked = None
+            form = form_for_version(None if is_error(message) else message.get("AsteriskVersion"))
+            actions, labels = plan.actions(form)
+            self.filter_ids.update(zip(send(actions), labels))
+            return
+        label = self.filter_ids.get(action_id)
+        if label is None:
+            return
+        if (message.get("Response") or "").lower() == "success":
+            if label not in tally.server_filters:  # a login again (--reconnect) sends them again
+                tally.server_filters.append(label)
+        else:
+            tally.warnings.append("Asterisk's Filter action refused %s (%s): every event comes over the wire, and "
+                                  "is matched here all the same" % (shown(label), message.get("Message") or "no reason"))

@@ -242,6 +242,18 @@ class AmiSession(ManagerSession):
             exchange = self.exchange = exchanges[waiting]
             self._read_more(exchange.waiting_for(names[waiting]))
 
+    def send_actions(self, actions):
+        """Send (name, headers) actions in one write, once logged in, without waiting for
+        their replies; their ActionIDs (the events verb reads the replies among the events)."""
+        ids, data = [], b""
+        for name, headers in actions:
+            action_id, action_data = self._format(name, headers)
+            ids.append(action_id)
+            data += action_data
+        if data:
+            self.connection.send(data)
+        return ids
+
     def call(self, name, headers=()):
         """One action and its reply: its ActionExchange (the MD5 challenge before the
         login, or one more action once the session has logged in)."""

@@ -102,6 +102,48 @@ def test_count_and_what_the_server_filter_saves(watch, sandbox):
     assert summary["seen"] == 2, summary
 
 
+def test_the_filter_form_follows_the_release(watch, sandbox):
+    """22 (22.10) takes MatchCriteria, asked after CoreSettings named the point release; 16.28
+    has only the legacy expressions. Either way Asterisk sends only Newchannel events."""
+    proc = watch("--debug", "--timeout", "30", "--count", "2", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    out, err = proc.communicate(timeout=60)
+    doc = validate_document(out.decode())
+    assert proc.returncode == 0, doc["error"]
+    assert doc["events"]["seen"] == 2
+    transcript = err.decode()
+    if sandbox.release == "22":
+        assert "> Action: CoreSettings" in transcript and "< AsteriskVersion: 22." in transcript
+        assert "> MatchCriteria: name(Newchannel)\n" in transcript
+        assert doc["events"]["server_filters"] == ["eventfilter(name(Newchannel))"]
+    else:
+        assert "CoreSettings" not in transcript and "MatchCriteria" not in transcript
+        assert doc["events"]["server_filters"] == ["(^|[[:cntrl:]])[Ee][Vv][Ee][Nn][Tt]: Newchannel[[:cntrl:]]"]
+    received = [line for line in transcript.splitlines() if line.startswith("< Event: ")]
+    assert received == ["< Event: Newchannel"] * 2, received
+
+
+def test_exclusions_held_back_by_asterisk_22(watch, sandbox):
+    proc = watch("--debug", "--timeout", "30", "--for", "4", "--events", "call,dialplan", "events", "Event!=VarSet",
+                 "Event!=Newexten")
+    sandbox.cmd("calls", "1", "wait")
+    out, err = proc.communicate(timeout=60)
+    doc = validate_document(out.decode())
+    assert proc.returncode == 0, doc["error"]
+    names = {record["Event"] for record in doc["records"]}
+    received = {line[len("< Event: "):] for line in err.decode().splitlines() if line.startswith("< Event: ")}
+    assert "Newchannel" in names and not names & {"VarSet", "Newexten"}
+    if sandbox.release == "22":
+        assert doc["events"]["server_filters"] == ["eventfilter(action(exclude),name(VarSet))",
+                                                   "eventfilter(action(exclude),name(Newexten))"]
+        assert not received & {"VarSet", "Newexten"}, "Asterisk 22 sent what its filter excludes"
+        assert doc["events"]["seen"] == doc["events"]["matched"]
+    else:
+        assert doc["events"]["server_filters"] == []
+        # Newexten came (the dialplan ran) and was left out by our matching alone.
+        assert "Newexten" in received and doc["events"]["seen"] > doc["events"]["matched"]
+
+
 def test_exclusion_and_glob(watch, sandbox):
     proc = watch("--timeout", "30", "--count", "1", "events", "Event=New*l", "Channel!=*;1")
     sandbox.cmd("calls", "1", "wait")

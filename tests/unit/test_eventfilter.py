@@ -169,7 +169,10 @@ def _watch(operands, until=()):
 
 
 def test_the_until_event_gets_through_the_server_filter_too():
-    from amijson.eventwatch import server_filters
+    from amijson.serverfilter import LEGACY, FilterPlan
+
+    def server_filters(watch):
+        return FilterPlan(watch).actions(LEGACY)[1]
     newchannel, hangup = EventFilter(["Event=Newchannel"]).server_filters(), EventFilter(["Event=Hangup"]).server_filters()
     assert server_filters(_watch(["Event=Newchannel"])) == newchannel
     assert server_filters(_watch(["Event=Newchannel"], ["Event=Hangup"])) == newchannel + hangup
