@@ -68,9 +68,6 @@ class Watch:
         if self.format != "json" and (options.get("records_only") or options.get("pretty")):
             raise AmijsonError("usage", "--records and --pretty are for the JSON document, not --format %s"
                                % self.format)
-        if "profiles" in options or "," in options.get("host", ""):
-            raise AmijsonError("usage", "events from several PBXes at once are not built yet: one --host or "
-                               "--profile at a time")
         self.operands = list(operands)
         self.filters = EventFilter(operands)
         self.until_operands = list(options.get("until") or [])
@@ -141,6 +138,9 @@ class Tally:
 
 def run(options, operands, environ, stdin, stdout, deadline):
     """(the document to print or None when a stream wrote itself, exit code, secrets)."""
+    if "profiles" in options or "," in options.get("host", ""):  # several PBXes, merged
+        from amijson import eventfleet
+        return eventfleet.run(options, operands, environ, stdin, stdout, deadline)
     document = Document()
     tally = Tally()
     sink = watch = settings = watch_end = None

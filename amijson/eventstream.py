@@ -211,8 +211,13 @@ class Stream:
 
     def reconnected(self, span):
         """A gap of another kind: the connection was lost over ``span`` ({lost, back, seconds})."""
-        marker = {"gap": {"reconnected": span}} if self.kind == "ndjson" else {"reconnected": span}
-        self.writer.put(self._frame("gap", None, marker), droppable=False)
+        self.marker({"reconnected": span})
+
+    def marker(self, payload):
+        """A gap marker saying what happened (``payload``), never dropped: ``{"gap": payload}``
+        in NDJSON, a ``gap`` event in SSE."""
+        self.writer.put(self._frame("gap", None, {"gap": payload} if self.kind == "ndjson" else payload),
+                        droppable=False)
 
     def tick(self, now):
         if self.kind == "sse" and now - max(self.writer.last_write, self.last_heartbeat) >= HEARTBEAT:

@@ -17,8 +17,8 @@ import time
 
 import pytest
 
-from conftest import amijson_path, offline_env
-from fakeami import BANNER_13, ScriptedAmi, _headers, aid_line, challenge_13
+from conftest import FAULT_SECRET, amijson_path, offline_env
+from fakeami import BANNER_13, ScriptedAmi, _headers, aid_line, challenge_13, login_refused_13
 from test_faults import _MEASURE
 
 DEADLINE = 2.0
@@ -618,3 +618,103 @@ def test_no_event_named_no_check(amijson_offline):
         run = events(amijson_offline, server, "--count", "1", "events", "Channel=Local/*")
     assert run.returncode == 0, run.doc
     assert "command" not in server.actions()  # nothing named needs a class: nothing asked
+
+
+# --- several PBXes merged (amijson.eventfleet) -----------------------------------------------
+
+def _refusing(peer):
+    """A PBX whose login fails: Asterisk 13.38.3 answers, then ends the session."""
+    peer.send(BANNER_13)
+    h = peer.expect()
+    if h.get("action", "").lower() == "challenge":
+        peer.send(challenge_13(h))
+        h = peer.expect()
+    peer.send(login_refused_13(h))
+
+
+def _merged_peers(tmp_path):
+    """alpha: two Newchannels after a second, then waits; beta: one at once, then closes its end
+    (lost, no --reconnect); gamma: refuses the login. Their config file's path and servers."""
+    def alpha(watcher):
+        watcher.poll(1.0)
+        watcher.peer.send(newchannel(1) + newchannel(2))
+        watcher.until_gone()
+
+    def beta(watcher):
+        watcher.peer.send(newchannel(3))
+        watcher.poll(0.3)
+    servers = {"alpha": serve(alpha), "beta": serve(beta), "gamma": ScriptedAmi(_refusing)}
+    config = tmp_path / "amijson.conf"
+    config.write_text("[default]\nuser = fault\nsecret = %s\n" % FAULT_SECRET + "".join(
+        "[%s]\nhost = 127.0.0.1\nport = %d\n" % (name, server.port) for name, server in servers.items()))
+    config.chmod(0o600)
+    return config, servers
+
+
+def _merged_env(tmp_path, config):
+    env = offline_env(tmp_path)
+    for key in ("AMIJSON_HOST", "AMIJSON_USER", "AMIJSON_SECRET"):
+        env.pop(key)
+    env["AMIJSON_CONFIG"] = str(config)
+    return env
+
+
+def test_merged_document_a_lost_pbx_and_a_refused_one_reported_the_others_go_on(tmp_path):
+    config, servers = _merged_peers(tmp_path)
+    with servers["alpha"], servers["beta"], servers["gamma"]:
+        proc = subprocess.run([amijson_path(), "--profiles", "alpha,beta,gamma", "--timeout", "5", "--count", "3",
+                               "events", "Event=Newchannel"], capture_output=True, text=True,
+                              env=_merged_env(tmp_path, config), timeout=30)
+        assert logged_off(servers["alpha"])
+    assert "Traceback" not in proc.stderr and FAULT_SECRET not in proc.stdout + proc.stderr
+    doc = json.loads(proc.stdout)
+    from test_fleet import FLEET_SCHEMA, REGISTRY
+    import jsonschema
+    jsonschema.Draft202012Validator(FLEET_SCHEMA, registry=REGISTRY).validate(doc)
+    assert proc.returncode == 9 and doc["error"]["code"] == "partial"
+    assert [(r["pbx"], r["CallerIDNum"]) for r in doc["records"]] == [("beta", "3"), ("alpha", "1"), ("alpha", "2")]
+    assert doc["events"]["bound"] == "count" and doc["events"]["matched"] == 3
+    assert doc["summary"] == {"pbxes": 3, "answered": 1, "failed": 2, "errors": {"auth": 1, "connect": 1}}
+    alpha, beta, gamma = doc["pbxes"]
+    assert alpha["ok"] and alpha["events"]["matched"] == 2 and alpha["events"]["bound"] == "count"
+    assert beta["error"]["code"] == "connect" and beta["events"]["matched"] == 1
+    assert gamma["error"]["code"] == "auth"
+
+
+def test_merged_stream_says_each_failure_as_it_happens(tmp_path):
+    config, servers = _merged_peers(tmp_path)
+    with servers["alpha"], servers["beta"], servers["gamma"]:
+        proc = subprocess.run([amijson_path(), "--profiles", "alpha,beta,gamma", "--format", "ndjson", "--count", "3",
+                               "events"], capture_output=True, text=True, env=_merged_env(tmp_path, config),
+                              timeout=30)
+        assert logged_off(servers["alpha"])
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 9 and "Traceback" not in proc.stderr
+    failed = {line["gap"]["pbx"]: line["gap"]["failed"]["code"] for line in lines if "gap" in line}
+    assert failed == {"beta": "connect", "gamma": "auth"}
+    assert [(line["pbx"], line["CallerIDNum"]) for line in lines if "Event" in line] == \
+        [("beta", "3"), ("alpha", "1"), ("alpha", "2")]
+    # The failures come before alpha's events: they were said when they happened.
+    assert max(i for i, line in enumerate(lines) if "gap" in line) < \
+        min(i for i, line in enumerate(lines) if line.get("pbx") == "alpha")
+    summary = lines[-1]["summary"]
+    assert summary["bound"] == "count" and summary["error"]["code"] == "partial"
+    assert [(p["pbx"], p["ok"]) for p in summary["pbxes"]] == [("alpha", True), ("beta", False), ("gamma", False)]
+
+
+def test_merged_usage_errors(tmp_path):
+    config, servers = _merged_peers(tmp_path)
+    env = _merged_env(tmp_path, config)
+    with servers["alpha"], servers["beta"], servers["gamma"]:
+        _usage_errors(env)
+    assert not any(server.received for server in servers.values())  # nothing connected
+
+
+def _usage_errors(env):
+    for args, said in ((["--parallel", "2"], "--parallel is not for events"),
+                       (["--profiles", "alpha,nope"], "nope")):
+        full = ["--profiles", "alpha,beta"] + args if args[0] != "--profiles" else args
+        proc = subprocess.run([amijson_path(), *full, "--count", "1", "events"], capture_output=True, text=True,
+                              env=env, timeout=30)
+        doc = json.loads(proc.stdout)
+        assert proc.returncode == 2 and said in doc["error"]["message"], doc
