@@ -35,7 +35,9 @@ def merged(fleet, sandbox, _sandboxes):  # noqa: F811
         started.append(proc)
         give_up = time.monotonic() + 15
         while any(len(_ours(box)) <= count for box, count in zip(boxes, before)):
-            assert proc.poll() is None and time.monotonic() < give_up, proc.communicate()
+            if proc.poll() is not None or time.monotonic() > give_up:
+                proc.kill()
+                pytest.fail("not logged in to both sandboxes: %s" % (proc.communicate(),))
             time.sleep(0.05)
         time.sleep(0.5)  # CoreSettings (22) and the Filters have run
         return proc
