@@ -272,9 +272,15 @@ def _event_criteria(glob, exclude=False):
 
 def _line_regex(header, glob):
     """The legacy Filter's expression for one inclusion: a line ``Header: value`` of the
-    event's text, the header's name in any case."""
+    event's text, the header's name in any case. The value is said up to its first wildcard
+    or character that is not printable ASCII, and the rest left to our matching: Asterisk
+    runs the expression in its locale, where bytes not valid there (a Latin-1 caller name
+    under UTF-8) match no bracket expression, while our matching takes them as Latin-1."""
     name = "".join("[%s%s]" % (c.upper(), c.lower()) if c.isalpha() else _ere_literal(c) for c in header)
-    return "(^|[[:cntrl:]])%s: %s[[:cntrl:]]" % (name, _ere_glob(glob.text))
+    text = glob.text
+    cut = next((index for index, char in enumerate(text) if char in "*?" or not " " <= char <= "~"), len(text))
+    end = "[[:cntrl:]]" if cut == len(text) else ""  # the whole value said: the line ends there
+    return "(^|[[:cntrl:]])%s: %s%s" % (name, "".join(_ere_literal(char) for char in text[:cut]), end)
 
 
 _ERE_SPECIAL = frozenset(".[]()*+?{}|^$\\")

@@ -99,7 +99,7 @@ def test_an_exclusion_is_not_sent_beside_until():
 def test_another_header_rides_behind_the_names():
     entries = EventFilter(["Event=Newchannel", "Event=Hangup", "Channel=Local/*;2"]).match_criteria()
     assert [c for c, _ in entries] == ["name(Newchannel),method(regex)", "name(Hangup),method(regex)"]
-    assert entries[0][1] == "(^|[[:cntrl:]])[Cc][Hh][Aa][Nn][Nn][Ee][Ll]: Local/[^[:cntrl:]]*;2[[:cntrl:]]"
+    assert entries[0][1] == "(^|[[:cntrl:]])[Cc][Hh][Aa][Nn][Nn][Ee][Ll]: Local/"
     # Too many pairs: the names alone.
     many = EventFilter(["Event=E%d" % n for n in range(8)] + ["Channel=C%d" % n for n in range(8)])
     assert [c for c, _ in many.match_criteria()] == ["name(E%d)" % n for n in range(8)]
