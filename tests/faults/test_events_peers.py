@@ -18,7 +18,7 @@ import time
 import pytest
 
 from conftest import FAULT_SECRET, amijson_path, offline_env
-from fakeami import BANNER_13, ScriptedAmi, _headers, aid_line, challenge_13, login_refused_13
+from fakeami import BANNER_13, BANNER_22, ScriptedAmi, _headers, aid_line, challenge_13, login_refused_13
 from test_faults import _MEASURE
 
 DEADLINE = 2.0
@@ -39,15 +39,17 @@ class Watcher:
     """A peer's side of an event session: the login, then what the client sends (Filter
     actions answered, Logoff noted) read while the script sends events."""
 
-    def __init__(self, peer, filter_reply=b"Success", command_reply=None):
+    def __init__(self, peer, filter_reply=b"Success", command_reply=None, banner=BANNER_13, core_settings=None):
         self.peer = peer
         self.filter_reply = filter_reply
         self.command_reply = command_reply  # h -> the Command's reply; None: never answered
+        self.banner = banner
+        self.core_settings = core_settings  # h -> CoreSettings' reply; None: never answered
         self.logins = []
 
     def log_in(self):
         peer = self.peer
-        peer.send(BANNER_13)
+        peer.send(self.banner)
         h = peer.expect()
         if h.get("action", "").lower() == "challenge":
             peer.send(challenge_13(h))
@@ -78,6 +80,8 @@ class Watcher:
                           + (b"Message: Permission denied\r\n" if self.filter_reply == b"Error" else b"") + b"\r\n")
             elif action == "command" and self.command_reply is not None:
                 peer.send(self.command_reply(h))
+            elif action == "coresettings" and self.core_settings is not None:
+                peer.send(self.core_settings(h))
             elif action == "logoff":
                 if not closed:
                     peer.send(b"Response: Goodbye\r\n" + aid_line(h) + b"Message: Thanks for all the fish.\r\n\r\n")
@@ -250,6 +254,41 @@ def test_login_mask_and_server_filter(amijson_offline):
     assert sent == ["(^|[[:cntrl:]])[Ee][Vv][Ee][Nn][Tt]: Hangup[[:cntrl:]]",
                     "(^|[[:cntrl:]])[Ee][Vv][Ee][Nn][Tt]: Newchannel[[:cntrl:]]"]
     assert run.returncode == 0 and run.doc["events"]["server_filters"] == sent
+
+
+def _core_settings(version):
+    """CoreSettings' reply as Asterisk 22 sends it (main/manager.c, action_coresettings), or
+    the error a user without the system and reporting write classes gets."""
+    def reply(h):
+        if version is None:
+            return b"Response: Error\r\n" + aid_line(h) + b"Message: Permission denied\r\n\r\n"
+        return (b"Response: Success\r\n" + aid_line(h) + b"AMIversion: 11.0.0\r\nAsteriskVersion: "
+                + version.encode() + b"\r\nSystemName: \r\nCoreMaxCalls: 0\r\n\r\n")
+    return reply
+
+
+@pytest.mark.parametrize("version, sent", [
+    ("22.1.0", [{"operation": "Add", "matchcriteria": "name(Hangup)"}]),
+    ("22.0.0", [{"operation": "Add", "filter": "(^|[[:cntrl:]])[Ee][Vv][Ee][Nn][Tt]: Hangup[[:cntrl:]]"}]),
+    (None, [{"operation": "Add", "filter": "(^|[[:cntrl:]])[Ee][Vv][Ee][Nn][Tt]: Hangup[[:cntrl:]]"}]),
+], ids=["22.1 MatchCriteria", "22.0 legacy", "CoreSettings refused legacy"])
+def test_an_ami_11_banner_asks_core_settings_which_form(amijson_offline, version, sent):
+    """AMI 11.0.0 is any 22: MatchCriteria came with 22.1, so the point release decides."""
+    def scenario(peer):
+        watcher = Watcher(peer, banner=BANNER_22, core_settings=_core_settings(version))
+        watcher.log_in()
+        watcher.poll(0.5)
+        peer.send(hangup(1))
+        watcher.until_gone()
+    with ScriptedAmi(scenario) as server:
+        run = events(amijson_offline, server, "--count", "1", "events", "Event=Hangup")
+    actions = [h.get("action", "").lower() for h in server.received]
+    assert actions[:3] == ["challenge", "login", "coresettings"] and actions.count("coresettings") == 1
+    filters = [{k: v for k, v in h.items() if k not in ("action", "actionid")} for h in server.received
+               if h.get("action", "").lower() == "filter"]
+    assert filters == sent
+    assert actions.index("filter") > actions.index("coresettings")
+    assert run.returncode == 0 and len(run.doc["events"]["server_filters"]) == 1
 
 
 def test_a_refused_filter_is_a_warning(amijson_offline):
