@@ -756,3 +756,17 @@ def _usage_errors(env):
                               env=env, timeout=30)
         doc = json.loads(proc.stdout)
         assert proc.returncode == 2 and said in doc["error"]["message"], doc
+
+
+def test_a_host_list_merges_too_each_event_named_by_its_host(amijson_offline):
+    """--host a,b: the same settings on every host, each event with the host it came from."""
+    def script(watcher):
+        watcher.peer.send(newchannel(len(watcher.logins)))
+        watcher.until_gone()
+    with serve(script) as server:
+        run = amijson_offline("--host", "127.0.0.1,localhost", "--port", str(server.port), "--timeout", "5",
+                              "--count", "2", "--records", "events", "Event=Newchannel", expect_json=False)
+        assert logged_off(server)
+    records = json.loads(run.stdout)
+    assert run.returncode == 0 and sorted(record["pbx"] for record in records) == ["127.0.0.1", "localhost"]
+    assert all(list(record)[:2] == ["pbx", "Event"] for record in records)
