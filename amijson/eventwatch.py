@@ -119,7 +119,7 @@ def _first_filters(settings, plan, ami_version):
     (amijson.serverfilter)."""
     from amijson import serverfilter
     form = serverfilter.form_for_banner(ami_version)
-    if form == serverfilter.ASK and not serverfilter.can_ask(settings):
+    if form == serverfilter.ASK and not (serverfilter.can_ask(settings) and plan.wanted()):
         form = serverfilter.LEGACY
     if form == serverfilter.ASK:
         return [("CoreSettings", [])], [], form
@@ -255,7 +255,7 @@ def _watch_http(settings, watch, sink, tally, deadline, watch_end, document, rea
         form = serverfilter.form_for_version(session.identity()[0], unknown=serverfilter.ASK)
         if form == serverfilter.ASK:
             form = serverfilter.LEGACY
-            if serverfilter.can_ask(settings):
+            if serverfilter.can_ask(settings) and plan.wanted():
                 reply = session.call("CoreSettings", []).response
                 form = serverfilter.form_for_version(None if is_error(reply) else reply.get("AsteriskVersion"))
         actions, filters = plan.actions(form)

@@ -105,6 +105,11 @@ class FilterPlan:
     def __init__(self, watch):
         self.watch = watch
 
+    def wanted(self):
+        """True when some Filter is to be sent in some form (MatchCriteria says all the
+        legacy form says, and exclusions too): else there is no release to ask about."""
+        return bool(self._match_criteria())
+
     def actions(self, form):
         if form == MATCH_CRITERIA:
             entries = self._match_criteria()

@@ -291,6 +291,17 @@ def test_an_ami_11_banner_asks_core_settings_which_form(amijson_offline, version
     assert run.returncode == 0 and len(run.doc["events"]["server_filters"]) == 1
 
 
+def test_no_filter_no_core_settings(amijson_offline):
+    def scenario(peer):
+        watcher = Watcher(peer, banner=BANNER_22, core_settings=_core_settings("22.10.1"))
+        watcher.log_in()
+        peer.send(hangup(1))
+        watcher.until_gone()
+    with ScriptedAmi(scenario) as server:
+        run = events(amijson_offline, server, "--count", "1", "events")
+    assert run.returncode == 0 and server.actions() == ["challenge", "login", "logoff"]
+
+
 def test_a_refused_filter_is_a_warning(amijson_offline):
     def scenario(peer):
         watcher = Watcher(peer, filter_reply=b"Error")

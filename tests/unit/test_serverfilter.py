@@ -223,3 +223,9 @@ def test_the_model_holds_back_what_the_filter_leaves_out():
     entries = EventFilter(["Event!=VarSet", "Event!=*Status"]).match_criteria()
     assert [p[0][1] for p in EVENTS if asterisk_sends(entries, p[0][1], _event(p)[1])] == \
         ["Newchannel", "Hangup", "UserEvent"]
+
+
+def test_no_release_is_asked_about_when_no_filter_would_be_sent():
+    assert not FilterPlan(_watch([])).wanted()
+    assert not FilterPlan(_watch(["Channel!=x"])).wanted()
+    assert FilterPlan(_watch(["Event=Hangup"])).wanted() and FilterPlan(_watch(["Event!=VarSet"])).wanted()
