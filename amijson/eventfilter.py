@@ -274,8 +274,8 @@ def _line_regex(header, glob):
     """The legacy Filter's expression for one inclusion: a line ``Header: value`` of the
     event's text, the header's name in any case. The value is said up to its first wildcard
     or character that is not printable ASCII, and the rest left to our matching: Asterisk
-    runs the expression in its locale, where bytes not valid there (a Latin-1 caller name
-    under UTF-8) match no bracket expression, while our matching takes them as Latin-1."""
+    runs the expression in its locale, and the sandbox's 22 held back a Latin-1 caller name
+    that ``[^[:cntrl:]]*`` should match, while our matching takes such bytes as Latin-1."""
     name = "".join("[%s%s]" % (c.upper(), c.lower()) if c.isalpha() else _ere_literal(c) for c in header)
     text = glob.text
     cut = next((index for index, char in enumerate(text) if char in "*?" or not " " <= char <= "~"), len(text))
