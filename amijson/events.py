@@ -141,6 +141,9 @@ class Tally:
 
 def run(options, operands, environ, stdin, stdout, deadline):
     """(the document to print or None when a stream wrote itself, exit code, secrets)."""
+    import gc
+
+    gc.enable()  # the command turns it off for short runs; a stream may run for hours
     document = Document()
     tally = Tally()
     sink = watch = settings = watch_end = None
