@@ -42,7 +42,7 @@ def write_bundle(build_lib):
             with open(path, "rb") as handle:
                 source = handle.read()
             # The relative name is what tracebacks show; linecache finds it on sys.path.
-            # Without docstrings (nothing reads them at run time), a third less to read.
+            # Without docstrings (nothing reads them at run time), a fifth less to read.
             code = compile(source, relative, "exec", dont_inherit=True, optimize=2)
             blob = marshal.dumps(code)
             table[dotted] = (relative, len(source), is_package, offset, offset + len(blob))
