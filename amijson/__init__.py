@@ -8,13 +8,15 @@ class CodeBundle:
     reads one file instead of one per module (docs/design.md, "The code bundle").
 
     ``table`` maps a module's dotted name to (its path under ``root``, the size its source had,
-    whether it is a package, where its marshalled code starts and ends in ``codes``). A module whose source is gone or changed size
+    whether it is a package, where its marshalled code starts and ends after ``base`` in the
+    open file ``fd``: read when imported, so a run reads only the code it runs). A module whose source is gone or changed size
     is left to Python's own import, as is every module the bundle lacks."""
 
-    def __init__(self, root, table, codes):
+    def __init__(self, root, table, fd, base):
         self.root = root
         self.table = table
-        self.codes = codes
+        self.fd = fd
+        self.base = base
 
     def find_spec(self, name, path=None, target=None):
         entry = self.table.get(name)
@@ -42,27 +44,32 @@ class CodeBundle:
 
     def exec_module(self, module):
         from marshal import loads
+        from os import pread
 
         start, end = self.table[module.__name__][3:]
-        exec(loads(self.codes[start:end]), module.__dict__)
+        exec(loads(pread(self.fd, end - start, self.base + start)), module.__dict__)
 
 
 def _use_code_bundle():
+    import os
     import sys
 
     folder = __path__[0]
     try:
-        with open("%s/codebundle.%s.marshal" % (folder, sys.implementation.cache_tag), "rb") as handle:
-            data = handle.read()
-    except OSError:
+        # Kept open for the run (close-on-exec): reading the whole file would cost more than
+        # reading, as each import comes, only the code the run needs.
+        fd = os.open("%s/codebundle.%s.marshal" % (folder, sys.implementation.cache_tag),
+                     os.O_RDONLY | os.O_CLOEXEC)
+    except (OSError, AttributeError):
         return  # a source checkout or an editable install: no bundle
     from marshal import loads
 
-    data = memoryview(data)
-    length = int.from_bytes(data[:4], "little") + 4
-    magic, table = loads(data[4:length])
+    length = int.from_bytes(os.pread(fd, 4, 0), "little")
+    magic, table = loads(os.pread(fd, length, 4))
     if magic == sys.modules["_frozen_importlib_external"].MAGIC_NUMBER:
-        sys.meta_path.insert(0, CodeBundle(folder.rpartition("/")[0] + "/", table, data[length:]))
+        sys.meta_path.insert(0, CodeBundle(folder.rpartition("/")[0] + "/", table, fd, 4 + length))
+    else:
+        os.close(fd)
 
 
 _use_code_bundle()
