@@ -140,6 +140,9 @@ class Tally:
 
 def run(options, operands, environ, stdin, stdout, deadline):
     """(the document to print or None when a stream wrote itself, exit code, secrets)."""
+    import gc
+
+    gc.enable()  # the command turns it off for short runs; a stream may run for hours
     if "profiles" in options or "," in options.get("host", ""):  # several PBXes, merged
         from amijson import eventfleet
         return eventfleet.run(options, operands, environ, stdin, stdout, deadline)
