@@ -63,6 +63,9 @@ class Collected:
     def tick(self, now):
         pass
 
+    def flush(self):
+        pass  # kept until the document is printed
+
     def reconnected(self, span):
         pass  # the document says it in warnings
 
@@ -89,14 +92,21 @@ class BoundedWriter:
     def put(self, data, droppable=True):
         """True when ``data`` was queued; False when it was dropped (no room) or the reader is gone."""
         with self.condition:
-            if self.gone:
-                return False
-            if droppable and self.waiting + len(data) > self.limit:
-                return False
-            self.queue.append(data)
-            self.waiting += len(data)
-            if len(self.queue) == 1:  # the writer waits only on an empty queue
-                self.condition.notify()
+            was_empty = not self.queue
+            queued = self.queue_locked(data, droppable)
+            if was_empty and self.queue:
+                self.condition.notify()  # the writer waits only on an empty queue
+        return queued
+
+    def queue_locked(self, data, droppable=True):
+        """``put`` for a caller that holds ``condition`` and wakes the writer itself (when
+        the queue was empty before): many pieces queued for one lock and one wake-up."""
+        if self.gone:
+            return False
+        if droppable and self.waiting + len(data) > self.limit:
+            return False
+        self.queue.append(data)
+        self.waiting += len(data)
         return True
 
     def _pump(self):
@@ -174,6 +184,7 @@ class Stream:
         self.writer = BoundedWriter(stream, limit)
         self.dropped = 0
         self.gap = 0  # dropped since the last event written
+        self.pending = []  # the events framed since the last flush, not yet offered to the writer
         self.last_heartbeat = time.monotonic()
         from amijson.jsonout import json_string
         self.secrets = [json_string(secret)[1:-1] for secret in secrets]
@@ -190,7 +201,7 @@ class Stream:
                 text = text.replace(secret, REDACTED)
         if self.kind == "ndjson":
             return (text + "\n").encode("ascii")
-        head = "event: %s\n" % name
+        head = "event: %s\n" % _sse_name(name)
         if number is not None:
             head += "id: %d\n" % number
         return (head + "data: " + text + "\n\n").encode("ascii")
@@ -200,27 +211,46 @@ class Stream:
         return self._frame("gap", None, marker)
 
     def event(self, number, name, record):
-        frame = self._frame(_sse_name(name), number, record)
-        if self.gap:  # the marker goes with the next event that fits, never alone
-            frame = self._gap() + frame
-        if self.writer.put(frame):
-            self.gap = 0
-        else:
-            self.dropped += 1
-            self.gap += 1
+        """Frame the event; ``flush`` offers it to the writer, with the others of its read."""
+        self.pending.append(self._frame(name, number, record))
+
+    def flush(self):
+        """Offer the pending events to the writer, under one lock and with one wake-up: each
+        that fits is queued, each that does not is dropped and counted, and a gap marker
+        goes with the next event that fits, never alone."""
+        frames = self.pending
+        if not frames:
+            return
+        self.pending = []
+        writer = self.writer
+        with writer.condition:
+            was_empty = not writer.queue
+            for frame in frames:
+                if self.gap:
+                    frame = self._gap() + frame
+                if writer.queue_locked(frame):
+                    self.gap = 0
+                else:
+                    self.dropped += 1
+                    self.gap += 1
+            if was_empty and writer.queue:
+                writer.condition.notify()
 
     def reconnected(self, span):
         """A gap of another kind: the connection was lost over ``span`` ({lost, back, seconds})."""
+        self.flush()
         marker = {"gap": {"reconnected": span}} if self.kind == "ndjson" else {"reconnected": span}
         self.writer.put(self._frame("gap", None, marker), droppable=False)
 
     def tick(self, now):
+        self.flush()
         if self.kind == "sse" and now - max(self.writer.last_write, self.last_heartbeat) >= HEARTBEAT:
             self.last_heartbeat = now
             self.writer.put(b": heartbeat\n\n", droppable=False)
 
     def finish(self, summary, wait=2.0):
         """The summary, last; then wait (at most ``wait`` seconds) for the writer to be done."""
+        self.flush()
         if self.gap:  # the last events dropped: marked too, so the markers add up to the summary's count
             self.writer.put(self._gap(), droppable=False)
         payload = {"summary": summary} if self.kind == "ndjson" else summary
