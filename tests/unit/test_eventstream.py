@@ -2,6 +2,7 @@
 events of a read are handed to the writer together (``Stream.flush``) rather than one by one."""
 
 import io
+import os
 import json
 import threading
 import time
@@ -128,3 +129,82 @@ def sleeping_reader(kind, reads, limit):
     assert len(written) + stream.dropped == number
     assert marked == stream.dropped
     return stream.dropped
+
+
+def parse_ndjson(text):
+    lines = [json.loads(line) for line in text.splitlines()]
+    written = [int(line["Seq"]) for line in lines if "Seq" in line]
+    marked = sum(line["gap"]["dropped"] for line in lines if "gap" in line)
+    return lines, written, marked
+
+
+def drain(fd, into):
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return
+        into.append(chunk)
+
+
+@settings(max_examples=30, deadline=None)
+@given(events=st.lists(st.tuples(NAME, RECORD, st.booleans()), max_size=25))
+def test_a_pipe_that_keeps_up_gets_the_careful_frames(events):
+    """To a pipe whose reader keeps up, the reading thread writes itself when the pipe is
+    empty, the writer thread when not: the bytes are the careful frames all the same."""
+    read_end, write_end = os.pipe()
+    parts = []
+    reader = threading.Thread(target=drain, args=(read_end, parts))
+    reader.start()
+    with open(write_end, "w") as out:
+        stream = Stream("ndjson", out, 1 << 20)
+        assert stream.writer.direct == "fifo"
+        expected = []
+        for number, (name, record, flush_after) in enumerate(events, 1):
+            stream.event(number, name, record)
+            expected.append(careful("ndjson", number, name, record))
+            if flush_after:
+                stream.flush()
+        stream.finish({"ok": True}, wait=10)
+    reader.join(10)
+    os.close(read_end)
+    assert b"".join(parts).decode() == "".join(expected) + '{"summary":{"ok":true}}\n'
+
+
+def test_a_pipe_whose_reader_sleeps_drops_what_does_not_fit():
+    """Past the pipe's own size and the buffer's, events are dropped, counted and marked,
+    and the order of what is written holds, whichever thread wrote it."""
+    read_end, write_end = os.pipe()
+    out = open(write_end, "w")
+    stream = Stream("ndjson", out, 16 << 10)
+    number = 0
+    for _ in range(40):  # 400 events of about 1 KiB: six times what the pipe and the buffer hold
+        for _ in range(10):
+            number += 1
+            stream.event(number, "Newchannel", {"Event": "Newchannel", "Seq": str(number), "Pad": "x" * 1000})
+        stream.flush()
+    assert stream.dropped > 0
+    parts = []
+    reader = threading.Thread(target=drain, args=(read_end, parts))
+    reader.start()  # the reader wakes
+    stream.finish({"dropped": stream.dropped}, wait=10)
+    out.close()
+    reader.join(10)
+    os.close(read_end)
+    lines, written, marked = parse_ndjson(b"".join(parts).decode())
+    assert written == sorted(written) and len(written) + stream.dropped == number == 400
+    assert marked == stream.dropped == lines[-1]["summary"]["dropped"]
+
+
+def test_a_pipe_closed_by_its_reader_ends_the_stream():
+    """EPIPE on a write the reading thread made itself: the reader is gone, and what that
+    write held is counted as dropped."""
+    read_end, write_end = os.pipe()
+    out = open(write_end, "w")
+    stream = Stream("ndjson", out, 1 << 20)
+    stream.event(1, "Hangup", {"Event": "Hangup"})
+    stream.flush()
+    assert os.read(read_end, 100) == b'{"Event":"Hangup"}\n'
+    os.close(read_end)
+    stream.event(2, "Hangup", {"Event": "Hangup"})
+    stream.flush()
+    assert stream.gone and stream.dropped == 1
