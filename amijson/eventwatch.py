@@ -19,6 +19,8 @@ RECONNECT_MOST = 10.0  # ... up to this
 RECONNECT_ON = frozenset(("connect", "protocol"))  # a connection lost, refused or broken; never auth or timeout
 HTTP_TICK = 4.0  # longest WaitEvent (whole seconds, as Asterisk counts them), for the same reasons
 LOGOFF_GRACE = 1.0  # seconds kept, past the watch, to send Logoff
+COALESCE_BELOW = 16384  # bytes: a read that brought less is followed by a pause before the next ...
+COALESCE_PAUSE = 0.0005  # ... of this many seconds (as amijson.session does for long replies)
 MAX_WARNINGS = 50  # fallback warnings listed; past that, one line counts the rest
 
 
@@ -209,6 +211,7 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
         clock = clock[0]
         items = session.pending
         session.pending = []
+        small = False  # the last read brought little: the next waits COALESCE_PAUSE first
         while not _take(items, watch, sink, tally, settings.fallback_encoding,
                         lambda message: _reply(message, filter_ids, tally, check=check)):
             wait = clock.wait(sink, tally)
@@ -216,6 +219,11 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
                 return
             connection.deadline = Deadline(wait)
             items = []
+            if small:
+                # Asterisk writes an event at a time: in a storm, reading as soon as anything
+                # came is a wake-up, a read and a write for every few events. A pause this
+                # short after a small read lets the next take what came meanwhile in one piece.
+                time.sleep(COALESCE_PAUSE)
             try:
                 data = connection.recv("waiting for events")
             except AmijsonError as exc:
@@ -231,6 +239,7 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
                 items = session.parser.feed(data)
             except ProtocolError as exc:  # a message past --max-size, a broken frame
                 raise AmijsonError("protocol", str(exc))
+            small = len(data) < COALESCE_BELOW
     finally:
         # The goodbye gets a moment of its own, whatever the deadline has left.
         connection.deadline = Deadline(LOGOFF_GRACE)
