@@ -229,6 +229,7 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
             except AmijsonError as exc:
                 if exc.code != "timeout":  # a tick's end, not the run's: the clock tells
                     raise
+                small = False  # quiet: the next read waits for nothing first
                 continue
             if session.transcript:
                 session.transcript("<", data)
