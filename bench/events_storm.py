@@ -281,7 +281,6 @@ def measure(env, calls, runs, log=lambda text: None):
                 time.sleep(0.5)
                 before = watcher.counts()
                 cpu_before = {name: cpu_ns(proc.pid) for name, proc in procs.items()}
-                started = time.monotonic()
                 storm(env, calls)
                 settle(watcher, names)
                 cpu_after = {name: cpu_ns(proc.pid) for name, proc in procs.items()}
@@ -328,7 +327,7 @@ def measure(env, calls, runs, log=lambda text: None):
                 ended = stop(procs)
                 watcher.close()
                 reference.close()
-            for name, (code, maxrss, _) in ended.items():
+            for name, (code, peak_kib, _) in ended.items():
                 if code not in (0, -signal.SIGTERM):
                     # Asterisk ends a session that does not keep up (manager.conf's writetimeout):
                     # said in the table, not fatal to the run.
@@ -337,7 +336,7 @@ def measure(env, calls, runs, log=lambda text: None):
                     results[name]["failures"].append("exit %d in round %d%s" % (code, round_number,
                                                                               ": " + said if said else ""))
                 if round_number:
-                    results[name]["rss_mb"].append(maxrss / 1024)
+                    results[name]["rss_mb"].append(peak_kib / 1024)
     finally:
         os.kill(sleeper.pid, signal.SIGTERM)
         tail = b""
