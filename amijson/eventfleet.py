@@ -72,6 +72,11 @@ class MemberSink:
             elif watch.count is not None and merged.matched >= watch.count:
                 merged.done, merged.bound = True, "count"
 
+    def flush(self):
+        """After each read of this PBX: its events go to the writer (amijson.eventstream)."""
+        with self.merged.lock:
+            self.merged.sink.flush()
+
     def tick(self, now):
         with self.merged.lock:
             self.merged.sink.tick(now)

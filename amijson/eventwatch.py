@@ -19,6 +19,8 @@ RECONNECT_MOST = 10.0  # ... up to this
 RECONNECT_ON = frozenset(("connect", "protocol"))  # a connection lost, refused or broken; never auth or timeout
 HTTP_TICK = 4.0  # longest WaitEvent (whole seconds, as Asterisk counts them), for the same reasons
 LOGOFF_GRACE = 1.0  # seconds kept, past the watch, to send Logoff
+COALESCE_BELOW = 16384  # bytes: a read that brought less is followed by a pause before the next ...
+COALESCE_PAUSE = 0.0005  # ... of this many seconds (as amijson.session does for long replies)
 MAX_WARNINGS = 50  # fallback warnings listed; past that, one line counts the rest
 
 
@@ -184,7 +186,8 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
     from amijson.transport import connect
     connection = connect(settings.host, settings.port, deadline, settings.connect_timeout, tls=settings.tls,
                          cafile=settings.cafile, insecure=settings.insecure)
-    session = AmiSession(connection, settings.fallback_encoding, open_transcript(settings), settings.max_size << 20)
+    session = AmiSession(connection, settings.fallback_encoding, open_transcript(settings), settings.max_size << 20,
+                         runs=False)
     try:
         try:
             from amijson.serverfilter import ASK, FilterPlan
@@ -207,17 +210,24 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
         clock = clock[0]
         items = session.pending
         session.pending = []
+        small = False  # the last read brought little: the next waits COALESCE_PAUSE first
         while not _take(items, watch, sink, tally, settings.fallback_encoding, replies):
             wait = clock.wait(sink, tally)
             if wait is None:
                 return
             connection.deadline = Deadline(wait)
             items = []
+            if small:
+                # Asterisk writes an event at a time: in a storm, reading as soon as anything
+                # came is a wake-up, a read and a write for every few events. A pause this
+                # short after a small read lets the next take what came meanwhile in one piece.
+                time.sleep(COALESCE_PAUSE)
             try:
                 data = connection.recv("waiting for events")
             except AmijsonError as exc:
                 if exc.code != "timeout":  # a tick's end, not the run's: the clock tells
                     raise
+                small = False  # quiet: the next read waits for nothing first
                 continue
             if session.transcript:
                 session.transcript("<", data)
@@ -228,6 +238,7 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
                 items = session.parser.feed(data)
             except ProtocolError as exc:  # a message past --max-size, a broken frame
                 raise AmijsonError("protocol", str(exc))
+            small = len(data) < COALESCE_BELOW
     finally:
         # The goodbye gets a moment of its own, whatever the deadline has left.
         connection.deadline = Deadline(LOGOFF_GRACE)
@@ -318,9 +329,21 @@ class _Clock:
 
 
 def _take(items, watch, sink, tally, encoding, reply):
-    """Match each event of ``items`` and hand the matching ones to ``sink``; ``reply`` gets
+    """Match each event of ``items`` and hand the matching ones to ``sink``, then let it
+    write them (``sink.flush``: one hand-over per read, not one per event); ``reply`` gets
     every message that is not an event. True once a bound is reached (``tally.bound``)."""
-    filters, until, count = watch.filters, watch.until, watch.count
+    try:
+        return _match(items, watch, sink, tally, encoding, reply)
+    finally:
+        sink.flush()
+
+
+def _match(items, watch, sink, tally, encoding, reply):
+    # The hot loop of a storm (scripts/bench --events): every lookup that does not change
+    # per event is made once, outside it.
+    until, count = watch.until, watch.count
+    matches = watch.filters.matches if watch.filters else None  # no filter: every event
+    event = sink.event
     for item in items:
         for message in (item.messages() if type(item) is MessageRun else (item,)):
             if message.kind != "event":
@@ -328,14 +351,14 @@ def _take(items, watch, sink, tally, encoding, reply):
                 continue
             tally.seen += 1
             last = until is not None and until.matches(message)
-            if not last and not filters.matches(message):
+            if not last and matches is not None and not matches(message):
                 continue
             tally.matched += 1
             if message.fell_back:
                 tally.fell_back += 1
                 if tally.fell_back <= MAX_WARNINGS:
                     tally.warnings.extend(fallback_warnings(message, "records[%d]" % (tally.matched - 1), encoding))
-            sink.event(tally.matched, message.get("Event"), message_to_json(message))
+            event(tally.matched, message.get("Event"), message_to_json(message))
             if last:
                 tally.bound = "until"
                 return True
