@@ -193,9 +193,94 @@ class EventFilter:
             header, (include, _) = chosen
         else:
             header, include = "event", chosen[0]
-        name = "".join("[%s%s]" % (c.upper(), c.lower()) if c.isalpha() else _ere_literal(c) for c in header)
         # A line starts the text or follows its LF; the value ends at the line's CR.
-        return ["(^|[[:cntrl:]])%s: %s[[:cntrl:]]" % (name, _ere_glob(glob.text)) for glob in include]
+        return [_line_regex(header, glob) for glob in include]
+
+    def match_criteria(self, exclusions=True):
+        """Filters in the ``MatchCriteria`` form (Asterisk 18.26, 20.11, 21.6, 22.1 and
+        later): (criteria, pattern) pairs, the inclusions first, then (with ``exclusions``)
+        the exclusions of the ``Event`` header. Every event our matching keeps passes them;
+        [] of inclusions when any event may match.
+
+        Asterisk's ``header(H)`` compares H's name in its own case and skips a line whose
+        value is empty, and ``name(N)`` compares the event's name exactly; ours compare
+        header names in any case. So ``header()`` is used for ``Event`` alone, whose
+        spelling every event shares; another header is matched with a regular expression
+        over the event's text (as the legacy form does), behind ``name(N)`` when the event
+        names are exact: Asterisk then runs the expression on those events only."""
+        included = self._criteria_included()
+        if not exclusions:
+            return included
+        return included + [entry for glob in self.by_header.get("event", ((), ()))[1]
+                           for entry in _event_criteria(glob, exclude=True)]
+
+    def _criteria_included(self):
+        names = self.by_header.get("event", ((), ()))[0]
+        other = next(((header, pair[0]) for header, pair in self.by_header.items() if header != "event" and pair[0]),
+                     None)
+        if not names:
+            return [("", _line_regex(other[0], glob)) for glob in other[1]] if other else []
+        if other is not None and len(names) * len(other[1]) > MAX_CRITERIA:
+            other = None  # the names alone: fewer filters for Asterisk to try on every event
+        entries = []
+        for glob in names:
+            if glob.exact and _plain_name(glob.text) and other is not None:
+                entries.extend(("name(%s),method(regex)" % glob.text, _line_regex(other[0], value))
+                               for value in other[1])
+                continue
+            found = _event_criteria(glob)
+            if not found:
+                return []  # this name may be any event's: no filter lets through all we keep
+            entries.extend(found)
+        return entries
+
+
+MAX_CRITERIA = 32  # MatchCriteria filters of one run (Asterisk tries each on every event)
+# Event names that may stand in ``name(...)``: Asterisk splits the criteria at spaces,
+# commas and ")"; any other name is matched with ``header(Event)``.
+_PLAIN_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+_METHODS = {(False, False): "exact", (False, True): "starts_with", (True, False): "ends_with",
+            (True, True): "contains"}
+
+
+def _plain_name(text):
+    return bool(text) and set(text) <= _PLAIN_NAME
+
+
+def _event_criteria(glob, exclude=False):
+    """[(criteria, pattern)] for one glob on the event's name: ``name(N)`` for an exact
+    plain name, else ``header(Event)`` with the method its stars say. [] when the glob
+    cannot be said safely (an inclusion: every event may match; an exclusion: not sent,
+    which only lets more through)."""
+    action = "action(exclude)," if exclude else ""
+    text = glob.text
+    if glob.exact and _plain_name(text):
+        return [(action + "name(%s)" % text, "")]
+    if glob.matches(""):  # Asterisk skips a header whose value is empty
+        return []
+    star_first, star_last = text.startswith("*"), text.endswith("*")
+    literal = text[star_first:len(text) - star_last]
+    # Asterisk drops a pattern's leading "!" (it means exclude) and leading blanks.
+    clean = literal and "*" not in literal and "?" not in literal and literal[0] not in " \t!" \
+        and literal[-1] not in " \t"
+    if clean:
+        return [(action + "header(Event),method(%s)" % _METHODS[star_first, star_last], literal)]
+    if exclude:
+        return []  # a "?" is any run of bytes there: it would exclude more than we do
+    return [("header(Event),method(regex)", "^%s$" % _ere_glob(text))]
+
+
+def _line_regex(header, glob):
+    """The legacy Filter's expression for one inclusion: a line ``Header: value`` of the
+    event's text, the header's name in any case. The value is said up to its first wildcard
+    or character that is not printable ASCII, and the rest left to our matching: Asterisk
+    runs the expression in its locale, and the sandbox's 22 held back a Latin-1 caller name
+    that ``[^[:cntrl:]]*`` should match, while our matching takes such bytes as Latin-1."""
+    name = "".join("[%s%s]" % (c.upper(), c.lower()) if c.isalpha() else _ere_literal(c) for c in header)
+    text = glob.text
+    cut = next((index for index, char in enumerate(text) if char in "*?" or not " " <= char <= "~"), len(text))
+    end = "[[:cntrl:]]" if cut == len(text) else ""  # the whole value said: the line ends there
+    return "(^|[[:cntrl:]])%s: %s%s" % (name, "".join(_ere_literal(char) for char in text[:cut]), end)
 
 
 _ERE_SPECIAL = frozenset(".[]()*+?{}|^$\\")

@@ -1,8 +1,9 @@
 """``amijson [options] events [FILTER ...]``: AMI events, as one document or as a stream.
 
 The run logs in with the event mask its filters need, asks Asterisk to send only what
-they may match (the legacy ``Filter`` action, a regular expression made from escaped
-values, which 16 and 22 both take), matches every event itself (``amijson.eventfilter``:
+they may match (the ``Filter`` action, in the form the release takes: ``MatchCriteria``
+or a regular expression made from escaped values, ``amijson.serverfilter``), matches
+every event itself (``amijson.eventfilter``:
 our matching is the truth, Asterisk's only spares the wire) and hands the matching ones
 to the document or the stream (``amijson.eventstream``) until a bound is reached:
 
@@ -16,6 +17,7 @@ is exit 5 with the events so far. Unless a timeout is given, ``--for S`` makes i
 ``CONNECT_ALLOWANCE``, and a stream (``--format ndjson`` or ``sse``) has none once it
 has logged in: it runs until a bound, or until its reader goes away (EPIPE), SIGTERM or
 SIGINT, which end it quietly (exit 0, Logoff sent). The document needs a bound.
+``--profiles`` and ``--host a,b`` merge several PBXes' events (``amijson.eventfleet``).
 """
 
 import time
@@ -68,9 +70,6 @@ class Watch:
         if self.format != "json" and (options.get("records_only") or options.get("pretty")):
             raise AmijsonError("usage", "--records and --pretty are for the JSON document, not --format %s"
                                % self.format)
-        if "profiles" in options or "," in options.get("host", ""):
-            raise AmijsonError("usage", "events from several PBXes at once are not built yet: one --host or "
-                               "--profile at a time")
         self.operands = list(operands)
         self.filters = EventFilter(operands)
         self.until_operands = list(options.get("until") or [])
@@ -141,6 +140,12 @@ class Tally:
 
 def run(options, operands, environ, stdin, stdout, deadline):
     """(the document to print or None when a stream wrote itself, exit code, secrets)."""
+    import gc
+
+    gc.enable()  # the command turns it off for short runs; a stream may run for hours
+    if "profiles" in options or "," in options.get("host", ""):  # several PBXes, merged
+        from amijson import eventfleet
+        return eventfleet.run(options, operands, environ, stdin, stdout, deadline)
     document = Document()
     tally = Tally()
     sink = watch = settings = watch_end = None

@@ -14,12 +14,14 @@ in the summary and by a gap marker in the stream (``{"gap": {"dropped": N}}``, a
 """
 
 import os
+import sys
 import threading
 import time
 
 from amijson.jsonout import c_json
 
 HEARTBEAT = 5.0  # seconds without a write before an SSE heartbeat comment
+POLL_EVERY = 0.2  # seconds between polls of a quiet pipe for a reader gone (below the watch's 0.25 s tick)
 
 
 def _make_encoder():
@@ -63,6 +65,9 @@ class Collected:
     def tick(self, now):
         pass
 
+    def flush(self):
+        pass  # kept until the document is printed
+
     def reconnected(self, span):
         pass  # the document says it in warnings
 
@@ -72,7 +77,14 @@ class Collected:
 
 class BoundedWriter:
     """Bytes to ``stream`` from a thread of its own, at most ``limit`` bytes waiting.
-    ``put`` never blocks: what does not fit is refused (the caller counts it)."""
+    ``put`` never blocks: what does not fit is refused (the caller counts it).
+
+    ``write_now`` lets the calling thread write itself when that cannot block: nothing
+    queued or being written, and the output a regular file, or a pipe with nothing in it
+    (an empty pipe takes up to its size without waiting, whatever its pages hold). A
+    reader that keeps up keeps its pipe empty, and then no hand-over to the thread, with
+    its lock and wake-ups and the interpreter's lock passed back and forth, is paid at all
+    (in a storm, the most of what the thread cost)."""
 
     def __init__(self, stream, limit):
         self.stream = stream
@@ -81,7 +93,11 @@ class BoundedWriter:
         self.waiting = 0  # bytes in the queue
         self.gone = False  # the reader closed its end (EPIPE)
         self.closing = False
+        self.busy = False  # the thread is writing a chunk
+        self.direct, self.pipe_size = _direct_kind(stream)
+        self.fd = stream.fileno() if self.direct else None
         self.last_write = time.monotonic()
+        self.next_poll = 0.0  # when reader_gone polls the pipe again
         self.condition = threading.Condition()
         self.thread = threading.Thread(target=self._pump, name="amijson-writer", daemon=True)
         self.thread.start()
@@ -89,19 +105,52 @@ class BoundedWriter:
     def put(self, data, droppable=True):
         """True when ``data`` was queued; False when it was dropped (no room) or the reader is gone."""
         with self.condition:
-            if self.gone:
-                return False
-            if droppable and self.waiting + len(data) > self.limit:
-                return False
-            self.queue.append(data)
-            self.waiting += len(data)
-            if len(self.queue) == 1:  # the writer waits only on an empty queue
-                self.condition.notify()
+            was_empty = not self.queue
+            queued = self.queue_locked(data, droppable)
+            if was_empty and self.queue:
+                self.condition.notify()  # the writer waits only on an empty queue
+        return queued
+
+    def queue_locked(self, data, droppable=True):
+        """``put`` for a caller that holds ``condition`` and wakes the writer itself (when
+        the queue was empty before): many pieces queued for one lock and one wake-up."""
+        if self.gone:
+            return False
+        if droppable and self.waiting + len(data) > self.limit:
+            return False
+        self.queue.append(data)
+        self.waiting += len(data)
         return True
+
+    def can_write_now(self, size):
+        """True when ``write_now`` of ``size`` bytes cannot block; the caller holds ``condition``."""
+        if self.direct is None or self.queue or self.busy or self.gone:
+            return False
+        if self.direct == "file":
+            return True
+        import fcntl
+        import termios
+        try:
+            unread = int.from_bytes(fcntl.ioctl(self.fd, termios.FIONREAD, b"\0\0\0\0"), sys.byteorder)
+        except OSError:
+            self.direct = None  # not a pipe that says: the thread writes from now on
+            return False
+        return unread == 0 and size <= self.pipe_size
+
+    def write_now(self, data):
+        """Write ``data`` in the calling thread (after ``can_write_now``, under ``condition``)."""
+        try:
+            _write(self.stream, data)
+        except (OSError, ValueError):  # EPIPE above all: the reader went away
+            self.gone = True
+            _quiet(self.stream)
+            return
+        self.last_write = time.monotonic()
 
     def _pump(self):
         while True:
             with self.condition:
+                self.busy = False
                 while not self.queue and not self.closing:
                     self.condition.wait()
                 if not self.queue:
@@ -109,6 +158,7 @@ class BoundedWriter:
                 chunk = b"".join(self.queue)
                 self.queue = []
                 self.waiting = 0
+                self.busy = True
             try:
                 _write(self.stream, chunk)
             except (OSError, ValueError):  # EPIPE above all: the reader went away
@@ -126,9 +176,15 @@ class BoundedWriter:
 
     def reader_gone(self):
         """True once the reader closed its end: seen by a failed write, or, while
-        nothing is written, by polling the pipe (a quiet stream still notices)."""
+        nothing is written, by polling the pipe (a quiet stream still notices), at
+        most once per POLL_EVERY: asked after every read of AMI, a poll each time
+        was a syscall per read in a storm."""
         if self.gone:
             return True
+        now = time.monotonic()
+        if now < self.next_poll:
+            return False
+        self.next_poll = now + POLL_EVERY
         try:
             fd = self.stream.fileno()
         except (AttributeError, OSError, ValueError):
@@ -144,6 +200,26 @@ class BoundedWriter:
         except OSError:
             pass
         return self.gone
+
+
+def _direct_kind(stream):
+    """("fifo", its size) or ("file", 0) when the calling thread may write ``stream``
+    itself once it knows a write cannot block; (None, 0) for anything else (a terminal, a
+    socket, a stream without a descriptor): only the thread writes those."""
+    import stat
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return None, 0
+    if stat.S_ISREG(mode):
+        return "file", 0
+    if stat.S_ISFIFO(mode):
+        import fcntl
+        try:
+            return "fifo", fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_GETPIPE_SZ", 1032))
+        except OSError:
+            return None, 0
+    return None, 0
 
 
 def _write(stream, data):
@@ -174,6 +250,7 @@ class Stream:
         self.writer = BoundedWriter(stream, limit)
         self.dropped = 0
         self.gap = 0  # dropped since the last event written
+        self.pending = []  # the events framed since the last flush, not yet offered to the writer
         self.last_heartbeat = time.monotonic()
         from amijson.jsonout import json_string
         self.secrets = [json_string(secret)[1:-1] for secret in secrets]
@@ -190,7 +267,7 @@ class Stream:
                 text = text.replace(secret, REDACTED)
         if self.kind == "ndjson":
             return (text + "\n").encode("ascii")
-        head = "event: %s\n" % name
+        head = "event: %s\n" % _sse_name(name)
         if number is not None:
             head += "id: %d\n" % number
         return (head + "data: " + text + "\n\n").encode("ascii")
@@ -200,27 +277,59 @@ class Stream:
         return self._frame("gap", None, marker)
 
     def event(self, number, name, record):
-        frame = self._frame(_sse_name(name), number, record)
-        if self.gap:  # the marker goes with the next event that fits, never alone
-            frame = self._gap() + frame
-        if self.writer.put(frame):
-            self.gap = 0
-        else:
-            self.dropped += 1
-            self.gap += 1
+        """Frame the event; ``flush`` offers it to the writer, with the others of its read."""
+        self.pending.append(self._frame(name, number, record))
+
+    def flush(self):
+        """Offer the pending events to the writer, under one lock and with one wake-up: each
+        that fits is queued, each that does not is dropped and counted, and a gap marker
+        goes with the next event that fits, never alone."""
+        frames = self.pending
+        if not frames:
+            return
+        self.pending = []
+        writer = self.writer
+        with writer.condition:
+            if not self.gap:
+                data = b"".join(frames)
+                if writer.can_write_now(len(data)):
+                    writer.write_now(data)
+                    if writer.gone:  # the reader went away: these are not written
+                        self.dropped += len(frames)
+                        self.gap += len(frames)
+                    return
+            was_empty = not writer.queue
+            for frame in frames:
+                if self.gap:
+                    frame = self._gap() + frame
+                if writer.queue_locked(frame):
+                    self.gap = 0
+                else:
+                    self.dropped += 1
+                    self.gap += 1
+            if was_empty and writer.queue:
+                writer.condition.notify()
 
     def reconnected(self, span):
         """A gap of another kind: the connection was lost over ``span`` ({lost, back, seconds})."""
-        marker = {"gap": {"reconnected": span}} if self.kind == "ndjson" else {"reconnected": span}
-        self.writer.put(self._frame("gap", None, marker), droppable=False)
+        self.marker({"reconnected": span})
+
+    def marker(self, payload):
+        """A gap marker saying what happened (``payload``), never dropped: ``{"gap": payload}``
+        in NDJSON, a ``gap`` event in SSE. The events before it go first."""
+        self.flush()
+        self.writer.put(self._frame("gap", None, {"gap": payload} if self.kind == "ndjson" else payload),
+                        droppable=False)
 
     def tick(self, now):
+        self.flush()
         if self.kind == "sse" and now - max(self.writer.last_write, self.last_heartbeat) >= HEARTBEAT:
             self.last_heartbeat = now
             self.writer.put(b": heartbeat\n\n", droppable=False)
 
     def finish(self, summary, wait=2.0):
         """The summary, last; then wait (at most ``wait`` seconds) for the writer to be done."""
+        self.flush()
         if self.gap:  # the last events dropped: marked too, so the markers add up to the summary's count
             self.writer.put(self._gap(), droppable=False)
         payload = {"summary": summary} if self.kind == "ndjson" else summary

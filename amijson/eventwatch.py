@@ -19,6 +19,8 @@ RECONNECT_MOST = 10.0  # ... up to this
 RECONNECT_ON = frozenset(("connect", "protocol"))  # a connection lost, refused or broken; never auth or timeout
 HTTP_TICK = 4.0  # longest WaitEvent (whole seconds, as Asterisk counts them), for the same reasons
 LOGOFF_GRACE = 1.0  # seconds kept, past the watch, to send Logoff
+COALESCE_BELOW = 16384  # bytes: a read that brought less is followed by a pause before the next ...
+COALESCE_PAUSE = 0.0005  # ... of this many seconds (as amijson.session does for long replies)
 MAX_WARNINGS = 50  # fallback warnings listed; past that, one line counts the rest
 
 
@@ -113,22 +115,18 @@ def _on_sigterm(signum, frame):
     raise Stopped()
 
 
-def server_filters(watch):
-    """The expressions for Asterisk's Filter action. Asterisk lets an event by when any of
-    them matches, so the --until event, kept whatever the filters say, needs its own
-    alternatives beside the filters'; when either side has none (any event may match it),
-    no Filter is sent at all."""
-    regexes = watch.filters.server_filters()
-    if watch.until is not None:
-        more = watch.until.server_filters()
-        regexes = regexes + [regex for regex in more if regex not in regexes] if regexes and more else []
-    return regexes
-
-
-def _server_filters(watch):
-    """The Filter actions to send: (action name, headers) pairs, and their expressions."""
-    filters = server_filters(watch)
-    return [("Filter", [("Operation", "Add"), ("Filter", regex)]) for regex in filters], filters
+def _first_filters(settings, plan, ami_version):
+    """(the actions to send with the Login, the labels of its Filters, the form): the
+    Filters when the banner tells the form, else a CoreSettings whose answer will
+    (amijson.serverfilter)."""
+    from amijson import serverfilter
+    form = serverfilter.form_for_banner(ami_version)
+    if form == serverfilter.ASK and not (serverfilter.can_ask(settings) and plan.wanted()):
+        form = serverfilter.LEGACY
+    if form == serverfilter.ASK:
+        return [("CoreSettings", [])], [], form
+    actions, labels = plan.actions(form)
+    return actions, labels, form
 
 
 def _watch_tcp(settings, watch, sink, tally, deadline, watch_end, document, read_check):
@@ -188,10 +186,13 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
     from amijson.transport import connect
     connection = connect(settings.host, settings.port, deadline, settings.connect_timeout, tls=settings.tls,
                          cafile=settings.cafile, insecure=settings.insecure)
-    session = AmiSession(connection, settings.fallback_encoding, open_transcript(settings), settings.max_size << 20)
+    session = AmiSession(connection, settings.fallback_encoding, open_transcript(settings), settings.max_size << 20,
+                         runs=False)
     try:
         try:
-            actions, filters = _server_filters(watch)
+            from amijson.serverfilter import ASK, FilterPlan
+            plan = FilterPlan(watch)
+            actions, filters, form = _first_filters(settings, plan, session.read_banner().version)
             checking = read_check is not None and not clock  # a login again (--reconnect) asks no more
             if checking:
                 actions.append((read_check.request.action, read_check.request.headers))
@@ -199,8 +200,9 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
                                       watch.event_mask())
         finally:
             document.server["banner"], document.server["ami_version"] = session.identity()
-        filter_ids = dict(zip(ids, filters))
-        check = (ids[-1], read_check) if checking else None
+        replies = _Replies(tally, dict(zip(ids, filters)), (ids[-1], read_check) if checking else None)
+        if form == ASK:
+            replies.ask(ids[0], plan, session.send_actions)
         if not clock:
             clock.append(_Clock(watch, watch_end, deadline))
             tally.started = time.monotonic()
@@ -208,18 +210,24 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
         clock = clock[0]
         items = session.pending
         session.pending = []
-        while not _take(items, watch, sink, tally, settings.fallback_encoding,
-                        lambda message: _reply(message, filter_ids, tally, check=check)):
+        small = False  # the last read brought little: the next waits COALESCE_PAUSE first
+        while not _take(items, watch, sink, tally, settings.fallback_encoding, replies):
             wait = clock.wait(sink, tally)
             if wait is None:
                 return
             connection.deadline = Deadline(wait)
             items = []
+            if small:
+                # Asterisk writes an event at a time: in a storm, reading as soon as anything
+                # came is a wake-up, a read and a write for every few events. A pause this
+                # short after a small read lets the next take what came meanwhile in one piece.
+                time.sleep(COALESCE_PAUSE)
             try:
                 data = connection.recv("waiting for events")
             except AmijsonError as exc:
                 if exc.code != "timeout":  # a tick's end, not the run's: the clock tells
                     raise
+                small = False  # quiet: the next read waits for nothing first
                 continue
             if session.transcript:
                 session.transcript("<", data)
@@ -230,6 +238,7 @@ def _session_tcp(settings, watch, sink, tally, deadline, watch_end, document, cl
                 items = session.parser.feed(data)
             except ProtocolError as exc:  # a message past --max-size, a broken frame
                 raise AmijsonError("protocol", str(exc))
+            small = len(data) < COALESCE_BELOW
     finally:
         # The goodbye gets a moment of its own, whatever the deadline has left.
         connection.deadline = Deadline(LOGOFF_GRACE)
@@ -244,18 +253,28 @@ def _watch_http(settings, watch, sink, tally, deadline, watch_end, document, rea
     60 s by default) less 10, and ends a session not asked for that long."""
     from amijson.ami_http import WAIT_EVENT_MOST, HttpAmiSession
     from amijson.conversation import login_method, open_transcript
+    from amijson.exchange import is_error
     session = HttpAmiSession(settings, deadline, open_transcript(settings))
     try:
         try:
             session.login(settings.user, settings.secret, login_method(settings.auth, session), watch.event_mask())
         finally:
             document.server["banner"], document.server["ami_version"] = session.identity()
-        actions, filters = _server_filters(watch)
-        for (name, headers), regex in zip(actions, filters):
-            _reply(session.call(name, headers).response, {"": regex}, tally, "")
+        from amijson import serverfilter
+        plan = serverfilter.FilterPlan(watch)
+        # Over HTTP the Server header names Asterisk's version; else CoreSettings, if it may be asked.
+        form = serverfilter.form_for_version(session.identity()[0], unknown=serverfilter.ASK)
+        if form == serverfilter.ASK:
+            form = serverfilter.LEGACY
+            if serverfilter.can_ask(settings) and plan.wanted():
+                reply = session.call("CoreSettings", []).response
+                form = serverfilter.form_for_version(None if is_error(reply) else reply.get("AsteriskVersion"))
+        actions, filters = plan.actions(form)
+        for (name, headers), label in zip(actions, filters):
+            _Replies(tally, {"": label})(session.call(name, headers).response, "")
         if read_check is not None:  # one more request, before any WaitEvent
             request = read_check.request
-            _reply(session.call(request.action, request.headers).response, {}, tally, "", check=("", read_check))
+            _Replies(tally, {}, ("", read_check))(session.call(request.action, request.headers).response, "")
         clock = _Clock(watch, watch_end, deadline)
         tally.started = time.monotonic()
         while True:
@@ -310,9 +329,21 @@ class _Clock:
 
 
 def _take(items, watch, sink, tally, encoding, reply):
-    """Match each event of ``items`` and hand the matching ones to ``sink``; ``reply`` gets
+    """Match each event of ``items`` and hand the matching ones to ``sink``, then let it
+    write them (``sink.flush``: one hand-over per read, not one per event); ``reply`` gets
     every message that is not an event. True once a bound is reached (``tally.bound``)."""
-    filters, until, count = watch.filters, watch.until, watch.count
+    try:
+        return _match(items, watch, sink, tally, encoding, reply)
+    finally:
+        sink.flush()
+
+
+def _match(items, watch, sink, tally, encoding, reply):
+    # The hot loop of a storm (scripts/bench --events): every lookup that does not change
+    # per event is made once, outside it.
+    until, count = watch.until, watch.count
+    matches = watch.filters.matches if watch.filters else None  # no filter: every event
+    event = sink.event
     for item in items:
         for message in (item.messages() if type(item) is MessageRun else (item,)):
             if message.kind != "event":
@@ -320,14 +351,14 @@ def _take(items, watch, sink, tally, encoding, reply):
                 continue
             tally.seen += 1
             last = until is not None and until.matches(message)
-            if not last and not filters.matches(message):
+            if not last and matches is not None and not matches(message):
                 continue
             tally.matched += 1
             if message.fell_back:
                 tally.fell_back += 1
                 if tally.fell_back <= MAX_WARNINGS:
                     tally.warnings.extend(fallback_warnings(message, "records[%d]" % (tally.matched - 1), encoding))
-            sink.event(tally.matched, message.get("Event"), message_to_json(message))
+            event(tally.matched, message.get("Event"), message_to_json(message))
             if last:
                 tally.bound = "until"
                 return True
@@ -345,23 +376,47 @@ def _waiting_for(watch, tally):
     return "while watching events"
 
 
-def _reply(message, filter_ids, tally, action_id=None, check=None):
-    """A reply during the watch: a Filter's (Asterisk took it, or said why not), the read
-    classes' Command's (``check``: its ActionID and ReadClassCheck; a missing class raises
-    ``permission``), or one that concerns no action of ours (ignored). ``filter_ids``:
-    ActionID -> expression; ``action_id``: the ActionID to look up, when not the message's own."""
-    if action_id is None:
-        action_id = (message.get("ActionID") or "").strip()
-    if check is not None and action_id == check[0]:
-        warning = check[1].answer(message)
-        if warning:
-            tally.warnings.append(warning)
-        return
-    regex = filter_ids.get(action_id)
-    if regex is None:
-        return
-    if (message.get("Response") or "").lower() == "success":
-        tally.server_filters.append(regex)
-    else:
-        tally.warnings.append("Asterisk's Filter action refused %s (%s): every event comes over the wire, and "
-                              "is matched here all the same" % (shown(regex), message.get("Message") or "no reason"))
+class _Replies:
+    """The replies read during a watch (every message that is not an event): a Filter's
+    (Asterisk took it, or said why not), the read classes' Command's (``check``: its
+    ActionID and ReadClassCheck; a missing class raises ``permission``), CoreSettings'
+    (``ask``: the Filters its AsteriskVersion calls for are sent then), or one that
+    concerns no action of ours (ignored). ``filter_ids``: ActionID -> the Filter's label."""
+
+    def __init__(self, tally, filter_ids, check=None):
+        self.tally = tally
+        self.filter_ids = filter_ids
+        self.check = check
+        self.asked = None  # (CoreSettings' ActionID, FilterPlan, a function sending actions)
+
+    def ask(self, action_id, plan, send):
+        self.asked = (action_id, plan, send)
+
+    def __call__(self, message, action_id=None):
+        """``action_id``: the one to look up, when not the message's own (HTTP)."""
+        if action_id is None:
+            action_id = (message.get("ActionID") or "").strip()
+        check, tally = self.check, self.tally
+        if check is not None and action_id == check[0]:
+            warning = check[1].answer(message)
+            if warning:
+                tally.warnings.append(warning)
+            return
+        if self.asked is not None and action_id == self.asked[0]:
+            from amijson.exchange import is_error
+            from amijson.serverfilter import form_for_version
+            _, plan, send = self.asked
+            self.asked = None
+            form = form_for_version(None if is_error(message) else message.get("AsteriskVersion"))
+            actions, labels = plan.actions(form)
+            self.filter_ids.update(zip(send(actions), labels))
+            return
+        label = self.filter_ids.get(action_id)
+        if label is None:
+            return
+        if (message.get("Response") or "").lower() == "success":
+            if label not in tally.server_filters:  # a login again (--reconnect) sends them again
+                tally.server_filters.append(label)
+        else:
+            tally.warnings.append("Asterisk's Filter action refused %s (%s): every event comes over the wire, and "
+                                  "is matched here all the same" % (shown(label), message.get("Message") or "no reason"))

@@ -11,7 +11,7 @@ import time
 from amijson.conversation import ManagerSession
 from amijson.errors import AmijsonError
 from amijson.exchange import ActionExchange, ActionIdCounter, is_error
-from amijson.wire import AmiParser, Banner, MessageRun, ProtocolError, format_action
+from amijson.wire import DEFAULT_RUN_AFTER, AmiParser, Banner, MessageRun, ProtocolError, format_action
 
 # Asterisk writes a long reply a line or an event at a time, so reading as soon
 # as anything arrives takes a 5,000-line Command reply in some 800 reads, each a
@@ -77,9 +77,13 @@ def _silent_peer(exc, connection):
 
 
 class AmiSession(ManagerSession):
-    def __init__(self, connection, fallback_encoding="latin-1", transcript=None, max_bytes=64 << 20, share=None):
+    def __init__(self, connection, fallback_encoding="latin-1", transcript=None, max_bytes=64 << 20, share=None,
+                 runs=True):
         self.connection = connection
-        self.parser = AmiParser(fallback_encoding=fallback_encoding, max_message=max_bytes)
+        # runs=False: a watch of events, which differ in shape one from the next, so a
+        # MessageRun never forms and every new shape would cost a regex compiled in vain.
+        self.parser = AmiParser(fallback_encoding=fallback_encoding, max_message=max_bytes,
+                                run_after=DEFAULT_RUN_AFTER if runs else None)
         # All a run keeps is bounded: past max_bytes received, it stops with an error
         # rather than holding an endless list in memory.
         self.max_bytes = max_bytes
@@ -242,17 +246,24 @@ class AmiSession(ManagerSession):
             exchange = self.exchange = exchanges[waiting]
             self._read_more(exchange.waiting_for(names[waiting]))
 
-    def call_all(self, actions):
-        """Each action's ActionExchange ((name, headers) pairs, in order) once the session
-        has logged in: all of them in one write, each reply picked out by its ActionID."""
+    def send_actions(self, actions):
+        """Send (name, headers) actions in one write, once logged in, without waiting for
+        their replies; their ActionIDs (the events verb reads the replies among the events)."""
         ids, data = [], b""
         for name, headers in actions:
             action_id, action_data = self._format(name, headers)
             ids.append(action_id)
             data += action_data
+        if data:
+            self.connection.send(data)
+        return ids
+
+    def call_all(self, actions):
+        """Each action's ActionExchange ((name, headers) pairs, in order) once the session
+        has logged in: all of them in one write, each reply picked out by its ActionID."""
+        ids = self.send_actions(actions)
         if not ids:
             return []
-        self.connection.send(data)
         return self._collect_all([ActionExchange(action_id) for action_id in ids], [name for name, _ in actions])
 
     def call(self, name, headers=()):

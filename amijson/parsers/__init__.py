@@ -20,8 +20,8 @@ of two such, the one with more words typed in full (``channel`` is the command
 Words after the match (``like 10``, a database family) are arguments.
 
 Modules are named after the command they parse (``core show channels`` in
-``core_show_channels``), so ``find`` first loads only the module that name
-points to; it reads every module's ``COMMANDS`` only when that does not settle
+``core_show_channels``; ``NAMED_AFTER`` spells out the names that shorten
+theirs), so ``find`` first loads only the module that name points to; it reads every module's ``COMMANDS`` only when that does not settle
 the match (an abbreviated command, say).
 """
 
@@ -57,6 +57,14 @@ MODULES = (
 
 GENERIC = "generic"
 
+# The command a module is named after, where its name does not spell it out.
+NAMED_AFTER = {
+    "pjsip_endpoints": "pjsip show endpoints",
+    "pjsip_contacts": "pjsip show contacts",
+    "pjsip_aors": "pjsip show aors",
+}
+_BY_COMMAND = {NAMED_AFTER.get(name, name.replace("_", " ")): name for name in MODULES}
+
 
 class Match:
     __slots__ = ("module", "variant", "name", "arguments")
@@ -86,8 +94,8 @@ def _table(names=MODULES):
 def _named_after(words):
     """The module named after the command's leading words, if there is one."""
     for count in range(len(words), 0, -1):
-        name = "_".join(words[:count])
-        if name in MODULES:
+        name = _BY_COMMAND.get(" ".join(words[:count]))
+        if name is not None:
             return name
     return None
 

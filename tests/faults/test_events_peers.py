@@ -17,8 +17,8 @@ import time
 
 import pytest
 
-from conftest import amijson_path, offline_env
-from fakeami import BANNER_13, ScriptedAmi, _headers, aid_line, challenge_13
+from conftest import FAULT_SECRET, amijson_path, offline_env
+from fakeami import BANNER_13, BANNER_22, ScriptedAmi, _headers, aid_line, challenge_13, login_refused_13
 from test_faults import _MEASURE
 
 DEADLINE = 2.0
@@ -39,15 +39,17 @@ class Watcher:
     """A peer's side of an event session: the login, then what the client sends (Filter
     actions answered, Logoff noted) read while the script sends events."""
 
-    def __init__(self, peer, filter_reply=b"Success", command_reply=None):
+    def __init__(self, peer, filter_reply=b"Success", command_reply=None, banner=BANNER_13, core_settings=None):
         self.peer = peer
         self.filter_reply = filter_reply
         self.command_reply = command_reply  # h -> the Command's reply; None: never answered
+        self.banner = banner
+        self.core_settings = core_settings  # h -> CoreSettings' reply; None: never answered
         self.logins = []
 
     def log_in(self):
         peer = self.peer
-        peer.send(BANNER_13)
+        peer.send(self.banner)
         h = peer.expect()
         if h.get("action", "").lower() == "challenge":
             peer.send(challenge_13(h))
@@ -78,6 +80,8 @@ class Watcher:
                           + (b"Message: Permission denied\r\n" if self.filter_reply == b"Error" else b"") + b"\r\n")
             elif action == "command" and self.command_reply is not None:
                 peer.send(self.command_reply(h))
+            elif action == "coresettings" and self.core_settings is not None:
+                peer.send(self.core_settings(h))
             elif action == "logoff":
                 if not closed:
                     peer.send(b"Response: Goodbye\r\n" + aid_line(h) + b"Message: Thanks for all the fish.\r\n\r\n")
@@ -252,6 +256,52 @@ def test_login_mask_and_server_filter(amijson_offline):
     assert run.returncode == 0 and run.doc["events"]["server_filters"] == sent
 
 
+def _core_settings(version):
+    """CoreSettings' reply as Asterisk 22 sends it (main/manager.c, action_coresettings), or
+    the error a user without the system and reporting write classes gets."""
+    def reply(h):
+        if version is None:
+            return b"Response: Error\r\n" + aid_line(h) + b"Message: Permission denied\r\n\r\n"
+        return (b"Response: Success\r\n" + aid_line(h) + b"AMIversion: 11.0.0\r\nAsteriskVersion: "
+                + version.encode() + b"\r\nSystemName: \r\nCoreMaxCalls: 0\r\n\r\n")
+    return reply
+
+
+@pytest.mark.parametrize("version, sent", [
+    ("22.1.0", [{"operation": "Add", "matchcriteria": "name(Hangup)"}]),
+    ("22.0.0", [{"operation": "Add", "filter": "(^|[[:cntrl:]])[Ee][Vv][Ee][Nn][Tt]: Hangup[[:cntrl:]]"}]),
+    (None, [{"operation": "Add", "filter": "(^|[[:cntrl:]])[Ee][Vv][Ee][Nn][Tt]: Hangup[[:cntrl:]]"}]),
+], ids=["22.1 MatchCriteria", "22.0 legacy", "CoreSettings refused legacy"])
+def test_an_ami_11_banner_asks_core_settings_which_form(amijson_offline, version, sent):
+    """AMI 11.0.0 is any 22: MatchCriteria came with 22.1, so the point release decides."""
+    def scenario(peer):
+        watcher = Watcher(peer, banner=BANNER_22, core_settings=_core_settings(version))
+        watcher.log_in()
+        watcher.poll(0.5)
+        peer.send(hangup(1))
+        watcher.until_gone()
+    with ScriptedAmi(scenario) as server:
+        run = events(amijson_offline, server, "--count", "1", "events", "Event=Hangup")
+    actions = [h.get("action", "").lower() for h in server.received]
+    assert actions[:3] == ["challenge", "login", "coresettings"] and actions.count("coresettings") == 1
+    filters = [{k: v for k, v in h.items() if k not in ("action", "actionid")} for h in server.received
+               if h.get("action", "").lower() == "filter"]
+    assert filters == sent
+    assert actions.index("filter") > actions.index("coresettings")
+    assert run.returncode == 0 and len(run.doc["events"]["server_filters"]) == 1
+
+
+def test_no_filter_no_core_settings(amijson_offline):
+    def scenario(peer):
+        watcher = Watcher(peer, banner=BANNER_22, core_settings=_core_settings("22.10.1"))
+        watcher.log_in()
+        peer.send(hangup(1))
+        watcher.until_gone()
+    with ScriptedAmi(scenario) as server:
+        run = events(amijson_offline, server, "--count", "1", "events")
+    assert run.returncode == 0 and server.actions() == ["challenge", "login", "logoff"]
+
+
 def test_a_refused_filter_is_a_warning(amijson_offline):
     def scenario(peer):
         watcher = Watcher(peer, filter_reply=b"Error")
@@ -287,7 +337,6 @@ def test_an_unknown_event_name_asks_every_class(amijson_offline):
     (["--count", "1", "--format", "nagios", "events"], "ndjson"),
     (["--buffer", "2", "--count", "1", "events"], "--buffer is for a stream"),
     (["--count", "1", "action", "Ping"], "--count is for the events verb"),
-    (["--count", "1", "--host", "a,b", "events"], "several PBXes"),
     (["--timeout", "2", "--for", "5", "events"], "not shorter than --timeout"),
 ])
 def test_usage_errors(amijson_offline, args, why):
@@ -618,3 +667,117 @@ def test_no_event_named_no_check(amijson_offline):
         run = events(amijson_offline, server, "--count", "1", "events", "Channel=Local/*")
     assert run.returncode == 0, run.doc
     assert "command" not in server.actions()  # nothing named needs a class: nothing asked
+
+
+# --- several PBXes merged (amijson.eventfleet) -----------------------------------------------
+
+def _refusing(peer):
+    """A PBX whose login fails: Asterisk 13.38.3 answers, then ends the session."""
+    peer.send(BANNER_13)
+    h = peer.expect()
+    if h.get("action", "").lower() == "challenge":
+        peer.send(challenge_13(h))
+        h = peer.expect()
+    peer.send(login_refused_13(h))
+
+
+def _merged_peers(tmp_path):
+    """alpha: two Newchannels after a second, then waits; beta: one at once, then closes its end
+    (lost, no --reconnect); gamma: refuses the login. Their config file's path and servers."""
+    def alpha(watcher):
+        watcher.poll(1.0)
+        watcher.peer.send(newchannel(1) + newchannel(2))
+        watcher.until_gone()
+
+    def beta(watcher):
+        watcher.peer.send(newchannel(3))
+        watcher.poll(0.3)
+    servers = {"alpha": serve(alpha), "beta": serve(beta), "gamma": ScriptedAmi(_refusing)}
+    config = tmp_path / "amijson.conf"
+    config.write_text("[default]\nuser = fault\nsecret = %s\n" % FAULT_SECRET + "".join(
+        "[%s]\nhost = 127.0.0.1\nport = %d\n" % (name, server.port) for name, server in servers.items()))
+    config.chmod(0o600)
+    return config, servers
+
+
+def _merged_env(tmp_path, config):
+    env = offline_env(tmp_path)
+    for key in ("AMIJSON_HOST", "AMIJSON_USER", "AMIJSON_SECRET"):
+        env.pop(key)
+    env["AMIJSON_CONFIG"] = str(config)
+    return env
+
+
+def test_merged_document_a_lost_pbx_and_a_refused_one_reported_the_others_go_on(tmp_path):
+    config, servers = _merged_peers(tmp_path)
+    with servers["alpha"], servers["beta"], servers["gamma"]:
+        proc = subprocess.run([amijson_path(), "--profiles", "alpha,beta,gamma", "--timeout", "5", "--count", "3",
+                               "events", "Event=Newchannel"], capture_output=True, text=True,
+                              env=_merged_env(tmp_path, config), timeout=30)
+        assert logged_off(servers["alpha"])
+    assert "Traceback" not in proc.stderr and FAULT_SECRET not in proc.stdout + proc.stderr
+    doc = json.loads(proc.stdout)
+    from test_fleet import FLEET_SCHEMA, REGISTRY
+    import jsonschema
+    jsonschema.Draft202012Validator(FLEET_SCHEMA, registry=REGISTRY).validate(doc)
+    assert proc.returncode == 9 and doc["error"]["code"] == "partial"
+    assert [(r["pbx"], r["CallerIDNum"]) for r in doc["records"]] == [("beta", "3"), ("alpha", "1"), ("alpha", "2")]
+    assert doc["events"]["bound"] == "count" and doc["events"]["matched"] == 3
+    assert doc["summary"] == {"pbxes": 3, "answered": 1, "failed": 2, "errors": {"auth": 1, "connect": 1}}
+    alpha, beta, gamma = doc["pbxes"]
+    assert alpha["ok"] and alpha["events"]["matched"] == 2 and alpha["events"]["bound"] == "count"
+    assert beta["error"]["code"] == "connect" and beta["events"]["matched"] == 1
+    assert gamma["error"]["code"] == "auth"
+
+
+def test_merged_stream_says_each_failure_as_it_happens(tmp_path):
+    config, servers = _merged_peers(tmp_path)
+    with servers["alpha"], servers["beta"], servers["gamma"]:
+        proc = subprocess.run([amijson_path(), "--profiles", "alpha,beta,gamma", "--format", "ndjson", "--count", "3",
+                               "events"], capture_output=True, text=True, env=_merged_env(tmp_path, config),
+                              timeout=30)
+        assert logged_off(servers["alpha"])
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 9 and "Traceback" not in proc.stderr
+    failed = {line["gap"]["pbx"]: line["gap"]["failed"]["code"] for line in lines if "gap" in line}
+    assert failed == {"beta": "connect", "gamma": "auth"}
+    assert [(line["pbx"], line["CallerIDNum"]) for line in lines if "Event" in line] == \
+        [("beta", "3"), ("alpha", "1"), ("alpha", "2")]
+    # The failures come before alpha's events: they were said when they happened.
+    assert max(i for i, line in enumerate(lines) if "gap" in line) < \
+        min(i for i, line in enumerate(lines) if line.get("pbx") == "alpha")
+    summary = lines[-1]["summary"]
+    assert summary["bound"] == "count" and summary["error"]["code"] == "partial"
+    assert [(p["pbx"], p["ok"]) for p in summary["pbxes"]] == [("alpha", True), ("beta", False), ("gamma", False)]
+
+
+def test_merged_usage_errors(tmp_path):
+    config, servers = _merged_peers(tmp_path)
+    env = _merged_env(tmp_path, config)
+    with servers["alpha"], servers["beta"], servers["gamma"]:
+        _usage_errors(env)
+    assert not any(server.received for server in servers.values())  # nothing connected
+
+
+def _usage_errors(env):
+    for args, said in ((["--parallel", "2"], "--parallel is not for events"),
+                       (["--profiles", "alpha,nope"], "nope")):
+        full = ["--profiles", "alpha,beta"] + args if args[0] != "--profiles" else args
+        proc = subprocess.run([amijson_path(), *full, "--count", "1", "events"], capture_output=True, text=True,
+                              env=env, timeout=30)
+        doc = json.loads(proc.stdout)
+        assert proc.returncode == 2 and said in doc["error"]["message"], doc
+
+
+def test_a_host_list_merges_too_each_event_named_by_its_host(amijson_offline):
+    """--host a,b: the same settings on every host, each event with the host it came from."""
+    def script(watcher):
+        watcher.peer.send(newchannel(len(watcher.logins)))
+        watcher.until_gone()
+    with serve(script) as server:
+        run = amijson_offline("--host", "127.0.0.1,localhost", "--port", str(server.port), "--timeout", "5",
+                              "--count", "2", "--records", "events", "Event=Newchannel", expect_json=False)
+        assert logged_off(server)
+    records = json.loads(run.stdout)
+    assert run.returncode == 0 and sorted(record["pbx"] for record in records) == ["127.0.0.1", "localhost"]
+    assert all(list(record)[:2] == ["pbx", "Event"] for record in records)

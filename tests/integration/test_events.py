@@ -102,6 +102,48 @@ def test_count_and_what_the_server_filter_saves(watch, sandbox):
     assert summary["seen"] == 2, summary
 
 
+def test_the_filter_form_follows_the_release(watch, sandbox):
+    """22 (22.10) takes MatchCriteria, asked after CoreSettings named the point release; 16.28
+    has only the legacy expressions. Either way Asterisk sends only Newchannel events."""
+    proc = watch("--debug", "--timeout", "30", "--count", "2", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    out, err = proc.communicate(timeout=60)
+    doc = validate_document(out.decode())
+    assert proc.returncode == 0, doc["error"]
+    assert doc["events"]["seen"] == 2
+    transcript = err.decode()
+    if sandbox.release == "22":
+        assert "> Action: CoreSettings" in transcript and "< AsteriskVersion: 22." in transcript
+        assert "> MatchCriteria: name(Newchannel)\n" in transcript
+        assert doc["events"]["server_filters"] == ["eventfilter(name(Newchannel))"]
+    else:
+        assert "CoreSettings" not in transcript and "MatchCriteria" not in transcript
+        assert doc["events"]["server_filters"] == ["(^|[[:cntrl:]])[Ee][Vv][Ee][Nn][Tt]: Newchannel[[:cntrl:]]"]
+    received = [line for line in transcript.splitlines() if line.startswith("< Event: ")]
+    assert received == ["< Event: Newchannel"] * 2, received
+
+
+def test_exclusions_held_back_by_asterisk_22(watch, sandbox):
+    proc = watch("--debug", "--timeout", "30", "--for", "4", "--events", "call,dialplan", "events", "Event!=VarSet",
+                 "Event!=Newexten")
+    sandbox.cmd("calls", "1", "wait")
+    out, err = proc.communicate(timeout=60)
+    doc = validate_document(out.decode())
+    assert proc.returncode == 0, doc["error"]
+    names = {record["Event"] for record in doc["records"]}
+    received = {line[len("< Event: "):] for line in err.decode().splitlines() if line.startswith("< Event: ")}
+    assert "Newchannel" in names and not names & {"VarSet", "Newexten"}
+    if sandbox.release == "22":
+        assert doc["events"]["server_filters"] == ["eventfilter(action(exclude),name(VarSet))",
+                                                   "eventfilter(action(exclude),name(Newexten))"]
+        assert not received & {"VarSet", "Newexten"}, "Asterisk 22 sent what its filter excludes"
+        assert doc["events"]["seen"] == doc["events"]["matched"]
+    else:
+        assert doc["events"]["server_filters"] == []
+        # Newexten came (the dialplan ran) and was left out by our matching alone.
+        assert "Newexten" in received and doc["events"]["seen"] > doc["events"]["matched"]
+
+
 def test_exclusion_and_glob(watch, sandbox):
     proc = watch("--timeout", "30", "--count", "1", "events", "Event=New*l", "Channel!=*;1")
     sandbox.cmd("calls", "1", "wait")
@@ -191,6 +233,55 @@ def test_http_and_tcp_give_the_same_events(watch, sandbox):
     assert [r["Event"] for r in http_doc["records"]] == [r["Event"] for r in tcp_doc["records"]]
     assert http_doc["records"][0]["Event"] == "Newchannel" and http_doc["records"][-1]["Event"] == "Hangup"
     assert http_doc["events"]["server_filters"] == tcp_doc["events"]["server_filters"] != []
+
+
+def _restart_asterisk(sandbox):
+    """A real restart of the AMI listener: ``core restart now`` closes every AMI session and the
+    listener, and Asterisk starts again in the same process (the sandbox's PID stands). A
+    ``manager reload`` would not do: Asterisk keeps its sessions across it, whatever it changes."""
+    sandbox.cmd("rx", "core restart now", check=False)
+    give_up = time.monotonic() + 60
+    time.sleep(1)
+    while sandbox.cmd("rx", "core waitfullybooted", check=False).returncode != 0:
+        assert time.monotonic() < give_up, "Asterisk %s did not come back" % sandbox.release
+        time.sleep(0.5)
+
+
+def test_reconnect_across_a_restart_of_asterisk(watch, sandbox):
+    """--reconnect: the stream goes on after the listener came back, the gap marked with its span."""
+    proc = watch("--format", "ndjson", "--reconnect", "--timeout", "120", "--count", "4", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    first = [json.loads(proc.stdout.readline()) for _ in range(2)]
+    _restart_asterisk(sandbox)
+    give_up = time.monotonic() + 30
+    while len(_sessions(sandbox)) == 0:  # logged in again
+        assert proc.poll() is None and time.monotonic() < give_up, proc.communicate()
+        time.sleep(0.1)
+    time.sleep(0.5)  # its Filters have run
+    sandbox.cmd("calls", "1", "wait")
+    out, err = proc.communicate(timeout=60)
+    lines = first + [json.loads(line) for line in out.decode().splitlines()]
+    assert proc.returncode == 0 and b"Traceback" not in err, err
+    assert [line.get("Event") for line in lines[:2]] == ["Newchannel"] * 2
+    gap = lines[2]["gap"]["reconnected"]
+    assert set(gap) == {"lost", "back", "seconds"} and gap["lost"] < gap["back"] and gap["seconds"] > 0
+    assert [line.get("Event") for line in lines[3:5]] == ["Newchannel"] * 2
+    summary = lines[5]["summary"]
+    assert summary["reconnects"] == 1 and summary["matched"] == 4 and summary["bound"] == "count"
+    assert "connection lost at %s" % gap["lost"] in summary["warnings"][-1]
+    # The restarted Asterisk's channels are new ones: its first channel number again, or a new Uniqueid.
+    assert {line["Uniqueid"] for line in lines[:2]}.isdisjoint(line["Uniqueid"] for line in lines[3:5])
+
+
+def test_without_reconnect_a_restart_ends_the_run_with_connect(watch, sandbox):
+    proc = watch("--timeout", "60", "--count", "4", "events", "Event=Newchannel")
+    sandbox.cmd("calls", "1", "wait")
+    time.sleep(1)  # the two Newchannels reached amijson
+    _restart_asterisk(sandbox)
+    doc = document(proc, sandbox)
+    assert proc.returncode == 3 and doc["error"]["code"] == "connect", doc["error"]
+    assert [record["Event"] for record in doc["records"]] == ["Newchannel"] * 2
+    assert doc["events"]["bound"] == "error" and doc["events"]["reconnects"] == 0
 
 
 def test_rx_has_no_events(amijson):

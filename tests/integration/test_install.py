@@ -78,6 +78,10 @@ def test_install_runs_for_every_user_then_uninstall_leaves_nothing(place, tmp_pa
     assert lines[0] == link and lines[1] == "amijson %s" % amijson.__version__
     assert "usage: amijson [options] action NAME" in shell.stdout and "--http-port" in shell.stdout
 
+    # The installed command reads its modules from the code bundle the build made (setup.py).
+    verbose = login_shell('PATH="%s:$PATH"; PYTHONVERBOSE=1 amijson --version' % bindir, home)
+    assert bundled_imports(verbose.stderr) == {True}, verbose.stderr[-2000:]
+
     # Another user: everything from the link to the interpreter is open to others.
     nobody = login_shell('PATH="%s:$PATH"; amijson --version; amijson' % bindir, "/", user="nobody")
     assert nobody.stdout.splitlines()[0] == "amijson %s" % amijson.__version__, nobody.stderr
@@ -97,6 +101,30 @@ def test_install_runs_for_every_user_then_uninstall_leaves_nothing(place, tmp_pa
     assert removed.returncode == 0, removed.stderr
     assert tree(place) == before
     assert install(place, "--uninstall").returncode == 0  # nothing left to remove: still fine
+
+
+def bundled_imports(stderr):
+    """For each amijson module but the package itself in Python's verbose import log: whether
+    the code bundle loaded it ({True} when all did)."""
+    return {"<amijson.CodeBundle object" in line for line in stderr.splitlines()
+            if line.startswith("import 'amijson.") and " # <" in line}
+
+
+def test_pipx_install_gets_the_code_bundle(tmp_path):
+    """pipx (Debian's) installs amijson in a virtual environment of its own and links the
+    command; the link runs with the modules from the bundle, as pip and scripts/install do."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PIPX_HOME": str(tmp_path / "pipx"),
+           "PIPX_BIN_DIR": str(tmp_path / "bin")}
+    done = subprocess.run(["pipx", "install", str(REPO)], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    command = tmp_path / "bin" / "amijson"
+    assert command.is_symlink()
+    run = subprocess.run([str(command), "--version"], capture_output=True, text=True, timeout=60,
+                         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONVERBOSE": "1"})
+    assert run.stdout == "amijson %s\n" % amijson.__version__, run.stderr[-2000:]
+    assert bundled_imports(run.stderr) == {True}, run.stderr[-2000:]
+    gone = subprocess.run(["pipx", "uninstall", "amijson"], capture_output=True, text=True, env=env, timeout=120)
+    assert gone.returncode == 0 and not command.exists(), gone.stderr
 
 
 def test_the_default_bin_directory_is_on_every_login_path(tmp_path):

@@ -60,3 +60,25 @@ def test_tls_loads_ssl(amijson, sandbox):
                   "--host", "localhost", "action", "Ping", env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert run.doc["ok"], run.doc
     assert {"ssl", "socket"} <= imported(run)
+
+
+def loaded_from_bundle(stderr):
+    """{module: True when its loader was the code bundle} from Python's verbose import log."""
+    found = {}
+    for line in stderr.splitlines():
+        if line.startswith("import 'amijson") and " # <" in line:
+            name = line.split("'")[1]
+            found[name] = "<amijson.CodeBundle object" in line
+    return found
+
+
+def test_the_installed_command_reads_its_modules_from_the_code_bundle(amijson, sandbox, live_calls):
+    """pip built the bundle with the package (setup.py): every module a run imports but the
+    package itself comes from it (docs/design.md, "The code bundle")."""
+    live_calls(2)
+    run = amijson("action", "CoreShowChannels", env={"PYTHONVERBOSE": "1"})
+    assert run.doc["ok"], run.doc
+    found = loaded_from_bundle(run.stderr)
+    assert found.pop("amijson") is False
+    assert {"amijson.cli", "amijson.session", "amijson.wire", "amijson.jsonout"} <= set(found), sorted(found)
+    assert all(found.values()), sorted(name for name, bundled in found.items() if not bundled)

@@ -4,7 +4,7 @@ and the one policy for a parser that fails.
 
 AMI is a scripted in-memory connection (fakeami.ScriptedConnection, Asterisk 13.38.3's
 framing) or a refusal to connect; ``asterisk -rx`` is a stand-in for its process
-(``rx.run_process``): nothing is spawned and no connection is made. The installed command makes the
+(``childprocess.run_process``): nothing is spawned and no connection is made. The installed command makes the
 same fallback decision in tests/faults/test_rx_process.py; Plan.finish's parser policy is also
 checked on its own in tests/faults/test_route_answers.py."""
 
@@ -14,7 +14,7 @@ import pathlib
 
 import pytest
 
-from amijson import ami, parsers, rx
+from amijson import ami, childprocess, parsers, rx
 from amijson.cli import build_plan
 from amijson.deadline import Deadline
 from amijson.document import Document
@@ -70,7 +70,7 @@ class Pbx:
 def pbx(monkeypatch, tmp_path):
     world = Pbx(tmp_path)
     monkeypatch.setattr(ami, "connect", world.connect)
-    monkeypatch.setattr(rx, "run_process", world.run_process)
+    monkeypatch.setattr(childprocess, "run_process", world.run_process)
     return world
 
 
@@ -134,7 +134,7 @@ STATUS_OUTPUT = {"core show version": "core-show-version-16.txt", "core show upt
 
 
 class _RxProcess:
-    """Stands in for rx.Process: asterisk -rx CMD prints CMD's sample, nothing is spawned."""
+    """Stands in for childprocess.Process: asterisk -rx CMD prints CMD's sample, nothing is spawned."""
 
     started = []
 
@@ -151,7 +151,7 @@ class _RxProcess:
 
 def test_a_query_made_of_parts_falls_back_to_rx_as_a_whole(pbx, monkeypatch):
     """status over AMI is eight requests in one session; refused there, all eight go to rx."""
-    monkeypatch.setattr(rx, "Process", _RxProcess)
+    monkeypatch.setattr(childprocess, "Process", _RxProcess)
     _RxProcess.started = []
     doc, error = ask(pbx, "status")
     assert error is None and doc["route"] == "rx" and doc["ok"]

@@ -150,3 +150,31 @@ def test_every_16_capture_is_parsed_by_the_registrys_parser(name):
         assert len(records) >= 1
         # only notes on fixed-width columns Asterisk may have cut, nothing about the text's shape
         assert all("may be truncated at" in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize("command", ["pjsip show endpoints", "pjsip show contacts", "pjsip show aors",
+                                     "core show channels count", "queue show"])
+def test_a_command_typed_in_full_loads_only_its_own_module(command):
+    """A named query asks one of these on every run: loading all fifteen parsers for it would
+    cost more than the query's own work (docs/speed.md). What find() loads is what importing
+    the module it finds loads."""
+    import subprocess
+    import sys
+
+    def parser_modules(code):
+        script = "import sys\n%s\nprint(sorted(n for n in sys.modules if n.startswith('amijson.parsers.')))" % code
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                             cwd=str(parsers.__file__).rsplit("/amijson/", 1)[0])
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    found = parsers.find(command).module.__name__
+    assert parser_modules("from amijson import parsers; parsers.find(%r)" % command) == parser_modules(
+        "import %s" % found)
+
+
+def test_every_module_declares_the_command_it_is_named_after():
+    parsers = _registry()
+    for command, name in parsers._BY_COMMAND.items():
+        declared = parsers._load(name).COMMANDS
+        assert any(c == command or c.startswith(command + " ") for c in declared), (name, command, declared)
