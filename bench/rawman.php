@@ -8,7 +8,8 @@
 $action = $argv[1] ?? 'CoreShowChannels';
 $base = 'http://' . (getenv('AMIJSON_HOST') ?: '127.0.0.1') . ':' . (getenv('AMIJSON_HTTP_PORT') ?: '8088') . '/rawman';
 $login = file_get_contents($base . '?' . http_build_query([
-    'action' => 'Login', 'username' => getenv('AMIJSON_USER'), 'secret' => getenv('AMIJSON_SECRET')]));
+    'action' => 'Login', 'username' => getenv('AMIJSON_USER'), 'secret' => getenv('AMIJSON_SECRET'),
+    'events' => 'off']));
 if ($login === false || stripos($login, 'Response: Success') === false) { fwrite(STDERR, "login failed\n"); exit(2); }
 $cookie = '';
 foreach ($http_response_header as $header) {
