@@ -139,13 +139,18 @@ class BoundedWriter:
 
     def write_now(self, data):
         """Write ``data`` in the calling thread (after ``can_write_now``, under ``condition``)."""
+        self._deliver(data)
+
+    def _deliver(self, data):
+        """Write ``data`` to the stream; False once the reader is gone (EPIPE above all)."""
         try:
             _write(self.stream, data)
-        except (OSError, ValueError):  # EPIPE above all: the reader went away
+        except (OSError, ValueError):
             self.gone = True
             _quiet(self.stream)
-            return
+            return False
         self.last_write = time.monotonic()
+        return True
 
     def _pump(self):
         while True:
@@ -159,13 +164,8 @@ class BoundedWriter:
                 self.queue = []
                 self.waiting = 0
                 self.busy = True
-            try:
-                _write(self.stream, chunk)
-            except (OSError, ValueError):  # EPIPE above all: the reader went away
-                self.gone = True
-                _quiet(self.stream)
+            if not self._deliver(chunk):
                 return
-            self.last_write = time.monotonic()
 
     def close(self, wait):
         """Write what is queued (for at most ``wait`` seconds), then stop the thread."""
